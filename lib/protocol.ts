@@ -1,0 +1,87 @@
+/**
+ * The node agent ⇄ controller protocol (docs/design/protocol.md). Both sides
+ * import these types and nothing else from each other.
+ *
+ * Node agent → controller (bearer token):
+ *   POST /internal/v1/nodes/{node}/heartbeat      body Heartbeat → DesiredState
+ *   GET  /internal/v1/nodes/{node}/desired?etag=E&wait_ms=N → DesiredState (long poll: answers
+ *        at once when the desired state's etag differs from E, else when it changes, else after N ms)
+ * Controller → node agent (bearer token), on the node agent's port:
+ *   GET  /v1/cameras/{id}/stream    multipart/x-mixed-replace MJPEG
+ *   GET  /v1/cameras/{id}/snapshot  image/jpeg
+ *   GET  /v1/status                 NodeStatus
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Camera source kinds the node agent can run. */
+export const CAMERA_PROTOCOLS = ["rtsp", "http", "usb", "demo"] as const;
+export type CameraProtocol = typeof CAMERA_PROTOCOLS[number];
+
+/** One camera as the node agent must run it. Carries the decrypted source. */
+export interface CameraSpec {
+  id: string;
+  name: string;
+  protocol: CameraProtocol;
+  /** Full source URL with credentials (rtsp, http, demo); null for usb. */
+  source_url: string | null;
+  /** `/dev/videoN` for usb; null otherwise. */
+  device_path: string | null;
+  width: number;
+  height: number;
+  framerate: number;
+}
+
+export interface DesiredState {
+  node: string;
+  /** Changes whenever anything below changes; the long poll waits on it. */
+  etag: string;
+  cameras: CameraSpec[];
+  /** How long a relay keeps running after its last viewer left. */
+  relay_idle_grace_ms: number;
+}
+
+export type RelayState = "idle" | "starting" | "running" | "backoff" | "stopping";
+
+/** What a node agent reports about one camera. */
+export interface CameraRuntime {
+  id: string;
+  state: RelayState;
+  viewers: number;
+  /** Frames per second delivered by the relay over the last few seconds. */
+  fps: number;
+  /** Redacted reason of the last failure, null once frames flow again. */
+  error: string | null;
+  restarts: number;
+  last_frame_at: string | null;
+}
+
+export interface FfmpegInfo {
+  available: boolean;
+  version: string | null;
+  path: string;
+}
+
+export interface DiskUsage {
+  path: string;
+  total_bytes: number;
+  free_bytes: number;
+}
+
+export interface Heartbeat {
+  node: string;
+  version: string;
+  protocol_version: number;
+  /** Base URL where the controller reaches this node agent, e.g. http://10.0.0.4:30901 */
+  address: string;
+  started_at: string;
+  ffmpeg: FfmpegInfo;
+  usb_devices: string[];
+  disk: DiskUsage | null;
+  load: { cpu_percent: number; memory_bytes: number };
+  /** etag of the desired state the node agent is running. */
+  desired_etag: string | null;
+  cameras: CameraRuntime[];
+}
+
+export type NodeStatus = Omit<Heartbeat, "desired_etag"> & { desired_etag: string | null };
