@@ -42,7 +42,11 @@ export class AppError extends Error {
   /** Dotted path of the input field at fault, when one is. */
   readonly field?: string;
 
-  constructor(kind: ErrorKind, message: string, options?: { field?: string; cause?: unknown }) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options?: { field?: string; cause?: unknown },
+  ) {
     super(message, { cause: options?.cause });
     this.name = "AppError";
     this.kind = kind;

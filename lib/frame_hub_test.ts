@@ -36,7 +36,10 @@ Deno.test("FrameHub.next() resolves null on abort and drops the waiter", async (
 
 Deno.test("FrameHub reports active and idle transitions once", () => {
   const events: string[] = [];
-  const hub = new FrameHub({ onActive: () => events.push("active"), onIdle: () => events.push("idle") });
+  const hub = new FrameHub({
+    onActive: () => events.push("active"),
+    onIdle: () => events.push("idle"),
+  });
   const a = hub.subscribe();
   const b = hub.subscribe();
   a();

@@ -5,8 +5,14 @@
  */
 import { redactSecrets } from "./redact.ts";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = typeof LOG_LEVELS[number];
+const ORDER: Record<LogLevel, number> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+};
 
 export interface LogSink {
   (line: string, level: LogLevel): void;
@@ -15,11 +21,18 @@ export interface LogSink {
 const state = {
   level: "info" as LogLevel,
   json: false,
-  sink: ((line, level) => (level === "error" || level === "warn" ? console.error(line) : console.log(line))) as LogSink,
+  sink: ((
+    line,
+    level,
+  ) => (level === "error" || level === "warn"
+    ? console.error(line)
+    : console.log(line))) as LogSink,
   secrets: new Set<string>(),
 };
 
-export function configureLog(opts: { level?: LogLevel; json?: boolean; sink?: LogSink }): void {
+export function configureLog(
+  opts: { level?: LogLevel; json?: boolean; sink?: LogSink },
+): void {
   if (opts.level) state.level = opts.level;
   if (opts.json !== undefined) state.json = opts.json;
   if (opts.sink) state.sink = opts.sink;
@@ -39,16 +52,31 @@ export interface Logger {
 }
 
 export function logger(scope: string): Logger {
-  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+  const emit = (
+    level: LogLevel,
+    msg: string,
+    fields?: Record<string, unknown>,
+  ) => {
     if (ORDER[level] < ORDER[state.level]) return;
     let line: string;
     if (state.json) {
-      line = JSON.stringify({ ts: new Date().toISOString(), level, scope, msg, ...fields });
+      line = JSON.stringify({
+        ts: new Date().toISOString(),
+        level,
+        scope,
+        msg,
+        ...fields,
+      });
     } else {
       const extra = fields && Object.keys(fields).length
-        ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")
+        ? " " +
+          Object.entries(fields).map(([k, v]) =>
+            `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
+          ).join(" ")
         : "";
-      line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${scope}] ${msg}${extra}`;
+      line = `${new Date().toISOString()} ${
+        level.toUpperCase().padEnd(5)
+      } [${scope}] ${msg}${extra}`;
     }
     state.sink(redactSecrets(line, state.secrets), level);
   };

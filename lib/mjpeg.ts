@@ -7,7 +7,8 @@
  */
 
 export const BOUNDARY = "falconframe";
-export const MJPEG_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${BOUNDARY}`;
+export const MJPEG_CONTENT_TYPE =
+  `multipart/x-mixed-replace; boundary=${BOUNDARY}`;
 
 const encoder = new TextEncoder();
 const CRLF = encoder.encode("\r\n");
@@ -17,7 +18,9 @@ export function mjpegPart(jpeg: Uint8Array, boundary = BOUNDARY): Uint8Array {
   const head = encoder.encode(
     `--${boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.byteLength}\r\n\r\n`,
   );
-  const out = new Uint8Array(head.byteLength + jpeg.byteLength + CRLF.byteLength);
+  const out = new Uint8Array(
+    head.byteLength + jpeg.byteLength + CRLF.byteLength,
+  );
   out.set(head, 0);
   out.set(jpeg, head.byteLength);
   out.set(CRLF, head.byteLength + jpeg.byteLength);
@@ -53,13 +56,17 @@ export class MjpegParser {
       if (this.#want === null) {
         const end = indexOf(this.#buf, HEADER_END, pos, this.#len);
         if (end < 0) {
-          if (this.#len - pos > 16 * 1024) throw new MjpegParseError("multipart headers longer than 16 KiB");
+          if (this.#len - pos > 16 * 1024) {
+            throw new MjpegParseError("multipart headers longer than 16 KiB");
+          }
           break;
         }
         const headers = new TextDecoder().decode(this.#buf.subarray(pos, end));
         this.#want = contentLength(headers);
         if (this.#want > this.#maxFrameBytes) {
-          throw new MjpegParseError(`frame of ${this.#want} bytes exceeds the ${this.#maxFrameBytes}-byte limit`);
+          throw new MjpegParseError(
+            `frame of ${this.#want} bytes exceeds the ${this.#maxFrameBytes}-byte limit`,
+          );
         }
         pos = end + 4;
       }
@@ -70,7 +77,9 @@ export class MjpegParser {
       } else {
         const eoi = indexOf(this.#buf, [0xff, 0xd9], pos, this.#len);
         if (eoi < 0) {
-          if (this.#len - pos > this.#maxFrameBytes) throw new MjpegParseError("JPEG end marker not found");
+          if (this.#len - pos > this.#maxFrameBytes) {
+            throw new MjpegParseError("JPEG end marker not found");
+          }
           break;
         }
         frames.push(this.#buf.slice(pos, eoi + 2));
@@ -104,10 +113,19 @@ function contentLength(headers: string): number {
   return m ? Number(m[1]) : -1;
 }
 
-function indexOf(buf: Uint8Array, needle: number[], from: number, to: number): number {
+function indexOf(
+  buf: Uint8Array,
+  needle: number[],
+  from: number,
+  to: number,
+): number {
   const first = needle[0];
   const last = to - needle.length;
-  for (let i = buf.indexOf(first, from); i >= 0 && i <= last; i = buf.indexOf(first, i + 1)) {
+  for (
+    let i = buf.indexOf(first, from);
+    i >= 0 && i <= last;
+    i = buf.indexOf(first, i + 1)
+  ) {
     let ok = true;
     for (let j = 1; j < needle.length; j++) {
       if (buf[i + j] !== needle[j]) {
@@ -141,6 +159,7 @@ export async function* readMjpeg(
 
 /** True when the bytes look like a complete JPEG (SOI at start, EOI at end). */
 export function isJpeg(b: Uint8Array): boolean {
-  return b.byteLength > 4 && b[0] === 0xff && b[1] === 0xd8 && b[b.byteLength - 2] === 0xff &&
+  return b.byteLength > 4 && b[0] === 0xff && b[1] === 0xd8 &&
+    b[b.byteLength - 2] === 0xff &&
     b[b.byteLength - 1] === 0xd9;
 }

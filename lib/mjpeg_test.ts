@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { isJpeg, MjpegParser, MjpegParseError, mjpegPart } from "./mjpeg.ts";
+import { isJpeg, MjpegParseError, MjpegParser, mjpegPart } from "./mjpeg.ts";
 
-const jpeg = (n: number) => new Uint8Array([0xff, 0xd8, ...new Array(n).fill(n), 0xff, 0xd9]);
+const jpeg = (n: number) =>
+  new Uint8Array([0xff, 0xd8, ...new Array(n).fill(n), 0xff, 0xd9]);
 
 Deno.test("MjpegParser reads frames built by mjpegPart() split at every byte", () => {
   const frames = [jpeg(3), jpeg(10), jpeg(200)];
@@ -14,15 +15,21 @@ Deno.test("MjpegParser reads frames built by mjpegPart() split at every byte", (
 
 Deno.test("MjpegParser reads ffmpeg mpjpeg output with its own boundary", () => {
   const f = jpeg(5);
-  const head = new TextEncoder().encode("--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: 9\r\n\r\n");
+  const head = new TextEncoder().encode(
+    "--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: 9\r\n\r\n",
+  );
   const p = new MjpegParser();
-  const out = p.push(new Uint8Array([...head, ...f, 13, 10, ...head, ...f, 13, 10]));
+  const out = p.push(
+    new Uint8Array([...head, ...f, 13, 10, ...head, ...f, 13, 10]),
+  );
   assert.deepEqual(out, [f, f]);
 });
 
 Deno.test("MjpegParser falls back to the JPEG end marker without Content-Length", () => {
   const f = jpeg(4);
-  const head = new TextEncoder().encode("--b\r\nContent-Type: image/jpeg\r\n\r\n");
+  const head = new TextEncoder().encode(
+    "--b\r\nContent-Type: image/jpeg\r\n\r\n",
+  );
   const p = new MjpegParser();
   assert.deepEqual(p.push(new Uint8Array([...head, ...f, 13, 10])), [f]);
 });

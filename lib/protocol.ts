@@ -41,7 +41,12 @@ export interface DesiredState {
   relay_idle_grace_ms: number;
 }
 
-export type RelayState = "idle" | "starting" | "running" | "backoff" | "stopping";
+export type RelayState =
+  | "idle"
+  | "starting"
+  | "running"
+  | "backoff"
+  | "stopping";
 
 /** What a node agent reports about one camera. */
 export interface CameraRuntime {
@@ -84,4 +89,6 @@ export interface Heartbeat {
   cameras: CameraRuntime[];
 }
 
-export type NodeStatus = Omit<Heartbeat, "desired_etag"> & { desired_etag: string | null };
+export type NodeStatus = Omit<Heartbeat, "desired_etag"> & {
+  desired_etag: string | null;
+};

@@ -13,7 +13,8 @@ export function redactUrl(url: string): string {
 // scheme://user:password@ — the password may hold any character but '@' and whitespace.
 const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@\s]*)@/gi;
 // user-only userinfo is not secret; query parameters that often carry secrets are.
-const SECRET_PARAMS = /([?&](?:password|passwd|pwd|pass|token|access_token|auth|key|api_key|apikey|secret)=)([^&\s"']*)/gi;
+const SECRET_PARAMS =
+  /([?&](?:password|passwd|pwd|pass|token|access_token|auth|key|api_key|apikey|secret)=)([^&\s"']*)/gi;
 
 /** Redacts every credential-bearing URL inside a piece of text. */
 export function redactText(text: string): string {

@@ -1,0 +1,150 @@
+/**
+ * `falcon up`: everything on one machine — controller with the embedded
+ * database, plus one local node agent as a separate process speaking the real
+ * HTTP protocol. Adds a demo camera on first run. Ctrl-C stops it all.
+ */
+import { loadConfig, settingsHelp } from "../../lib/config.ts";
+import { configureLog, errorMessage, logger } from "../../lib/log.ts";
+import { controllerSettings } from "../../controller/config.ts";
+import { type Controller, startController } from "../../controller/mod.ts";
+import { shutdownSignal } from "../signals.ts";
+
+const log = logger("up");
+
+/** Settings of `up`: the controller's, listening on loopback by default. */
+export const upSettings = {
+  ...controllerSettings,
+  host: { ...controllerSettings.host, default: "127.0.0.1" },
+};
+
+export const upHelp =
+  `falcon up — run Falcon-Eye on this machine (controller + node agent + embedded database)
+
+Usage: falcon up [flags]
+
+Opens http://localhost:30900 with a demo camera on first run. Ctrl-C stops everything.
+By default the dashboard listens on 127.0.0.1 only; use --host 0.0.0.0 to reach it from the LAN.
+
+Settings (flag, environment variable):
+${settingsHelp(upSettings)}
+`;
+
+export async function runUp(
+  flags: Record<string, string | undefined>,
+): Promise<void> {
+  const cfg = loadConfig(upSettings, flags, (n) => Deno.env.get(n));
+  configureLog({ level: cfg.logLevel });
+  const controller = await startController(cfg);
+  const agent = superviseNodeAgent(controller, cfg.dataDir, cfg.logLevel);
+  await addDemoCameraOnFirstRun(controller, cfg.dataDir);
+
+  console.log(
+    `\n  Falcon-Eye is running: ${controller.url}\n  Press Ctrl-C to stop.\n`,
+  );
+  const sig = await shutdownSignal();
+  log.info("stopping", { signal: sig });
+  await agent.stop();
+  await controller.close();
+}
+
+/** Runs `falcon node-agent` as a child process, restarting it if it dies. */
+function superviseNodeAgent(
+  controller: Controller,
+  dataDir: string,
+  logLevel: string,
+) {
+  let child: Deno.ChildProcess | null = null;
+  let stopping = false;
+  const run = async () => {
+    let backoff = 500;
+    while (!stopping) {
+      const started = Date.now();
+      child = new Deno.Command(Deno.execPath(), {
+        args: [
+          ...selfArgs(),
+          "node-agent",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          "0",
+        ],
+        env: {
+          FALCON_NODE_TOKEN: controller.nodeToken,
+          FALCON_CONTROLLER_URL: `http://127.0.0.1:${controller.port}`,
+          FALCON_DATA_DIR: dataDir,
+          FALCON_LOG_LEVEL: logLevel,
+          FALCON_PARENT_PID: String(Deno.pid),
+        },
+        stdin: "null",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+      const status = await child.status;
+      child = null;
+      if (stopping) return;
+      log.error("node agent exited; restarting", {
+        code: status.code,
+        signal: status.signal,
+      });
+      if (Date.now() - started > 30000) backoff = 500;
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 10000);
+    }
+  };
+  const loop = run().catch((e) =>
+    log.error("node agent supervisor failed", { error: errorMessage(e) })
+  );
+  return {
+    async stop() {
+      stopping = true;
+      const c = child as Deno.ChildProcess | null;
+      if (c) {
+        try {
+          c.kill("SIGTERM");
+        } catch { /* already gone */ }
+        const timer = setTimeout(() => {
+          try {
+            c.kill("SIGKILL");
+          } catch { /* gone */ }
+        }, 8000);
+        await c.status;
+        clearTimeout(timer);
+      }
+      await loop;
+    },
+  };
+}
+
+/** argv that re-runs this program: `deno run -A main.ts` from source, nothing when compiled. */
+export function selfArgs(): string[] {
+  const main = Deno.mainModule;
+  const isDeno = /(^|\/)deno(\.exe)?$/.test(Deno.execPath());
+  if (!isDeno) return [];
+  const config = new URL("../../deno.json", import.meta.url);
+  return ["run", "-A", "--config", config.pathname, main];
+}
+
+async function addDemoCameraOnFirstRun(
+  controller: Controller,
+  dataDir: string,
+) {
+  const marker = `${dataDir}/.demo-camera-added`;
+  try {
+    await Deno.stat(marker);
+    return;
+  } catch { /* first run */ }
+  if ((await controller.cameras.list()).length === 0) {
+    await controller.cameras.create({
+      name: "Demo camera",
+      protocol: "demo",
+      source_url: "demo://",
+      location: "Built-in test pattern",
+      resolution: "640x480",
+      framerate: 15,
+    });
+    log.info(
+      "added a demo camera (delete it from the dashboard when you add your own)",
+    );
+  }
+  await Deno.writeTextFile(marker, new Date().toISOString() + "\n");
+}

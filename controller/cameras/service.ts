@@ -1,0 +1,261 @@
+/**
+ * Camera management: create, update, delete, list. Sources are sealed before
+ * they touch the database and only their redacted form leaves this module.
+ * Every change wakes the node that runs the camera (so it reconciles within a
+ * second) and is published on the event bus.
+ */
+import { AppError } from "../../lib/errors.ts";
+import { hasPassword, redactUrl } from "../../lib/redact.ts";
+import { invalidInput } from "../../lib/validation.ts";
+import type { CameraProtocol, CameraSpec } from "../../lib/protocol.ts";
+import type { Sql } from "../db/client.ts";
+import * as db from "../db/cameras.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { SecretBox } from "../secrets/secret_box.ts";
+import {
+  checkSource,
+  createCameraSchema,
+  updateCameraSchema,
+} from "./schema.ts";
+import { type CameraJson, cameraJson } from "./view.ts";
+
+/** What the camera service needs from node management. */
+export interface NodeDirectory {
+  /** True when a node of this name has ever registered. */
+  isKnown(name: string): Promise<boolean>;
+  /** The online node that should run a camera not pinned anywhere, or null. */
+  pickNode(): Promise<string | null>;
+  /** Tells a node its desired state changed. */
+  changed(node: string | null): void;
+}
+
+export interface CameraServiceDeps {
+  sql: Sql;
+  box: SecretBox;
+  bus: EventBus;
+  nodes: NodeDirectory;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class CameraService {
+  constructor(private deps: CameraServiceDeps) {}
+
+  async list(filter: db.CameraFilter = {}): Promise<CameraJson[]> {
+    return (await db.listCameras(this.deps.sql, filter)).map(cameraJson);
+  }
+
+  async get(id: string): Promise<CameraJson> {
+    return cameraJson(await this.row(id));
+  }
+
+  /** The row, or a 404 naming the id. */
+  async row(id: string): Promise<db.CameraRow> {
+    const row = UUID.test(id) ? await db.getCamera(this.deps.sql, id) : null;
+    if (!row) {
+      throw new AppError("not_found", `Camera "${id}" does not exist`, {
+        field: "id",
+      });
+    }
+    return row;
+  }
+
+  async create(body: unknown): Promise<CameraJson> {
+    const parsed = createCameraSchema.safeParse(body);
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const input = parsed.data;
+    const src = checkSource({
+      protocol: input.protocol,
+      source_url: input.source_url ?? null,
+      device_path: input.device_path ?? null,
+      node_name: input.node_name ?? null,
+    });
+    if (Array.isArray(src)) {
+      throw new AppError("invalid_input", src[1], { field: src[0] });
+    }
+    await this.#checkNode(src.node_name);
+    const assigned = src.node_name ?? await this.deps.nodes.pickNode();
+    const sealed = src.source_url
+      ? await this.deps.box.seal(src.source_url)
+      : null;
+    const row = await this.#unique(() =>
+      db.insertCamera(this.deps.sql, {
+        name: input.name,
+        protocol: input.protocol,
+        location: input.location ?? null,
+        source_url_sealed: sealed,
+        source_url_redacted: src.source_url ? redactUrl(src.source_url) : null,
+        device_path: src.device_path,
+        node_name: src.node_name,
+        assigned_node: assigned,
+        resolution: input.resolution,
+        framerate: input.framerate,
+        metadata: input.metadata,
+      })
+    );
+    this.deps.nodes.changed(row.assigned_node);
+    const json = cameraJson(row);
+    this.deps.bus.publish({
+      kind: "camera",
+      data: { type: "created", camera: json },
+    });
+    return json;
+  }
+
+  async update(id: string, body: unknown): Promise<CameraJson> {
+    const parsed = updateCameraSchema.safeParse(body);
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const patch = parsed.data;
+    const current = await this.row(id);
+    const currentSource = current.source_url_sealed
+      ? await this.deps.box.open(current.source_url_sealed)
+      : null;
+    let nextSource = patch.source_url === undefined
+      ? currentSource
+      : patch.source_url;
+    // The API only ever shows `user:***@`: a URL sent back with *** keeps the stored password.
+    if (nextSource && currentSource && nextSource !== currentSource) {
+      nextSource = keepPassword(nextSource, currentSource);
+    }
+    const src = checkSource({
+      protocol: current.protocol,
+      source_url: nextSource,
+      device_path: patch.device_path === undefined
+        ? current.device_path
+        : patch.device_path,
+      node_name: patch.node_name === undefined
+        ? current.node_name
+        : patch.node_name,
+    });
+    if (Array.isArray(src)) {
+      throw new AppError("invalid_input", src[1], { field: src[0] });
+    }
+    if (src.node_name !== current.node_name) {
+      await this.#checkNode(src.node_name);
+    }
+
+    const changes: db.CameraPatch = {};
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.location !== undefined) changes.location = patch.location;
+    if (patch.resolution !== undefined) changes.resolution = patch.resolution;
+    if (patch.framerate !== undefined) changes.framerate = patch.framerate;
+    if (patch.metadata !== undefined) changes.metadata = patch.metadata;
+    if (src.source_url !== currentSource) {
+      changes.source_url_sealed = src.source_url
+        ? await this.deps.box.seal(src.source_url)
+        : null;
+      changes.source_url_redacted = src.source_url
+        ? redactUrl(src.source_url)
+        : null;
+    }
+    if (src.device_path !== current.device_path) {
+      changes.device_path = src.device_path;
+    }
+    if (src.node_name !== current.node_name) {
+      changes.node_name = src.node_name;
+      changes.assigned_node = src.node_name ?? await this.deps.nodes.pickNode();
+      changes.status = "pending";
+      changes.error_message = null;
+    }
+    const row = await this.#unique(async () =>
+      (await db.updateCamera(this.deps.sql, id, changes))!
+    );
+    if (!row) {
+      throw new AppError("not_found", `Camera "${id}" does not exist`, {
+        field: "id",
+      });
+    }
+    this.deps.nodes.changed(current.assigned_node);
+    if (row.assigned_node !== current.assigned_node) {
+      this.deps.nodes.changed(row.assigned_node);
+    }
+    const json = cameraJson(row);
+    this.deps.bus.publish({
+      kind: "camera",
+      data: { type: "updated", camera: json },
+    });
+    return json;
+  }
+
+  async delete(id: string): Promise<{ message: string; id: string }> {
+    if (!UUID.test(id)) {
+      throw new AppError("not_found", `Camera "${id}" does not exist`, {
+        field: "id",
+      });
+    }
+    const row = await db.deleteCamera(this.deps.sql, id);
+    if (!row) {
+      throw new AppError("not_found", `Camera "${id}" does not exist`, {
+        field: "id",
+      });
+    }
+    this.deps.nodes.changed(row.assigned_node);
+    this.deps.bus.publish({ kind: "camera", data: { type: "deleted", id } });
+    return { message: `Camera "${row.name}" deleted`, id };
+  }
+
+  /** Desired-state entries for the cameras a node runs, with decrypted sources. */
+  async specsForNode(node: string): Promise<CameraSpec[]> {
+    const rows = await db.camerasOfNode(this.deps.sql, node);
+    return await Promise.all(rows.map(async (r) => {
+      const [w, h] = r.resolution.split("x").map(Number);
+      return {
+        id: r.id,
+        name: r.name,
+        protocol: r.protocol as CameraProtocol,
+        source_url: r.source_url_sealed
+          ? await this.deps.box.open(r.source_url_sealed)
+          : null,
+        device_path: r.device_path,
+        width: w,
+        height: h,
+        framerate: r.framerate,
+      };
+    }));
+  }
+
+  async #checkNode(name: string | null) {
+    if (name && !(await this.deps.nodes.isKnown(name))) {
+      throw new AppError(
+        "invalid_input",
+        `node_name: no node named "${name}" has registered`,
+        {
+          field: "node_name",
+        },
+      );
+    }
+  }
+
+  async #unique<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      if ((e as { code?: string }).code === "23505") {
+        throw new AppError(
+          "conflict",
+          "device_path: that USB device already has a camera on this node",
+          {
+            field: "device_path",
+          },
+        );
+      }
+      throw e;
+    }
+  }
+}
+
+/** When `next` carries `***` as its password, put back the password of `current`. */
+export function keepPassword(next: string, current: string): string {
+  if (!hasPassword(next)) return next;
+  try {
+    const n = new URL(next);
+    const c = new URL(current);
+    if (n.password === "***" || n.password === "%2A%2A%2A") {
+      n.password = c.password;
+      return n.toString();
+    }
+  } catch {
+    // Not a URL: validation reports it.
+  }
+  return next;
+}

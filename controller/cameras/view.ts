@@ -1,0 +1,45 @@
+/** The camera as the API answers it: never the sealed source, always redacted. */
+import type { CameraRow } from "../db/cameras.ts";
+import type { CameraProtocol } from "../../lib/protocol.ts";
+
+export interface CameraJson {
+  id: string;
+  name: string;
+  protocol: CameraProtocol;
+  location: string | null;
+  source_url: string | null;
+  device_path: string | null;
+  node_name: string | null;
+  assigned_node: string | null;
+  resolution: string;
+  framerate: number;
+  status: CameraRow["status"];
+  error_message: string | null;
+  metadata: Record<string, unknown>;
+  stream_url: string;
+  snapshot_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function cameraJson(row: CameraRow): CameraJson {
+  return {
+    id: row.id,
+    name: row.name,
+    protocol: row.protocol as CameraProtocol,
+    location: row.location,
+    source_url: row.source_url_redacted,
+    device_path: row.device_path,
+    node_name: row.node_name,
+    assigned_node: row.assigned_node,
+    resolution: row.resolution,
+    framerate: row.framerate,
+    status: row.status,
+    error_message: row.error_message,
+    metadata: row.metadata ?? {},
+    stream_url: `/api/cameras/${row.id}/stream`,
+    snapshot_url: `/api/cameras/${row.id}/snapshot`,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}

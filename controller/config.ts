@@ -1,0 +1,95 @@
+/** The controller's settings (see lib/config.ts). */
+import { type ConfigOf, parsers, type Setting } from "../lib/config.ts";
+
+import { LOG_LEVELS } from "../lib/log.ts";
+export { LOG_LEVELS };
+
+export const controllerSettings = {
+  port: {
+    flag: "port",
+    env: "FALCON_PORT",
+    description: "port of the API and dashboard",
+    accepts: "an integer 0-65535",
+    default: 30900,
+    parse: parsers.port,
+  } as Setting<number>,
+  host: {
+    flag: "host",
+    env: "FALCON_HOST",
+    description: "address the API and dashboard listen on",
+    accepts: "an IP address or host name",
+    default: "0.0.0.0",
+    parse: parsers.host,
+  } as Setting<string>,
+  dataDir: {
+    flag: "data-dir",
+    env: "FALCON_DATA_DIR",
+    description: "directory for the embedded database and generated keys",
+    accepts: "a directory path",
+    default: "./.falcon",
+    parse: parsers.nonEmpty,
+  } as Setting<string>,
+  databaseUrl: {
+    flag: "database-url",
+    env: "DATABASE_URL",
+    description:
+      "PostgreSQL URL; without it an embedded PGlite in the data dir is used",
+    accepts: "a postgres:// or postgresql:// URL",
+    parse: parsers.url(["postgres", "postgresql"]),
+    secret: true,
+  } as Setting<string | undefined>,
+  secretKey: {
+    flag: "secret-key",
+    env: "FALCON_SECRET_KEY",
+    description:
+      "key that encrypts secrets at rest; generated into the data dir when absent",
+    accepts: "base64 of 32 random bytes (openssl rand -base64 32)",
+    parse: parsers.nonEmpty,
+    secret: true,
+  } as Setting<string | undefined>,
+  nodeToken: {
+    flag: "node-token",
+    env: "FALCON_NODE_TOKEN",
+    description:
+      "shared token between controller and node agents; generated into the data dir when absent",
+    accepts: "a string of at least 16 characters",
+    parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
+    secret: true,
+  } as Setting<string | undefined>,
+  apiToken: {
+    flag: "api-token",
+    env: "FALCON_API_TOKEN",
+    description:
+      "bearer token required on /api until accounts exist; empty = open API",
+    accepts: "a string of at least 16 characters",
+    parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
+    secret: true,
+  } as Setting<string | undefined>,
+  nodeOfflineAfterMs: {
+    flag: "node-offline-after-ms",
+    env: "FALCON_NODE_OFFLINE_AFTER_MS",
+    description: "a node silent for this long is offline",
+    accepts: "an integer 1000-600000",
+    default: 15000,
+    parse: parsers.int(1000, 600000),
+  } as Setting<number>,
+  relayIdleGraceMs: {
+    flag: "relay-idle-grace-ms",
+    env: "FALCON_RELAY_IDLE_GRACE_MS",
+    description:
+      "how long a camera relay keeps running after its last viewer left",
+    accepts: "an integer 0-600000",
+    default: 10000,
+    parse: parsers.int(0, 600000),
+  } as Setting<number>,
+  logLevel: {
+    flag: "log-level",
+    env: "FALCON_LOG_LEVEL",
+    description: "log verbosity",
+    accepts: `one of ${LOG_LEVELS.join(", ")}`,
+    default: "info",
+    parse: parsers.oneOf(LOG_LEVELS),
+  } as Setting<typeof LOG_LEVELS[number]>,
+};
+
+export type ControllerConfig = ConfigOf<typeof controllerSettings>;

@@ -1,0 +1,37 @@
+/**
+ * Embedded PostgreSQL: PGlite persisted in a directory and served on a
+ * loopback port by pglite-socket. PGlite is a single backend: transactions
+ * from different connections serialize and LISTEN/NOTIFY does not cross
+ * connections, so nothing here relies on NOTIFY (see DESIGN.md).
+ */
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+export interface EmbeddedPostgres {
+  host: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres(
+  dir: string,
+): Promise<EmbeddedPostgres> {
+  await Deno.mkdir(dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  const server = new PGLiteSocketServer({
+    db,
+    port: 0,
+    host: "127.0.0.1",
+    maxConnections: 16,
+  });
+  await server.start();
+  const port = Number(server.getServerConn().split(":").pop());
+  return {
+    host: "127.0.0.1",
+    port,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

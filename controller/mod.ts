@@ -1,0 +1,170 @@
+/**
+ * Starts the controller: database (+ migrations), secret box, services, HTTP
+ * server. Returns a handle whose close() stops everything it started.
+ */
+import { AppError } from "../lib/errors.ts";
+import { errorMessage, logger } from "../lib/log.ts";
+import { CameraService } from "./cameras/service.ts";
+import type { ControllerConfig } from "./config.ts";
+import { type Database, openDatabase } from "./db/client.ts";
+import { migrate } from "./db/migrate.ts";
+import { EventBus } from "./events/bus.ts";
+import { createControllerApp } from "./http/app.ts";
+import {
+  openAuthenticator,
+  tokenAuthenticator,
+} from "./http/middleware/auth.ts";
+import { NodeService } from "./nodes/service.ts";
+import { loadSecretKey, SecretBox } from "./secrets/secret_box.ts";
+import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
+import { VERSION } from "../lib/version.ts";
+import { loadOrCreateToken } from "./secrets/token_file.ts";
+import { buildIslands } from "./web/islands.ts";
+import { mountDashboard } from "./web/mod.ts";
+
+const log = logger("controller");
+
+export interface Controller {
+  url: string;
+  port: number;
+  nodeToken: string;
+  db: Database;
+  cameras: CameraService;
+  nodes: NodeService;
+  streams: StreamHub;
+  bus: EventBus;
+  close(): Promise<void>;
+}
+
+export async function startController(
+  cfg: ControllerConfig,
+  opts: { web?: boolean } = {},
+): Promise<Controller> {
+  const db = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
+  log.info("database open", { database: db.describe });
+  try {
+    const applied = await migrate(db.sql);
+    if (applied.length) log.info("migrations applied", { versions: applied });
+    const box = await SecretBox.fromKey(
+      await loadSecretKey({ envValue: cfg.secretKey, dataDir: cfg.dataDir }),
+    );
+    const nodeToken = cfg.nodeToken ??
+      await loadOrCreateToken(`${cfg.dataDir}/node.token`);
+
+    const bus = new EventBus();
+    const nodes = new NodeService(db.sql, bus, {
+      offlineAfterMs: cfg.nodeOfflineAfterMs,
+      relayIdleGraceMs: cfg.relayIdleGraceMs,
+    });
+    const cameras = new CameraService({ sql: db.sql, box, bus, nodes });
+    nodes.cameras = cameras;
+
+    const resolve = async (
+      cameraId: string,
+      kind: "stream" | "snapshot",
+    ): Promise<UpstreamTarget> => {
+      const cam = await cameras.row(cameraId);
+      if (!cam.assigned_node) {
+        throw new AppError(
+          "unavailable",
+          `Camera "${cam.name}" has no node to run on: no node agent is online`,
+        );
+      }
+      const address = await nodes.address(cam.assigned_node);
+      if (!address || !(await nodes.isOnline(cam.assigned_node))) {
+        throw new AppError(
+          "unavailable",
+          `Camera "${cam.name}" is offline: node "${cam.assigned_node}" is not reachable`,
+        );
+      }
+      return {
+        url: `${address}/v1/cameras/${cameraId}/${kind}`,
+        token: nodeToken,
+      };
+    };
+    const streams = new StreamHub({ resolve });
+    const snapshot = async (cameraId: string): Promise<Uint8Array> => {
+      const target = await resolve(cameraId, "snapshot");
+      let res: Response;
+      try {
+        res = await fetch(target.url, {
+          headers: { authorization: `Bearer ${target.token}` },
+          signal: AbortSignal.timeout(10000),
+        });
+      } catch (e) {
+        throw new AppError(
+          "upstream_failed",
+          `Node agent did not answer: ${errorMessage(e)}`,
+        );
+      }
+      if (!res.ok) {
+        const body = await res.json().catch(() => null);
+        throw new AppError(
+          res.status === 503 ? "unavailable" : "upstream_failed",
+          body?.error?.message ?? `Node agent answered ${res.status}`,
+        );
+      }
+      return new Uint8Array(await res.arrayBuffer());
+    };
+
+    let authenticate = openAuthenticator();
+    if (cfg.apiToken) authenticate = tokenAuthenticator(cfg.apiToken);
+    else {log.warn(
+        "the API is open: set FALCON_API_TOKEN (accounts arrive in a later release)",
+      );}
+
+    const islands = opts.web === false ? null : await buildIslands();
+    const app = createControllerApp({
+      sql: db.sql,
+      cameras,
+      nodes,
+      streams,
+      bus,
+      authenticate,
+      nodeToken,
+      snapshot,
+      version: VERSION,
+      mountWeb: islands
+        ? (a) =>
+          mountDashboard(a, {
+            listCameras: () => cameras.list(),
+            listNodes: () => nodes.list(),
+          }, islands)
+        : undefined,
+    });
+
+    nodes.start();
+    const ac = new AbortController();
+    const server = Deno.serve({
+      port: cfg.port,
+      hostname: cfg.host,
+      signal: ac.signal,
+      onListen: () => {},
+    }, app.fetch);
+    const port = server.addr.port;
+    const shownHost = cfg.host === "0.0.0.0" ? "localhost" : cfg.host;
+    const url = `http://${shownHost}:${port}`;
+    log.info("controller listening", { url, version: VERSION });
+
+    return {
+      url,
+      port,
+      nodeToken,
+      db,
+      cameras,
+      nodes,
+      streams,
+      bus,
+      async close() {
+        nodes.stop();
+        streams.closeAll();
+        ac.abort();
+        await server.finished.catch(() => {});
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+}

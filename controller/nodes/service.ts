@@ -1,0 +1,320 @@
+/**
+ * Node management: heartbeats, desired state with long poll, liveness and
+ * camera placement. A node is offline when its heartbeats stop
+ * (`offlineAfterMs`) or, faster, when its long-poll connection drops and is not
+ * re-established within `pollGraceMs` — which is what a killed process looks like.
+ */
+import type {
+  CameraRuntime,
+  DesiredState,
+  Heartbeat,
+} from "../../lib/protocol.ts";
+import { logger } from "../../lib/log.ts";
+import type { Sql } from "../db/client.ts";
+import * as camerasDb from "../db/cameras.ts";
+import * as nodesDb from "../db/nodes.ts";
+import type { EventBus, NodeEvent } from "../events/bus.ts";
+import type { CameraService, NodeDirectory } from "../cameras/service.ts";
+import { cameraJson } from "../cameras/view.ts";
+
+const log = logger("nodes");
+
+export interface NodeServiceOptions {
+  /** A node whose last heartbeat is older than this is offline. @default 15000 */
+  offlineAfterMs?: number;
+  /** A dropped long poll not renewed within this is taken as a dead node. @default 1500 */
+  pollGraceMs?: number;
+  /** Relay idle grace sent to node agents. @default 10000 */
+  relayIdleGraceMs?: number;
+}
+
+export interface NodeJson {
+  name: string;
+  status: "online" | "offline";
+  address: string | null;
+  version: string | null;
+  last_heartbeat_at: string | null;
+  info: Record<string, unknown>;
+  cameras: number;
+}
+
+export class NodeService implements NodeDirectory {
+  #waiters = new Map<string, Set<() => void>>();
+  #polls = new Map<string, number>();
+  #lastSeen = new Map<string, number>();
+  #addresses = new Map<string, string>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #opts: Required<NodeServiceOptions>;
+  cameras!: CameraService;
+
+  constructor(
+    private sql: Sql,
+    private bus: EventBus,
+    opts: NodeServiceOptions = {},
+  ) {
+    this.#opts = {
+      offlineAfterMs: 15000,
+      pollGraceMs: 1500,
+      relayIdleGraceMs: 10000,
+      ...opts,
+    };
+  }
+
+  /** Starts the liveness sweep. */
+  start(): void {
+    this.#timer = setInterval(
+      () =>
+        this.sweep().catch((e) =>
+          log.error("liveness sweep failed", { error: String(e) })
+        ),
+      1000,
+    );
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    for (const set of this.#waiters.values()) for (const w of set) w();
+  }
+
+  async list(): Promise<NodeJson[]> {
+    const [rows, counts] = await Promise.all([
+      nodesDb.listNodes(this.sql),
+      camerasDb.countByNode(this.sql),
+    ]);
+    return rows.map((r) => nodeJson(r, counts.get(r.name) ?? 0));
+  }
+
+  async get(name: string): Promise<NodeJson | null> {
+    const row = await nodesDb.getNode(this.sql, name);
+    if (!row) return null;
+    const counts = await camerasDb.countByNode(this.sql);
+    return nodeJson(row, counts.get(name) ?? 0);
+  }
+
+  /** Base URL of a node agent, from its heartbeats. */
+  async address(name: string): Promise<string | null> {
+    const known = this.#addresses.get(name);
+    if (known) return known;
+    return (await nodesDb.getNode(this.sql, name))?.address ?? null;
+  }
+
+  async isOnline(name: string): Promise<boolean> {
+    return (await nodesDb.getNode(this.sql, name))?.status === "online";
+  }
+
+  // --- NodeDirectory ---
+
+  async isKnown(name: string): Promise<boolean> {
+    return (await nodesDb.getNode(this.sql, name)) !== null;
+  }
+
+  async pickNode(): Promise<string | null> {
+    const nodes = (await nodesDb.listNodes(this.sql)).filter((n) =>
+      n.status === "online"
+    );
+    if (nodes.length === 0) return null;
+    const counts = await camerasDb.countByNode(this.sql);
+    nodes.sort((a, b) =>
+      (counts.get(a.name) ?? 0) - (counts.get(b.name) ?? 0) ||
+      a.name.localeCompare(b.name)
+    );
+    return nodes[0].name;
+  }
+
+  changed(node: string | null): void {
+    if (!node) return;
+    const set = this.#waiters.get(node);
+    if (!set) return;
+    this.#waiters.delete(node);
+    for (const w of set) w();
+  }
+
+  // --- protocol ---
+
+  async heartbeat(name: string, hb: Heartbeat): Promise<DesiredState> {
+    this.#lastSeen.set(name, Date.now());
+    this.#addresses.set(name, hb.address);
+    const { desired_etag: _etag, cameras, ...facts } = hb;
+    const { row, cameOnline } = await nodesDb.recordHeartbeat(this.sql, {
+      name,
+      address: hb.address,
+      version: hb.version,
+      info: { ...facts, camera_runtime: cameras },
+    });
+    if (cameOnline) {
+      log.info("node online", { node: name, address: hb.address });
+      this.bus.publish({ kind: "node", data: nodeEvent(row) });
+      await this.#placeUnplaced();
+    }
+    await this.#applyRuntime(name, cameras);
+    return await this.desired(name);
+  }
+
+  async desired(name: string): Promise<DesiredState> {
+    const cameras = await this.cameras.specsForNode(name);
+    const body = {
+      node: name,
+      cameras,
+      relay_idle_grace_ms: this.#opts.relayIdleGraceMs,
+    };
+    return { ...body, etag: await etagOf(body) };
+  }
+
+  /**
+   * Long poll: answers as soon as the desired state's etag differs from `etag`,
+   * or after `waitMs`. A poll aborted by the client counts toward liveness.
+   */
+  async waitDesired(
+    name: string,
+    etag: string | null,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<DesiredState> {
+    this.#polls.set(name, (this.#polls.get(name) ?? 0) + 1);
+    this.#lastSeen.set(name, Date.now());
+    try {
+      const deadline = Date.now() + waitMs;
+      while (true) {
+        const state = await this.desired(name);
+        if (state.etag !== etag || Date.now() >= deadline || signal.aborted) {
+          return state;
+        }
+        await new Promise<void>((resolve) => {
+          const set = this.#waiters.get(name) ?? new Set();
+          this.#waiters.set(name, set);
+          const done = () => {
+            clearTimeout(timer);
+            set.delete(done);
+            signal.removeEventListener("abort", done);
+            resolve();
+          };
+          const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+          signal.addEventListener("abort", done, { once: true });
+          set.add(done);
+        });
+      }
+    } finally {
+      this.#polls.set(name, (this.#polls.get(name) ?? 1) - 1);
+      if (signal.aborted) this.#pollDropped(name);
+      else this.#lastSeen.set(name, Date.now());
+    }
+  }
+
+  #pollDropped(name: string) {
+    const droppedAt = Date.now();
+    setTimeout(() => {
+      const seen = this.#lastSeen.get(name) ?? 0;
+      if ((this.#polls.get(name) ?? 0) === 0 && seen <= droppedAt) {
+        this.markOffline(name, "its connection dropped").catch((e) =>
+          log.error("mark offline failed", { node: name, error: String(e) })
+        );
+      }
+    }, this.#opts.pollGraceMs);
+  }
+
+  /** One liveness pass: nodes silent for longer than offlineAfterMs go offline. */
+  async sweep(): Promise<void> {
+    for (
+      const n of await nodesDb.staleNodes(this.sql, this.#opts.offlineAfterMs)
+    ) {
+      if ((this.#polls.get(n.name) ?? 0) > 0) continue;
+      await this.markOffline(n.name, "heartbeats stopped");
+    }
+  }
+
+  async markOffline(name: string, why: string): Promise<void> {
+    const row = await nodesDb.markNodeOffline(this.sql, name);
+    if (!row) return;
+    log.warn("node offline", { node: name, reason: why });
+    this.bus.publish({ kind: "node", data: nodeEvent(row) });
+    for (
+      const cam of await camerasDb.setNodeCamerasStatus(
+        this.sql,
+        name,
+        "offline",
+      )
+    ) {
+      this.bus.publish({
+        kind: "camera",
+        data: { type: "status", camera: cameraJson(cam) },
+      });
+    }
+  }
+
+  /** Gives cameras with no node (none was online when they were added) to online nodes. */
+  async #placeUnplaced() {
+    for (const cam of await camerasDb.unplacedCameras(this.sql)) {
+      const node = cam.node_name ?? await this.pickNode();
+      if (!node) return;
+      if (cam.node_name && !(await this.isOnline(cam.node_name))) continue;
+      const row = await camerasDb.updateCamera(this.sql, cam.id, {
+        assigned_node: node,
+      });
+      if (row) {
+        this.bus.publish({
+          kind: "camera",
+          data: { type: "updated", camera: cameraJson(row) },
+        });
+      }
+      this.changed(node);
+    }
+  }
+
+  async #applyRuntime(node: string, runtimes: CameraRuntime[]) {
+    const mine = new Set(
+      (await camerasDb.camerasOfNode(this.sql, node)).map((c) => c.id),
+    );
+    for (const rt of runtimes) {
+      if (!mine.has(rt.id)) continue;
+      const failing = rt.error !== null && rt.state !== "running";
+      const row = await camerasDb.setCameraStatus(
+        this.sql,
+        rt.id,
+        failing ? "error" : "online",
+        failing ? rt.error : null,
+      );
+      if (row) {
+        this.bus.publish({
+          kind: "camera",
+          data: { type: "status", camera: cameraJson(row) },
+        });
+      }
+    }
+  }
+}
+
+function nodeJson(r: nodesDb.NodeRow, cameras: number): NodeJson {
+  return {
+    name: r.name,
+    status: r.status,
+    address: r.address,
+    version: r.version,
+    last_heartbeat_at: r.last_heartbeat_at
+      ? new Date(r.last_heartbeat_at).toISOString()
+      : null,
+    info: r.info,
+    cameras,
+  };
+}
+
+function nodeEvent(r: nodesDb.NodeRow): NodeEvent {
+  return {
+    name: r.name,
+    status: r.status,
+    address: r.address,
+    last_heartbeat_at: r.last_heartbeat_at
+      ? new Date(r.last_heartbeat_at).toISOString()
+      : null,
+  };
+}
+
+async function etagOf(value: unknown): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(JSON.stringify(value)),
+  );
+  return Array.from(
+    new Uint8Array(digest).subarray(0, 12),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}

@@ -1,0 +1,155 @@
+/**
+ * Per-camera fan-out towards browsers. The first viewer of a camera opens ONE
+ * upstream MJPEG connection to the node agent that runs it; every further
+ * viewer shares its frames through a FrameHub (latest frame, by reference; slow
+ * viewers skip frames). The upstream closes `idleGraceMs` after the last viewer
+ * leaves, so a page reload does not tear it down.
+ */
+import { type Frame, FrameHub } from "../../lib/frame_hub.ts";
+import { errorMessage, logger } from "../../lib/log.ts";
+import { readMjpeg } from "../../lib/mjpeg.ts";
+
+const log = logger("streams");
+
+/** Where a camera's frames come from: the node agent URL and its token. */
+export interface UpstreamTarget {
+  url: string;
+  token: string;
+}
+
+export interface StreamHubOptions {
+  /** Resolves a camera id to its node agent stream URL; throws AppError when it cannot run. */
+  resolve: (
+    cameraId: string,
+    kind: "stream" | "snapshot",
+  ) => Promise<UpstreamTarget>;
+  /** @default 5000 */
+  idleGraceMs?: number;
+  fetch?: typeof fetch;
+}
+
+interface Upstream {
+  hub: FrameHub;
+  abort: AbortController | null;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  lastError: string | null;
+}
+
+export class StreamHub {
+  #upstreams = new Map<string, Upstream>();
+  #opts: StreamHubOptions;
+  #fetch: typeof fetch;
+
+  constructor(opts: StreamHubOptions) {
+    this.#opts = opts;
+    this.#fetch = opts.fetch ?? fetch;
+  }
+
+  /** Number of open upstream connections (one per watched camera). */
+  get upstreamCount(): number {
+    let n = 0;
+    for (const u of this.#upstreams.values()) if (u.abort) n++;
+    return n;
+  }
+
+  /** Joins a camera's stream; call `leave` exactly once when the viewer goes. */
+  join(cameraId: string): { hub: FrameHub; leave: () => void } {
+    const up = this.#upstream(cameraId);
+    return { hub: up.hub, leave: up.hub.subscribe() };
+  }
+
+  /** The latest frame if it is fresher than `maxAgeMs`. */
+  fresh(cameraId: string, maxAgeMs = 2000): Frame | null {
+    const f = this.#upstreams.get(cameraId)?.hub.latest();
+    return f && Date.now() - f.atMs <= maxAgeMs ? f : null;
+  }
+
+  /** Drops a camera's upstream at once (camera deleted or moved). */
+  forget(cameraId: string): void {
+    const up = this.#upstreams.get(cameraId);
+    if (!up) return;
+    this.#upstreams.delete(cameraId);
+    clearTimeout(up.idleTimer);
+    up.abort?.abort();
+    up.hub.close();
+  }
+
+  closeAll(): void {
+    for (const id of [...this.#upstreams.keys()]) this.forget(id);
+  }
+
+  #upstream(cameraId: string): Upstream {
+    let up = this.#upstreams.get(cameraId);
+    if (up) return up;
+    const created: Upstream = {
+      hub: new FrameHub({
+        onActive: () => {
+          clearTimeout(created.idleTimer);
+          if (!created.abort) this.#pump(cameraId, created);
+        },
+        onIdle: () => {
+          created.idleTimer = setTimeout(() => {
+            if (created.hub.subscribers === 0) {
+              created.abort?.abort();
+              created.abort = null;
+              created.hub.clear();
+            }
+          }, this.#opts.idleGraceMs ?? 5000);
+        },
+      }),
+      abort: null,
+      idleTimer: undefined,
+      lastError: null,
+    };
+    up = created;
+    this.#upstreams.set(cameraId, up);
+    return up;
+  }
+
+  /** Keeps one upstream connection open while anyone watches, reconnecting with backoff. */
+  async #pump(cameraId: string, up: Upstream) {
+    const ac = new AbortController();
+    up.abort = ac;
+    let backoff = 250;
+    while (!ac.signal.aborted) {
+      try {
+        const target = await this.#opts.resolve(cameraId, "stream");
+        const res = await this.#fetch(target.url, {
+          headers: { authorization: `Bearer ${target.token}` },
+          signal: ac.signal,
+        });
+        if (!res.ok || !res.body) {
+          await res.body?.cancel();
+          throw new Error(`node agent answered ${res.status}`);
+        }
+        for await (const jpeg of readMjpeg(res.body)) {
+          up.hub.publish(jpeg);
+          up.lastError = null;
+          backoff = 250;
+        }
+        throw new Error("node agent closed the stream");
+      } catch (e) {
+        if (ac.signal.aborted) break;
+        const msg = errorMessage(e);
+        if (msg !== up.lastError) {
+          log.warn("upstream stream failed", { camera: cameraId, error: msg });
+        }
+        up.lastError = msg;
+        await sleep(backoff, ac.signal);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The dashboard on a Hono app: built assets under `/assets/`, one GET route per
+ * entry of `routes/_manifest.ts`, and the `_404` page for unknown pages.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono();
+ * mountDashboard(app, { listCameras, listNodes }, await buildIslands());
+ * ```
+ */
+import type { Context, Hono, NotFoundHandler } from "hono";
+import { manifest } from "../../routes/_manifest.ts";
+import { renderPage } from "./render.ts";
+import type { DashboardDeps, IslandAssets, RouteModule } from "./types.ts";
+
+export { buildIslands } from "./islands.ts";
+export { renderPage } from "./render.ts";
+export { Island } from "./island.tsx";
+export type * from "./types.ts";
+
+const PRODUCT = "Falcon-Eye";
+const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** Paths that belong to machines: an unknown one answers JSON, not the HTML 404 page. */
+const API_PREFIXES = ["/api/", "/internal/"];
+
+export interface MountedDashboard {
+  /** The handler `mountDashboard` installed with `app.notFound`, for an app that composes its own. */
+  notFound: NotFoundHandler;
+}
+
+/**
+ * Registers `GET /assets/:file` and every page route on `app`, and sets
+ * `app.notFound`: the `_404` page for browsers, the JSON error body under
+ * `/api/` and `/internal/` or for methods other than GET/HEAD.
+ */
+export function mountDashboard(
+  app: Hono,
+  deps: DashboardDeps,
+  assets: IslandAssets,
+): MountedDashboard {
+  app.get("/assets/:file", (c) => {
+    const file = assets.files.get(c.req.path);
+    if (!file) return c.text("Not found", 404, { "Cache-Control": "no-store" });
+    const headers = {
+      "Content-Type": file.contentType,
+      "Cache-Control": IMMUTABLE,
+      "ETag": file.etag,
+      "X-Content-Type-Options": "nosniff",
+    };
+    const inm = c.req.header("If-None-Match");
+    if (
+      inm &&
+      inm.split(",").some((t) => t.trim().replace(/^W\//, "") === file.etag)
+    ) {
+      return c.body(null, 304, headers);
+    }
+    return c.body(file.body as Uint8Array<ArrayBuffer>, 200, headers);
+  });
+
+  const page = async (
+    c: Context,
+    mod: RouteModule,
+    status: 200 | 404,
+  ): Promise<Response> => {
+    const out = await mod.default({
+      deps,
+      req: c.req.raw,
+      url: new URL(c.req.url),
+      params: c.req.param() as Record<string, string>,
+    });
+    if (out instanceof Response) return out;
+    const title = mod.title ? `${mod.title} · ${PRODUCT}` : PRODUCT;
+    return c.body(renderPage(out, { title, assets }), status, {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+    });
+  };
+
+  for (const route of manifest.routes) {
+    app.get(route.pattern, (c) => page(c, route.module, 200));
+  }
+
+  const notFound: NotFoundHandler = (c) => {
+    const path = c.req.path;
+    const method = c.req.method;
+    if (
+      API_PREFIXES.some((p) => path.startsWith(p)) ||
+      (method !== "GET" && method !== "HEAD")
+    ) {
+      return c.json({
+        error: {
+          code: "not_found",
+          message: `Cannot ${method} ${path}: no such route`,
+        },
+      }, 404);
+    }
+    return page(c, manifest.notFound.module, 404);
+  };
+  app.notFound(notFound);
+  return { notFound };
+}

@@ -1,0 +1,96 @@
+/**
+ * Renders a page to a complete HTML document. The only scripts are external
+ * modules (`src=`) and island props (`type="application/json"`): no inline
+ * JavaScript, so a strict Content-Security-Policy can forbid it.
+ */
+import { h, type VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
+import { RenderContext, type RenderState } from "./island.tsx";
+import type { IslandAssets } from "./types.ts";
+
+export interface RenderPageOptions {
+  /** Document title. */
+  title: string;
+  assets: IslandAssets;
+  /** Islands whose scripts load even if the page did not render them. Rendered islands are found on their own. */
+  islandsUsed?: Iterable<string>;
+}
+
+/** Renders `page` inside a document with the stylesheet and the scripts of the islands it used. */
+export function renderPage(page: VNode, opts: RenderPageOptions): string {
+  const { assets } = opts;
+  const state: RenderState = { assets, used: new Set(opts.islandsUsed ?? []) };
+  const body = renderToString(
+    h(RenderContext.Provider, { value: state }, page),
+  );
+
+  const scripts = state.used.size === 0 ? [] : [
+    assets.bootUrl,
+    ...[...state.used].sort().map((name) => assets.islandUrl(name)),
+  ];
+  const preloads = new Set(scripts.flatMap((url) => assets.preloads(url)));
+  for (const url of scripts) preloads.delete(url);
+
+  return "<!doctype html>" +
+    '<html lang="en"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<meta name="color-scheme" content="light dark">' +
+    `<title>${escapeHtml(opts.title)}</title>` +
+    `<style>${CSS}</style>` +
+    [...preloads].map((url) =>
+      `<link rel="modulepreload" href="${escapeHtml(url)}">`
+    ).join("") +
+    scripts.map((url) =>
+      `<script type="module" src="${escapeHtml(url)}"></script>`
+    ).join("") +
+    `</head><body>${body}</body></html>`;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
+    ">",
+    "&gt;",
+  )
+    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+}
+
+// Compact on purpose; classes only (no style attributes) so a later CSP can hash this one block.
+const CSS = `
+:root{color-scheme:light dark;--bg:#f4f5f7;--fg:#15171c;--mut:#5a6170;--card:#fff;--bd:#d6dae1;--acc:#1d4ed8;--on-acc:#fff;--ok:#137333;--warn:#a15c00;--err:#b3261e;--off:#5f6368}
+@media (prefers-color-scheme:dark){:root{--bg:#0e1014;--fg:#e5e7eb;--mut:#9aa3b2;--card:#171a20;--bd:#2b3039;--acc:#7aa7ff;--on-acc:#0b1020;--ok:#5fd47f;--warn:#f2b64a;--err:#ff8a80;--off:#a0a6b0}}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,sans-serif;background:var(--bg);color:var(--fg)}
+a{color:var(--acc)}
+fe-island{display:contents}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;z-index:9;background:var(--card);padding:.3rem .6rem}
+.top{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;justify-content:space-between;padding:.7rem 1rem;background:var(--card);border-bottom:1px solid var(--bd)}
+.brand{margin:0;font-size:1.2rem}.brand a{color:inherit;text-decoration:none}
+.counts{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:0;padding:0;list-style:none;color:var(--mut)}.counts b{color:var(--fg)}
+main{max-width:1400px;margin:0 auto;padding:1rem;display:grid;gap:1.5rem}
+h2{margin:0 0 .6rem;font-size:1.05rem}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));margin:0;padding:0;list-style:none}
+.tile{background:var(--card);border:1px solid var(--bd);border-radius:8px;overflow:hidden;display:flex;flex-direction:column}
+.view{position:relative;aspect-ratio:4/3;background:#000}
+.view img{display:block;width:100%;height:100%;object-fit:contain}
+.over{position:absolute;inset:0;display:grid;place-content:center;gap:.3rem;padding:1rem;text-align:center;background:rgba(0,0,0,.72);color:#fff;overflow-wrap:anywhere}
+.over small{opacity:.8}
+.meta{padding:.6rem .75rem;display:grid;gap:.2rem}
+.meta h3{margin:0;font-size:1rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem}
+.meta p{margin:0;color:var(--mut);font-size:.85rem}
+.acts{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;padding:0 .75rem .7rem;margin-top:auto}
+.badge{display:inline-flex;align-items:center;gap:.35em;padding:.05em .55em;border:1px solid currentColor;border-radius:999px;font-size:.75rem;font-weight:600;white-space:nowrap}
+.badge::before{content:"";width:.55em;height:.55em;border-radius:50%;background:currentColor}
+.s-online{color:var(--ok)}.s-pending{color:var(--warn)}.s-error{color:var(--err)}.s-offline{color:var(--off)}
+button{font:inherit;padding:.35em .9em;border:1px solid var(--bd);border-radius:6px;background:var(--card);color:inherit;cursor:pointer}
+button.primary{background:var(--acc);border-color:var(--acc);color:var(--on-acc)}
+button.danger{color:var(--err);border-color:currentColor}
+button:disabled{opacity:.6;cursor:progress}
+.add{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));padding:1rem;background:var(--card);border:1px solid var(--bd);border-radius:8px}
+.field{display:grid;gap:.25rem;align-content:start}.field label{font-size:.85rem;font-weight:600}
+.full{grid-column:1/-1}
+input,select{font:inherit;padding:.4em .55em;border:1px solid var(--bd);border-radius:6px;background:var(--bg);color:inherit;min-width:0}
+[aria-invalid=true]{border-color:var(--err)}
+.bar{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem}
+.err{margin:0;color:var(--err);font-size:.85rem}.ok{margin:0;color:var(--ok)}
+.empty{margin:0;padding:2rem;text-align:center;color:var(--mut);border:1px dashed var(--bd);border-radius:8px}
+`.trim().replaceAll("\n", "");

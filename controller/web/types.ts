@@ -1,0 +1,118 @@
+/**
+ * Types of the dashboard: the views pages and islands receive, the data the
+ * dashboard needs from the controller, and the shapes of route modules and
+ * built island assets. Browser-safe: islands import these types too.
+ */
+import type { VNode } from "preact";
+import type { CameraProtocol } from "../../lib/protocol.ts";
+
+export type CameraStatus = "pending" | "online" | "error" | "offline";
+export type NodeState = "online" | "offline";
+
+/** One camera as the dashboard shows it. Never carries a secret. */
+export interface CameraView {
+  id: string;
+  name: string;
+  protocol: CameraProtocol;
+  location: string | null;
+  /** Source URL with the password already redacted (`rtsp://user:***@host/…`). */
+  source_url: string | null;
+  device_path: string | null;
+  /** Node the camera is pinned to (USB cameras). */
+  node_name: string | null;
+  /** Node that runs the camera now. */
+  assigned_node: string | null;
+  /** `WIDTHxHEIGHT`, e.g. `640x480`. */
+  resolution: string;
+  framerate: number;
+  status: CameraStatus;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NodeView {
+  name: string;
+  status: NodeState;
+  address: string | null;
+  last_heartbeat_at: string | null;
+}
+
+/** What the dashboard needs from the rest of the controller; `main.ts` wires it. */
+export interface DashboardDeps {
+  listCameras(): Promise<CameraView[]>;
+  listNodes(): Promise<NodeView[]>;
+}
+
+/** Data of the SSE event `camera` on `/api/events`. */
+export type CameraEvent =
+  | { type: "created" | "updated" | "status"; camera: CameraView }
+  | { type: "deleted"; id: string };
+
+/** Data of the SSE event `node` on `/api/events`. */
+export interface NodeEvent {
+  name: string;
+  status: NodeState;
+}
+
+/** One built file, served from memory. */
+export interface AssetFile {
+  body: Uint8Array;
+  contentType: string;
+  /** Strong ETag (quoted), derived from the body. */
+  etag: string;
+  /** Source modules bundled into this file, relative to the repository root (for size and duplicate checks). */
+  sources: string[];
+}
+
+/** The bundled islands and client boot module, kept in memory. */
+export interface IslandAssets {
+  /** Public path (`/assets/CameraGrid-ABC123.js`) → file. */
+  files: Map<string, AssetFile>;
+  /** Names of the islands that were built (file names in `islands/` without `.tsx`). */
+  islands: string[];
+  /** Public path of an island's entry module; throws for an unknown island. */
+  islandUrl(name: string): string;
+  /** Public path of the client boot module that hydrates island markers. */
+  bootUrl: string;
+  /** Public paths a module statically imports, transitively (shared chunks), for `modulepreload`. */
+  preloads(url: string): string[];
+  /** Wall time the build took, in milliseconds. */
+  buildMs: number;
+}
+
+/** What a route module's page function receives. */
+export interface RouteContext {
+  deps: DashboardDeps;
+  req: Request;
+  url: URL;
+  /** Path parameters, e.g. `{ id }` for `routes/cameras/[id].tsx`. */
+  params: Record<string, string>;
+}
+
+/** A page returns markup to render, or a Response (a redirect, a download) to send as is. */
+export type RouteResult = VNode | Response;
+
+/**
+ * A file in `routes/`. `default` loads data through `ctx.deps` and returns the
+ * page; `title` names the page in the document title.
+ */
+export interface RouteModule {
+  title?: string;
+  default(ctx: RouteContext): RouteResult | Promise<RouteResult>;
+}
+
+export interface RouteEntry {
+  /** File path relative to `routes/`, e.g. `index.tsx`. */
+  file: string;
+  /** Hono path pattern, e.g. `/` or `/cameras/:id`. */
+  pattern: string;
+  module: RouteModule;
+}
+
+/** The explicit list of routes (`routes/_manifest.ts`); a test keeps it in sync with the folder. */
+export interface RouteManifest {
+  routes: RouteEntry[];
+  /** `_404.tsx`: rendered with status 404 for unknown pages. */
+  notFound: { file: string; module: RouteModule };
+}

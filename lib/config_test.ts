@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig, parsers, type Setting } from "./config.ts";
+
+const spec = {
+  port: {
+    flag: "port",
+    env: "X_PORT",
+    description: "HTTP port",
+    accepts: "an integer 0-65535",
+    default: 80,
+    parse: parsers.port,
+  } as Setting<number>,
+  level: {
+    flag: "log-level",
+    env: "X_LEVEL",
+    description: "log level",
+    accepts: "one of debug, info",
+    default: "info",
+    parse: parsers.oneOf(["debug", "info"] as const),
+  } as Setting<"debug" | "info">,
+};
+
+Deno.test("loadConfig() prefers flags over env over defaults", () => {
+  const env = (n: string) =>
+    ({ X_PORT: "81", X_LEVEL: "debug" } as Record<string, string>)[n];
+  assert.deepEqual(loadConfig(spec, { port: "82" }, env), {
+    port: 82,
+    level: "debug",
+  });
+  assert.deepEqual(loadConfig(spec, {}, () => undefined), {
+    port: 80,
+    level: "info",
+  });
+});
+
+Deno.test("loadConfig() names the setting and accepted values on a bad value", () => {
+  assert.throws(
+    () => loadConfig(spec, {}, (n) => (n === "X_LEVEL" ? "loud" : undefined)),
+    (e: Error) =>
+      e instanceof ConfigError && /X_LEVEL/.test(e.message) &&
+      /one of debug, info/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig(spec, { port: "99999" }, () => undefined),
+    /--port.*0-65535/,
+  );
+});

@@ -1,0 +1,22 @@
+/** Turns a zod error into an AppError that names the field at fault. */
+import { AppError } from "./errors.ts";
+
+interface IssueLike {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  keys?: string[];
+}
+
+export function invalidInput(issues: readonly IssueLike[]): AppError {
+  const issue = issues[0];
+  let field = issue.path.map(String).join(".");
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys" && issue.keys?.length) {
+    field = [field, issue.keys[0]].filter(Boolean).join(".");
+    message = `${field} is not a known field`;
+  } else if (field && !message.startsWith(field)) {
+    message = `${field}: ${message}`;
+  }
+  return new AppError("invalid_input", message, field ? { field } : undefined);
+}

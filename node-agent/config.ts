@@ -1,0 +1,94 @@
+/** The node agent's settings (see lib/config.ts). */
+import { type ConfigOf, parsers, type Setting } from "../lib/config.ts";
+import { LOG_LEVELS } from "../lib/log.ts";
+
+export const nodeAgentSettings = {
+  nodeName: {
+    flag: "node-name",
+    env: "FALCON_NODE_NAME",
+    envAliases: ["NODE_NAME"],
+    description: "name of this node (the Kubernetes node name in a cluster)",
+    accepts: "letters, digits, '.', '-', '_' (at most 253)",
+    default: () => Deno.hostname(),
+    parse: (
+      raw: string,
+    ) => (/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/.test(raw)
+      ? raw
+      : undefined),
+  } as Setting<string>,
+  controllerUrl: {
+    flag: "controller-url",
+    env: "FALCON_CONTROLLER_URL",
+    description: "base URL of the controller",
+    accepts: "an http:// or https:// URL",
+    default: "http://127.0.0.1:30900",
+    parse: parsers.url(["http", "https"]),
+  } as Setting<string>,
+  nodeToken: {
+    flag: "node-token",
+    env: "FALCON_NODE_TOKEN",
+    description: "shared token between controller and node agents",
+    accepts: "a string of at least 16 characters",
+    parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
+    secret: true,
+  } as Setting<string | undefined>,
+  port: {
+    flag: "port",
+    env: "FALCON_NODE_PORT",
+    description:
+      "port of the node agent's API (reached by the controller only)",
+    accepts: "an integer 0-65535",
+    default: 30901,
+    parse: parsers.port,
+  } as Setting<number>,
+  host: {
+    flag: "host",
+    env: "FALCON_NODE_HOST",
+    description: "address the node agent listens on",
+    accepts: "an IP address or host name",
+    default: "0.0.0.0",
+    parse: parsers.host,
+  } as Setting<string>,
+  advertiseUrl: {
+    flag: "advertise-url",
+    env: "FALCON_NODE_ADVERTISE_URL",
+    description:
+      "URL the controller uses to reach this node agent; default http://<POD_IP or 127.0.0.1>:<port>",
+    accepts: "an http:// or https:// URL",
+    parse: parsers.url(["http", "https"]),
+  } as Setting<string | undefined>,
+  dataDir: {
+    flag: "data-dir",
+    env: "FALCON_DATA_DIR",
+    description: "directory for the node's state (and recordings later)",
+    accepts: "a directory path",
+    default: "./.falcon",
+    parse: parsers.nonEmpty,
+  } as Setting<string>,
+  ffmpeg: {
+    flag: "ffmpeg",
+    env: "FALCON_FFMPEG",
+    description: "path of the ffmpeg binary",
+    accepts: "a path or a command name on PATH",
+    default: "ffmpeg",
+    parse: parsers.nonEmpty,
+  } as Setting<string>,
+  heartbeatMs: {
+    flag: "heartbeat-ms",
+    env: "FALCON_HEARTBEAT_MS",
+    description: "interval between heartbeats to the controller",
+    accepts: "an integer 200-60000",
+    default: 5000,
+    parse: parsers.int(200, 60000),
+  } as Setting<number>,
+  logLevel: {
+    flag: "log-level",
+    env: "FALCON_LOG_LEVEL",
+    description: "log verbosity",
+    accepts: `one of ${LOG_LEVELS.join(", ")}`,
+    default: "info",
+    parse: parsers.oneOf(LOG_LEVELS),
+  } as Setting<typeof LOG_LEVELS[number]>,
+};
+
+export type NodeAgentConfig = ConfigOf<typeof nodeAgentSettings>;

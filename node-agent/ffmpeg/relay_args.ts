@@ -1,0 +1,162 @@
+/**
+ * The ffmpeg command line of a camera relay: read the camera once, emit MJPEG
+ * at the camera's size and frame rate on stdout, where the relay parses it into
+ * frames for the hub. Pure and golden-tested, because a wrong flag here shows
+ * up only as a black tile in a browser.
+ *
+ * Choices, per source:
+ * - every source: `-loglevel error` (warnings are noise in the stderr tail that
+ *   becomes the camera's error), `-nostdin` (ffmpeg must never wait on a tty),
+ *   `-an` (live view is video only), `-f mpjpeg -boundary_tag ffmpeg pipe:1`
+ *   (multipart with Content-Length, which `MjpegParser` reads without scanning).
+ * - rtsp/rtsps: TCP interleaving (survives NAT and lossy Wi-Fi without
+ *   smearing) and a 5 s socket timeout, so a dead camera fails fast instead of
+ *   waiting for the stall watchdog.
+ * - http(s): ffmpeg reconnects short drops itself (`-reconnect*`, max 2 s) and
+ *   gives up after 5 s without data (`-rw_timeout`); the supervisor restarts it.
+ * - demo: a moving test pattern at real time (`-re`), so pixels differ frame to
+ *   frame like a real camera.
+ * - usb: the device's native MJPEG is copied, not re-encoded; this costs almost
+ *   no CPU and the size and rate are negotiated with the device instead.
+ */
+import type { CameraSpec } from "../../lib/protocol.ts";
+import { AppError } from "../../lib/errors.ts";
+
+/** JPEG quality scale of ffmpeg's mjpeg encoder (2 best … 31 worst). */
+export const MJPEG_QUALITY = 5;
+
+/** RTSP / HTTP socket timeout, µs (ffmpeg's unit for these options). */
+export const SOCKET_TIMEOUT_US = 5_000_000;
+
+const COMMON = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+const OUTPUT = ["-f", "mpjpeg", "-boundary_tag", "ffmpeg", "pipe:1"];
+
+/** ffmpeg argv (without the binary) that relays `spec` as MJPEG on stdout. */
+export function relayArgs(spec: CameraSpec): string[] {
+  checkSize(spec);
+  const { width: w, height: h, framerate: fps } = spec;
+  const encode = [
+    "-an",
+    "-vf",
+    `fps=${fps},scale=${w}:${h}`,
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    String(MJPEG_QUALITY),
+  ];
+  switch (spec.protocol) {
+    case "rtsp":
+      return [
+        ...COMMON,
+        "-rtsp_transport",
+        "tcp",
+        "-timeout",
+        String(SOCKET_TIMEOUT_US),
+        "-i",
+        sourceUrl(spec, ["rtsp:", "rtsps:"]),
+        ...encode,
+        ...OUTPUT,
+      ];
+    case "http":
+      return [
+        ...COMMON,
+        "-reconnect",
+        "1",
+        "-reconnect_streamed",
+        "1",
+        "-reconnect_delay_max",
+        "2",
+        "-rw_timeout",
+        String(SOCKET_TIMEOUT_US),
+        "-i",
+        sourceUrl(spec, ["http:", "https:"]),
+        ...encode,
+        ...OUTPUT,
+      ];
+    case "demo":
+      sourceUrl(spec, ["demo:"]);
+      return [
+        ...COMMON,
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        `testsrc2=size=${w}x${h}:rate=${fps}`,
+        ...encode,
+        ...OUTPUT,
+      ];
+    case "usb":
+      return [
+        ...COMMON,
+        "-f",
+        "v4l2",
+        "-input_format",
+        "mjpeg",
+        "-video_size",
+        `${w}x${h}`,
+        "-framerate",
+        String(fps),
+        "-i",
+        devicePath(spec),
+        "-an",
+        "-c:v",
+        "copy",
+        ...OUTPUT,
+      ];
+    default:
+      throw invalid(spec, `unknown protocol "${String(spec.protocol)}"`);
+  }
+}
+
+function checkSize(spec: CameraSpec): void {
+  for (const key of ["width", "height", "framerate"] as const) {
+    const v = spec[key];
+    if (!Number.isFinite(v) || v <= 0) {
+      throw invalid(spec, `${key} must be a positive number, got ${v}`);
+    }
+  }
+  if (!Number.isInteger(spec.width) || !Number.isInteger(spec.height)) {
+    throw invalid(spec, "width and height must be whole pixels");
+  }
+}
+
+/**
+ * The source URL, checked against the schemes the protocol allows. The check
+ * matters for security: ffmpeg opens `file:`, `concat:` and friends too, so a
+ * camera record must never smuggle a local path into `-i`.
+ */
+function sourceUrl(spec: CameraSpec, schemes: string[]): string {
+  const url = spec.source_url;
+  let scheme: string | null = null;
+  try {
+    if (url) scheme = new URL(url).protocol;
+  } catch {
+    // reported below
+  }
+  if (!url || !scheme || !schemes.includes(scheme)) {
+    throw invalid(
+      spec,
+      `source_url must be a ${schemes.map((s) => s + "//").join(" or ")} URL`,
+    );
+  }
+  return url;
+}
+
+function devicePath(spec: CameraSpec): string {
+  const path = spec.device_path;
+  // /dev/videoN, or a stable alias such as /dev/v4l/by-id/usb-…-video-index0.
+  if (!path || !/^\/dev\/[\w.:/-]+$/.test(path) || path.includes("..")) {
+    throw invalid(
+      spec,
+      "device_path must be a device under /dev, e.g. /dev/video0",
+    );
+  }
+  return path;
+}
+
+function invalid(spec: CameraSpec, why: string): AppError {
+  return new AppError(
+    "invalid_input",
+    `Cannot build the relay command for camera "${spec.name}": ${why}`,
+  );
+}

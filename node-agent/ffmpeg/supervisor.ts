@@ -1,0 +1,462 @@
+/**
+ * Runs one child process (an ffmpeg) forever: restart after every unplanned
+ * exit with exponential backoff, kill it when it stops making progress, stop it
+ * on request (SIGTERM, then SIGKILL), and keep a redacted tail of its stderr so
+ * every exit can be explained to a person.
+ *
+ * Why a class with a loop rather than "spawn and hope": cameras drop, reboot
+ * and hang. A relay that gives up after one failure leaves a black tile until
+ * someone restarts the node; one that restarts in a tight loop hammers the
+ * camera and the CPU. The shape follows MediaMTX's `externalcmd` (run, pause,
+ * report) and Moonfire's "run once throws, run forever loops" split.
+ *
+ * Children are spawned in their own process group (`detached`), and every
+ * signal goes to the group, so a wrapper script (e.g. FALCON_FFMPEG pointing
+ * at a shell script) cannot leave grandchildren behind.
+ */
+import { redactSecrets } from "../../lib/redact.ts";
+import { errorMessage, logger } from "../../lib/log.ts";
+import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
+import { realTimers, type TimerId, type Timers } from "./timers.ts";
+
+export type SupervisorState =
+  | "idle"
+  | "starting"
+  | "running"
+  | "backoff"
+  | "stopping";
+
+export interface SupervisorOptions {
+  /** Shown in logs, e.g. the camera id. */
+  name: string;
+  /** Executable to run, e.g. the ffmpeg path. */
+  command: string;
+  /** Arguments, rebuilt at every start so a changed camera takes effect. */
+  args: () => string[];
+  /** Every stdout chunk of the current child. Throwing kills the child (a failure). */
+  onStdout: (chunk: Uint8Array) => void;
+  /** Every state transition, after the getters reflect it. */
+  onState?: (state: SupervisorState) => void;
+  /** Delays between restarts after consecutive failures. */
+  backoff?: BackoffOptions;
+  /**
+   * A run that made progress and lasted at least this long resets the backoff.
+   * Requiring both keeps a source that sends one frame and dies backing off.
+   * @default 10000
+   */
+  healthyAfterMs?: number;
+  /** No `progress()` for this long kills the child (counted as a failure). @default 10000 */
+  stallTimeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL. @default 3000 */
+  stopTimeoutMs?: number;
+  /** stderr lines kept for `stderrTail()` and error messages. @default 20 */
+  stderrTailLines?: number;
+  /** Values masked in stderr (e.g. a camera password ffmpeg echoes back). */
+  secrets?: string[];
+  /** Clock and timers; tests may inject their own. */
+  timers?: Timers;
+}
+
+/** stderr lines quoted in `lastError`; the full tail is in `stderrTail()`. */
+const ERROR_TAIL_LINES = 3;
+/** A stored stderr line is cut to this many characters (after redaction). */
+const MAX_LINE_CHARS = 500;
+/** A stderr line longer than this (no newline) is dropped, not stored. */
+const MAX_PENDING_CHARS = 64 * 1024;
+/** After the child exits, how long its pipes may stay open before we cancel them. */
+const PIPE_DRAIN_MS = 1000;
+
+interface Run {
+  child: Deno.ChildProcess;
+  startedAt: number;
+  lastProgressAt: number;
+  progressed: boolean;
+  /** Set once we decided to kill it; output is ignored from then on. */
+  terminating: boolean;
+  /** Why we killed it (stall, bad output); null when it exited on its own or on stop. */
+  reason: string | null;
+  stallTimer: TimerId | null;
+  killTimer: TimerId | null;
+  readers: ReadableStreamDefaultReader<unknown>[];
+}
+
+interface Outcome {
+  failure: string;
+  healthy: boolean;
+}
+
+export class Supervisor {
+  #opts: SupervisorOptions;
+  #timers: Timers;
+  #log;
+  #state: SupervisorState = "idle";
+  #secrets: string[];
+  #run: Run | null = null;
+  #loop: Promise<void> | null = null;
+  #stopRequested = false;
+  #pendingStart = false;
+  #restartRequested = false;
+  #wake: (() => void) | null = null;
+  #failures = 0;
+  #restarts = 0;
+  #lastError: string | null = null;
+  #tail: string[] = [];
+
+  constructor(options: SupervisorOptions) {
+    this.#opts = options;
+    this.#timers = options.timers ?? realTimers;
+    this.#secrets = [...(options.secrets ?? [])];
+    this.#log = logger(`supervisor.${options.name}`);
+  }
+
+  get state(): SupervisorState {
+    return this.#state;
+  }
+
+  /** pid of the running child, null between runs. */
+  get pid(): number | null {
+    return this.#run?.child.pid ?? null;
+  }
+
+  /** Unplanned exits that led to a restart (crash, stall, spawn failure). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Why the last run failed (redacted); null once a later run made progress. */
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+
+  /** The last stderr lines of the current (or last) run, redacted. */
+  stderrTail(): string[] {
+    return [...this.#tail];
+  }
+
+  /** Replaces the values masked in stderr, e.g. after the camera's password changed. */
+  setSecrets(secrets: string[]): void {
+    this.#secrets = [...secrets];
+  }
+
+  /**
+   * Starts the restart loop; a no-op when it already runs. Called while a
+   * `stop()` is still in progress, it starts again once the old child is gone.
+   */
+  start(): void {
+    if (this.#loop) {
+      if (this.#stopRequested) this.#pendingStart = true;
+      return;
+    }
+    this.#stopRequested = false;
+    this.#restartRequested = false;
+    this.#failures = 0;
+    this.#loop = this.#supervise().then(() => {
+      this.#loop = null;
+      this.#stopRequested = false;
+      this.#setState("idle");
+      if (this.#pendingStart) {
+        this.#pendingStart = false;
+        this.start();
+      }
+    });
+  }
+
+  /**
+   * Stops the loop: SIGTERM to the child, SIGKILL after `stopTimeoutMs`.
+   * Resolves once the child has exited and its pipes are closed. Safe to call
+   * twice, while backing off, or when nothing runs.
+   */
+  stop(): Promise<void> {
+    this.#pendingStart = false;
+    const loop = this.#loop;
+    if (!loop) return Promise.resolve();
+    if (!this.#stopRequested) {
+      this.#stopRequested = true;
+      this.#setState("stopping");
+      this.#wake?.();
+      if (this.#run) this.#terminate(this.#run, null);
+    }
+    return loop;
+  }
+
+  /**
+   * Replaces the child at once (e.g. the camera's source changed), without
+   * counting a failure or waiting out a backoff. A no-op when not started.
+   */
+  restart(): void {
+    if (!this.#loop || this.#stopRequested) return;
+    this.#restartRequested = true;
+    if (this.#run) this.#terminate(this.#run, null);
+    else this.#wake?.();
+  }
+
+  /**
+   * The consumer saw output (a frame). Feeds the stall watchdog, moves
+   * "starting" to "running" and clears `lastError`. Cheap enough to call for
+   * every frame: it only stores a timestamp.
+   */
+  progress(): void {
+    const run = this.#run;
+    if (!run || run.terminating) return;
+    run.lastProgressAt = this.#timers.now();
+    if (run.progressed) return;
+    run.progressed = true;
+    this.#lastError = null;
+    this.#setState("running");
+  }
+
+  async #supervise(): Promise<void> {
+    while (!this.#stopRequested) {
+      let outcome: Outcome;
+      try {
+        outcome = await this.#runOnce();
+      } catch (e) {
+        // #runOnce handles process errors itself; this is a bug guard that
+        // keeps the loop (and its backoff) alive rather than crashing the node.
+        outcome = {
+          failure: `supervisor error: ${errorMessage(e)}`,
+          healthy: false,
+        };
+      }
+      if (this.#stopRequested) break;
+      if (this.#restartRequested) {
+        this.#restartRequested = false;
+        this.#failures = 0;
+        continue;
+      }
+      this.#failures = outcome.healthy ? 1 : this.#failures + 1;
+      this.#restarts++;
+      this.#lastError = outcome.failure;
+      const delayMs = backoffDelayMs(this.#failures, this.#opts.backoff);
+      this.#log.warn("process failed; restarting after backoff", {
+        error: outcome.failure,
+        restart_in_ms: delayMs,
+        restarts: this.#restarts,
+      });
+      this.#setState("backoff");
+      await this.#sleep(delayMs);
+      this.#restartRequested = false;
+    }
+  }
+
+  /** One child from spawn to exit; never throws for process failures. */
+  async #runOnce(): Promise<Outcome> {
+    this.#tail = [];
+    this.#setState("starting");
+    const { command } = this.#opts;
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(command, {
+        args: this.#opts.args(),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        detached: true,
+      }).spawn();
+    } catch (e) {
+      return { failure: spawnFailure(command, e), healthy: false };
+    }
+    const now = this.#timers.now();
+    const run: Run = {
+      child,
+      startedAt: now,
+      lastProgressAt: now,
+      progressed: false,
+      terminating: false,
+      reason: null,
+      stallTimer: null,
+      killTimer: null,
+      readers: [],
+    };
+    this.#run = run;
+    this.#armStall(run, this.#stallTimeoutMs());
+    this.#log.debug("started", { pid: child.pid });
+    const pumps = Promise.all([this.#pumpStdout(run), this.#pumpStderr(run)]);
+    const status = await child.status;
+    // The leader is gone; take anything it left in its group with it.
+    signalGroup(child, "SIGKILL");
+    this.#clearTimers(run);
+    await this.#drain(run, pumps);
+    this.#run = null;
+    const lasted = this.#timers.now() - run.startedAt;
+    const healthy = run.progressed &&
+      lasted >= (this.#opts.healthyAfterMs ?? 10_000);
+    return { failure: this.#describeExit(run, status), healthy };
+  }
+
+  async #pumpStdout(run: Run): Promise<void> {
+    const reader = run.child.stdout.getReader();
+    run.readers.push(reader);
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        if (run.terminating) continue;
+        try {
+          this.#opts.onStdout(value);
+        } catch (e) {
+          this.#terminate(run, `bad output: ${errorMessage(e)}`);
+        }
+      }
+    } catch {
+      // cancelled by #drain
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  async #pumpStderr(run: Run): Promise<void> {
+    const reader = run.child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    run.readers.push(reader);
+    let pending = "";
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        pending += value;
+        const lines = pending.split(/\r\n|\r|\n/);
+        pending = lines.pop() ?? "";
+        for (const line of lines) this.#keepLine(line);
+        if (pending.length > MAX_PENDING_CHARS) {
+          // Dropped rather than cut: a cut could split a secret past redaction.
+          this.#keepLine("[stderr line too long, dropped]");
+          pending = "";
+        }
+      }
+      this.#keepLine(pending);
+    } catch {
+      // cancelled by #drain
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  #keepLine(raw: string): void {
+    // "[tcp @ 0x55c9c0b1c900] …" → "[tcp] …": the address helps nobody and
+    // would make every restart's error text differ.
+    const line = raw.trim().replace(/\[([\w:-]+) @ 0x[0-9a-f]+\]/g, "[$1]");
+    if (!line) return;
+    const safe = redactSecrets(line, this.#secrets);
+    this.#tail.push(
+      safe.length > MAX_LINE_CHARS ? safe.slice(0, MAX_LINE_CHARS) + "…" : safe,
+    );
+    const max = this.#opts.stderrTailLines ?? 20;
+    while (this.#tail.length > max) this.#tail.shift();
+  }
+
+  /** Waits for both pipes to close, cancelling them if something still holds them open. */
+  async #drain(run: Run, pumps: Promise<unknown>): Promise<void> {
+    let timer: TimerId | null = null;
+    const late = new Promise<"late">((resolve) => {
+      timer = this.#timers.setTimeout(() => resolve("late"), PIPE_DRAIN_MS);
+    });
+    const result = await Promise.race([pumps, late]);
+    if (timer !== null) this.#timers.clearTimeout(timer);
+    if (result === "late") {
+      for (const r of run.readers) await r.cancel().catch(() => {});
+      await pumps;
+    }
+  }
+
+  #stallTimeoutMs(): number {
+    return this.#opts.stallTimeoutMs ?? 10_000;
+  }
+
+  /**
+   * One timer per run, re-armed for the remaining time when it fires, instead
+   * of a clearTimeout/setTimeout pair on every frame.
+   */
+  #armStall(run: Run, ms: number): void {
+    run.stallTimer = this.#timers.setTimeout(() => {
+      run.stallTimer = null;
+      if (run.terminating) return;
+      const limit = this.#stallTimeoutMs();
+      const quietFor = this.#timers.now() - run.lastProgressAt;
+      if (quietFor < limit) return this.#armStall(run, limit - quietFor);
+      this.#terminate(run, `stalled: no output for ${limit} ms`);
+    }, ms);
+  }
+
+  #terminate(run: Run, reason: string | null): void {
+    if (run.terminating) return;
+    run.terminating = true;
+    run.reason = reason;
+    if (run.stallTimer !== null) this.#timers.clearTimeout(run.stallTimer);
+    run.stallTimer = null;
+    signalGroup(run.child, "SIGTERM");
+    run.killTimer = this.#timers.setTimeout(() => {
+      run.killTimer = null;
+      this.#log.warn("did not exit after SIGTERM; sending SIGKILL", {
+        pid: run.child.pid,
+      });
+      signalGroup(run.child, "SIGKILL");
+    }, this.#opts.stopTimeoutMs ?? 3000);
+  }
+
+  #clearTimers(run: Run): void {
+    if (run.stallTimer !== null) this.#timers.clearTimeout(run.stallTimer);
+    if (run.killTimer !== null) this.#timers.clearTimeout(run.killTimer);
+    run.stallTimer = run.killTimer = null;
+  }
+
+  #describeExit(run: Run, status: Deno.CommandStatus): string {
+    const program = baseName(this.#opts.command);
+    const how = run.reason ??
+      (status.signal
+        ? `killed by ${status.signal}`
+        : `exited with code ${status.code}`);
+    const tail = this.#tail.slice(-ERROR_TAIL_LINES).join("; ");
+    return tail ? `${program} ${how}: ${tail}` : `${program} ${how}`;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const id = this.#timers.setTimeout(() => {
+        this.#wake = null;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        this.#timers.clearTimeout(id);
+        this.#wake = null;
+        resolve();
+      };
+    });
+  }
+
+  #setState(state: SupervisorState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#opts.onState?.(state);
+  }
+}
+
+/** Signals the child's whole process group, falling back to the child alone. */
+function signalGroup(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A spawn error a person can act on; NotFound names the path and the fix. */
+function spawnFailure(command: string, e: unknown): string {
+  const program = baseName(command);
+  if (e instanceof Deno.errors.NotFound) {
+    const where = command.includes("/") ? `at ${command}` : "on PATH";
+    return `${program} not found ${where} (install it, or set FALCON_FFMPEG to its full path)`;
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return `${program} at ${command} cannot be executed: permission denied`;
+  }
+  return `${program} could not be started: ${errorMessage(e)}`;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1) || path;
+}

@@ -1,0 +1,94 @@
+/**
+ * The node agent's own API, reached by the controller only (bearer token):
+ * live MJPEG per camera, JPEG snapshot, and status.
+ */
+import { Hono } from "hono";
+import { AppError, type ErrorBody, STATUS_OF } from "../../lib/errors.ts";
+import { errorMessage, logger } from "../../lib/log.ts";
+import { mjpegResponse } from "../../lib/mjpeg_response.ts";
+import type { NodeStatus } from "../../lib/protocol.ts";
+import type { RelayManager } from "../relay/manager.ts";
+
+const log = logger("node-http");
+
+export interface NodeAppDeps {
+  token: string;
+  relays: RelayManager;
+  status: () => Promise<NodeStatus>;
+}
+
+export function createNodeApp(deps: NodeAppDeps): Hono {
+  const app = new Hono();
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      return c.json(err.toBody(), STATUS_OF[err.kind] as 400);
+    }
+    log.error("unhandled error", {
+      path: c.req.path,
+      error: errorMessage(err),
+    });
+    const body: ErrorBody = {
+      error: {
+        code: "internal",
+        message: "Internal error; see the node agent log",
+      },
+    };
+    return c.json(body, 500);
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  app.use("/v1/*", async (c, next) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+    if (!m || !constantTimeEqual(m[1], deps.token)) {
+      throw new AppError("unauthorized", "Node token required");
+    }
+    await next();
+  });
+
+  const relayOf = (id: string) => {
+    const relay = deps.relays.get(id);
+    if (!relay) {
+      throw new AppError(
+        "not_found",
+        `Camera "${id}" does not run on this node`,
+        { field: "id" },
+      );
+    }
+    return relay;
+  };
+
+  app.get("/v1/cameras/:id/stream", (c) => {
+    const relay = relayOf(c.req.param("id"));
+    return mjpegResponse(relay.hub, relay.hub.subscribe(), c.req.raw.signal);
+  });
+
+  app.get("/v1/cameras/:id/snapshot", async (c) => {
+    const jpeg = await relayOf(c.req.param("id")).snapshot();
+    return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "image/jpeg",
+      "cache-control": "no-store",
+    });
+  });
+
+  app.get("/v1/status", async (c) => c.json(await deps.status()));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: { code: "not_found", message: `No route ${c.req.path}` },
+      } as ErrorBody,
+      404,
+    )
+  );
+  return app;
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const ea = new TextEncoder().encode(a);
+  const eb = new TextEncoder().encode(b);
+  let diff = ea.length ^ eb.length;
+  for (let i = 0; i < Math.max(ea.length, eb.length); i++) {
+    diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
+  }
+  return diff === 0;
+}

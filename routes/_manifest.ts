@@ -1,0 +1,16 @@
+/**
+ * Every route of the dashboard, written out by hand (Fresh generates this
+ * file; an explicit list keeps `deno compile` aware of every route).
+ * `controller/web/manifest_test.ts` fails when a file in `routes/` is missing
+ * here or its pattern does not follow the file name.
+ */
+import type { RouteManifest } from "../controller/web/types.ts";
+import * as NotFound from "./_404.tsx";
+import * as Index from "./index.tsx";
+
+export const manifest: RouteManifest = {
+  routes: [
+    { file: "index.tsx", pattern: "/", module: Index },
+  ],
+  notFound: { file: "_404.tsx", module: NotFound },
+};

@@ -1,0 +1,32 @@
+/**
+ * `/`: the camera grid. Loads cameras and nodes, renders the header counts,
+ * the grid and the add-camera form as islands (server-rendered first).
+ */
+import { Layout } from "../components/Layout.tsx";
+import { Island } from "../controller/web/island.tsx";
+import type { RouteContext } from "../controller/web/types.ts";
+import AddCameraForm from "../islands/AddCameraForm.tsx";
+import CameraCounts from "../islands/CameraCounts.tsx";
+import CameraGrid from "../islands/CameraGrid.tsx";
+
+export const title = "Cameras";
+
+export default async function CamerasPage({ deps }: RouteContext) {
+  const [cameras, nodes] = await Promise.all([deps.listCameras(), deps.listNodes()]);
+  const counts = {
+    cameras: cameras.map((c) => ({ id: c.id, status: c.status })),
+    nodes: nodes.map((n) => ({ name: n.name, status: n.status })),
+  };
+  return (
+    <Layout header={<Island name="CameraCounts" component={CameraCounts} props={counts} />}>
+      <section aria-labelledby="cameras-h">
+        <h2 id="cameras-h">Cameras</h2>
+        <Island name="CameraGrid" component={CameraGrid} props={{ cameras }} />
+      </section>
+      <section aria-labelledby="add-h">
+        <h2 id="add-h">Add a camera</h2>
+        <Island name="AddCameraForm" component={AddCameraForm} props={{ nodes: nodes.map((n) => n.name) }} />
+      </section>
+    </Layout>
+  );
+}
