@@ -118,6 +118,7 @@ function Tile({ camera, onRemoved }: { camera: CameraView; onRemoved: (id: strin
           ref={img}
           src={`${path}/stream${attempt > 0 ? `?r=${attempt}` : ""}`}
           alt={`Live view of ${camera.name}`}
+          class={broken ? "gone" : undefined}
           onError={failed}
           onLoad={() => {
             setBroken(false);

@@ -70,7 +70,7 @@ app.get("/api/events", () => {
 });
 app.get("/api/cameras/:id/stream", (c) => {
   const id = c.req.param("id");
-  (hits[id] ??= []).push(c.req.url);
+  (hits[id] ??= []).push(((performance.now()/1000).toFixed(1)) + " " + c.req.url.replace(/^.*stream/, ""));
   if (id === "cam-2") return c.text("no", 503);
   let t: number;
   return new Response(

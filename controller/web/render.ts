@@ -71,7 +71,7 @@ h2{margin:0 0 .6rem;font-size:1.05rem}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));margin:0;padding:0;list-style:none}
 .tile{background:var(--card);border:1px solid var(--bd);border-radius:8px;overflow:hidden;display:flex;flex-direction:column}
 .view{position:relative;aspect-ratio:4/3;background:#000}
-.view img{display:block;width:100%;height:100%;object-fit:contain}
+.view img{display:block;width:100%;height:100%;object-fit:contain}.view img.gone{visibility:hidden}
 .over{position:absolute;inset:0;display:grid;place-content:center;gap:.3rem;padding:1rem;text-align:center;background:rgba(0,0,0,.72);color:#fff;overflow-wrap:anywhere}
 .over small{opacity:.8}
 .meta{padding:.6rem .75rem;display:grid;gap:.2rem}

@@ -73,6 +73,8 @@ interface Run {
   progressed: boolean;
   /** Set once we decided to kill it; output is ignored from then on. */
   terminating: boolean;
+  /** The child has exited; its pid may be reused, so it must not be signalled. */
+  exited: boolean;
   /** Why we killed it (stall, bad output); null when it exited on its own or on stop. */
   reason: string | null;
   stallTimer: TimerId | null;
@@ -263,6 +265,7 @@ export class Supervisor {
       lastProgressAt: now,
       progressed: false,
       terminating: false,
+      exited: false,
       reason: null,
       stallTimer: null,
       killTimer: null,
@@ -275,6 +278,7 @@ export class Supervisor {
     const status = await child.status;
     // The leader is gone; take anything it left in its group with it.
     signalGroup(child, "SIGKILL");
+    run.exited = true;
     this.#clearTimers(run);
     await this.#drain(run, pumps);
     this.#run = null;
@@ -382,6 +386,7 @@ export class Supervisor {
     if (run.terminating) return;
     run.terminating = true;
     run.reason = reason;
+    if (run.exited) return; // already gone; only draining its pipes
     if (run.stallTimer !== null) this.#timers.clearTimeout(run.stallTimer);
     run.stallTimer = null;
     signalGroup(run.child, "SIGTERM");
@@ -427,7 +432,12 @@ export class Supervisor {
   #setState(state: SupervisorState): void {
     if (state === this.#state) return;
     this.#state = state;
-    this.#opts.onState?.(state);
+    try {
+      this.#opts.onState?.(state);
+    } catch (e) {
+      // A listener's bug must not stop the restart loop.
+      this.#log.error("onState listener threw", { error: errorMessage(e) });
+    }
   }
 }
 

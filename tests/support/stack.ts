@@ -1,0 +1,248 @@
+/**
+ * A Falcon-Eye stack for end-to-end tests: the controller in this process
+ * (real PostgreSQL or PGlite) and node agents as real child processes
+ * speaking the HTTP protocol, plus an SSE recorder.
+ */
+import { loadConfig } from "../../lib/config.ts";
+import { configureLog } from "../../lib/log.ts";
+import { controllerSettings } from "../../controller/config.ts";
+import { type Controller, startController } from "../../controller/mod.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
+export interface StackOptions {
+  databaseUrl?: string;
+  web?: boolean;
+  relayIdleGraceMs?: number;
+  nodeOfflineAfterMs?: number;
+  /** Keep controller logs (default: only errors). */
+  verbose?: boolean;
+}
+
+export interface Stack {
+  controller: Controller;
+  url: string;
+  dataDir: string;
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  startNodeAgent(
+    name: string,
+    opts?: { heartbeatMs?: number },
+  ): Promise<NodeAgentProcess>;
+  events(): Promise<EventRecorder>;
+  close(): Promise<void>;
+}
+
+export interface NodeAgentProcess {
+  name: string;
+  child: Deno.ChildProcess;
+  kill(signal?: Deno.Signal): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  configureLog({ level: opts.verbose ? "info" : "error" });
+  const dataDir = await Deno.makeTempDir({ prefix: "falcon-stack-" });
+  const flags: Record<string, string> = {
+    port: "0",
+    host: "127.0.0.1",
+    "data-dir": dataDir,
+    "relay-idle-grace-ms": String(opts.relayIdleGraceMs ?? 2000),
+    "node-offline-after-ms": String(opts.nodeOfflineAfterMs ?? 5000),
+    "log-level": opts.verbose ? "info" : "error",
+  };
+  if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
+  const cfg = loadConfig(controllerSettings, flags, () => undefined);
+  const controller = await startController(cfg, { web: opts.web ?? false });
+  const url = `http://127.0.0.1:${controller.port}`;
+  const agents: NodeAgentProcess[] = [];
+  const recorders: EventRecorder[] = [];
+
+  return {
+    controller,
+    url,
+    dataDir,
+    api(path, init = {}) {
+      const { json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (json !== undefined) headers.set("content-type", "application/json");
+      return fetch(`${url}${path}`, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
+    },
+    async startNodeAgent(name, o = {}) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--config",
+          CONFIG,
+          MAIN,
+          "node-agent",
+          "--port",
+          "0",
+          "--host",
+          "127.0.0.1",
+        ],
+        env: {
+          FALCON_NODE_NAME: name,
+          FALCON_NODE_TOKEN: controller.nodeToken,
+          FALCON_CONTROLLER_URL: url,
+          FALCON_DATA_DIR: dataDir,
+          FALCON_HEARTBEAT_MS: String(o.heartbeatMs ?? 1000),
+          FALCON_LOG_LEVEL: opts.verbose ? "info" : "warn",
+          FALCON_PARENT_PID: String(Deno.pid),
+        },
+        stdin: "null",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+      const agent: NodeAgentProcess = {
+        name,
+        child,
+        async kill(signal = "SIGTERM") {
+          try {
+            child.kill(signal);
+          } catch { /* gone */ }
+          await child.status;
+        },
+      };
+      agents.push(agent);
+      await eventually(
+        async () => (await controller.nodes.get(name))?.status === "online",
+        20000,
+        `node ${name} online`,
+      );
+      return agent;
+    },
+    async events() {
+      const rec = await recordEvents(url);
+      recorders.push(rec);
+      return rec;
+    },
+    async close() {
+      for (const r of recorders) r.close();
+      for (const a of agents) await a.kill("SIGTERM");
+      await controller.close();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+export interface RecordedEvent {
+  event: string;
+  // deno-lint-ignore no-explicit-any
+  data: any;
+  at: number;
+}
+
+export interface EventRecorder {
+  events: RecordedEvent[];
+  /** Resolves with the first event (recorded so far or later) that matches. */
+  waitFor(
+    match: (e: RecordedEvent) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordedEvent>;
+  close(): void;
+}
+
+async function recordEvents(base: string): Promise<EventRecorder> {
+  const ac = new AbortController();
+  const res = await fetch(`${base}/api/events`, { signal: ac.signal });
+  if (!res.ok || !res.body) {
+    throw new Error(`GET /api/events answered ${res.status}`);
+  }
+  const events: RecordedEvent[] = [];
+  const listeners = new Set<() => void>();
+  (async () => {
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (ev && data) {
+            events.push({ event: ev, data: JSON.parse(data), at: Date.now() });
+            for (const l of listeners) l();
+          }
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  return {
+    events,
+    waitFor(match, timeoutMs = 10000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = events.find(match);
+          if (found) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(
+            new Error(
+              `no matching event within ${timeoutMs} ms; saw ${
+                JSON.stringify(events.slice(-5))
+              }`,
+            ),
+          );
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      });
+    },
+    close: () => ac.abort(),
+  };
+}
+
+/** Reads MJPEG frames from a stream URL until `count` frames or `timeoutMs`. */
+export async function readFrames(
+  url: string,
+  opts: { count: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<Uint8Array[]> {
+  const { readMjpeg } = await import("../../lib/mjpeg.ts");
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
+  const frames: Uint8Array[] = [];
+  try {
+    const res = await fetch(url, { signal: ac.signal });
+    if (!res.ok || !res.body) throw new Error(`${url} answered ${res.status}`);
+    for await (const f of readMjpeg(res.body)) {
+      frames.push(f);
+      if (frames.length >= opts.count) break;
+    }
+  } catch (e) {
+    if (!ac.signal.aborted) throw e;
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+  return frames;
+}
+
+/** Polls an async predicate until it holds, or throws naming what it waited for. */
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
