@@ -53,7 +53,15 @@ const DEFAULTS: Values = {
 /** Which fields a protocol shows, in the order they are sent. */
 export function fieldsFor(protocol: Protocol): Field[] {
   return protocol === "usb"
-    ? ["name", "protocol", "device_path", "node_name", "location", "resolution", "framerate"]
+    ? [
+      "name",
+      "protocol",
+      "device_path",
+      "node_name",
+      "location",
+      "resolution",
+      "framerate",
+    ]
     : ["name", "protocol", "source_url", "location", "resolution", "framerate"];
 }
 
@@ -83,8 +91,12 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
     setValues((prev) => {
       const next = { ...prev, [field]: value };
       if (field === "protocol") {
-        if (value === "demo" && prev.source_url === "") next.source_url = "demo://";
-        if (value !== "demo" && prev.source_url === "demo://") next.source_url = "";
+        if (value === "demo" && prev.source_url === "") {
+          next.source_url = "demo://";
+        }
+        if (value !== "demo" && prev.source_url === "demo://") {
+          next.source_url = "";
+        }
       }
       return next;
     });
@@ -99,7 +111,11 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
     setErrors({});
     setFormError(null);
     setAdded(null);
-    const res = await apiRequest<CameraView>("POST", "/api/cameras", toBody(values));
+    const res = await apiRequest<CameraView>(
+      "POST",
+      "/api/cameras",
+      toBody(values),
+    );
     setSending(false);
     if (res.ok) {
       setValues(DEFAULTS);
@@ -108,11 +124,16 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
       return;
     }
     const field = res.error.field as Field | undefined;
-    if (field && shown.includes(field)) setErrors({ [field]: res.error.message });
-    else setFormError(res.error.message);
+    if (field && shown.includes(field)) {
+      setErrors({ [field]: res.error.message });
+    } else setFormError(res.error.message);
   };
 
-  const input = (field: Field, label: string, attrs: JSX.InputHTMLAttributes<HTMLInputElement> = {}) => (
+  const input = (
+    field: Field,
+    label: string,
+    attrs: JSX.InputHTMLAttributes<HTMLInputElement> = {},
+  ) => (
     <Row field={field} label={label} error={errors[field]}>
       <input
         id={`add-${field}`}
@@ -129,7 +150,12 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
   return (
     <form class="add" onSubmit={submit} aria-busy={sending}>
       {formError && <p class="err full" role="alert">{formError}</p>}
-      {input("name", "Name", { required: true, maxLength: 100, autocomplete: "off", ref: nameInput })}
+      {input("name", "Name", {
+        required: true,
+        maxLength: 100,
+        autocomplete: "off",
+        ref: nameInput,
+      })}
       <Row field="protocol" label="Protocol" error={errors.protocol}>
         <select
           id="add-protocol"
@@ -137,7 +163,9 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
           value={protocol}
           onChange={(e) => set("protocol", e.currentTarget.value)}
         >
-          {PROTOCOLS.map((p) => <option key={p.value} value={p.value}>{p.label}</option>)}
+          {PROTOCOLS.map((p) => (
+            <option key={p.value} value={p.value}>{p.label}</option>
+          ))}
         </select>
       </Row>
       {shown.includes("source_url") &&
@@ -148,12 +176,29 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
           spellcheck: false,
         })}
       {shown.includes("device_path") &&
-        input("device_path", "Device path", { required: true, placeholder: "/dev/video0" })}
+        input("device_path", "Device path", {
+          required: true,
+          placeholder: "/dev/video0",
+        })}
       {shown.includes("node_name") &&
-        input("node_name", "Node", { required: true, list: "add-nodes", placeholder: nodes[0] ?? "node name" })}
+        input("node_name", "Node", {
+          required: true,
+          list: "add-nodes",
+          placeholder: nodes[0] ?? "node name",
+        })}
       {input("location", "Location (optional)", { placeholder: "Front door" })}
-      {input("resolution", "Resolution", { required: true, pattern: "\\d{2,5}x\\d{2,5}", placeholder: "640x480" })}
-      {input("framerate", "Frame rate (fps)", { type: "number", required: true, min: 1, max: 60, step: 1 })}
+      {input("resolution", "Resolution", {
+        required: true,
+        pattern: "\\d{2,5}x\\d{2,5}",
+        placeholder: "640x480",
+      })}
+      {input("framerate", "Frame rate (fps)", {
+        type: "number",
+        required: true,
+        min: 1,
+        max: 60,
+        step: 1,
+      })}
       <datalist id="add-nodes">
         {nodes.map((n) => <option key={n} value={n} />)}
       </datalist>
@@ -168,7 +213,12 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
 }
 
 function Row(
-  { field, label, error, children }: { field: Field; label: string; error?: string; children: JSX.Element },
+  { field, label, error, children }: {
+    field: Field;
+    label: string;
+    error?: string;
+    children: JSX.Element;
+  },
 ) {
   return (
     <div class="field">

@@ -12,8 +12,12 @@ export interface CameraCountsProps {
 }
 
 export default function CameraCounts(props: CameraCountsProps) {
-  const [cameras, setCameras] = useState(() => new Map(props.cameras.map((c) => [c.id, c.status])));
-  const [nodes, setNodes] = useState(() => new Map(props.nodes.map((n) => [n.name, n.status])));
+  const [cameras, setCameras] = useState(() =>
+    new Map(props.cameras.map((c) => [c.id, c.status]))
+  );
+  const [nodes, setNodes] = useState(() =>
+    new Map(props.nodes.map((n) => [n.name, n.status]))
+  );
 
   useEffect(() =>
     subscribeLive((e) => {
@@ -35,7 +39,8 @@ export default function CameraCounts(props: CameraCountsProps) {
 
   const statuses = [...cameras.values()];
   const online = statuses.filter((s) => s === "online").length;
-  const offline = statuses.filter((s) => s === "offline" || s === "error").length;
+  const offline =
+    statuses.filter((s) => s === "offline" || s === "error").length;
   const nodesOnline = [...nodes.values()].filter((s) => s === "online").length;
 
   return (

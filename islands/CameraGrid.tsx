@@ -18,16 +18,19 @@ export default function CameraGrid(props: CameraGridProps) {
 
   useEffect(() =>
     subscribeLive((e) => {
-      if (e.kind === "camera") setCameras((prev) => applyCameraEvent(prev, e.data));
-      else if (e.kind === "snapshot") setCameras(e.cameras);
+      if (e.kind === "camera") {
+        setCameras((prev) => applyCameraEvent(prev, e.data));
+      } else if (e.kind === "snapshot") setCameras(e.cameras);
     }), []);
 
-  const removed = (id: string) => setCameras((prev) => prev.filter((c) => c.id !== id));
+  const removed = (id: string) =>
+    setCameras((prev) => prev.filter((c) => c.id !== id));
 
   if (cameras.length === 0) {
     return (
       <p class="empty">
-        No cameras yet. Add one with the form below; the <code>demo</code> protocol shows a test pattern.
+        No cameras yet. Add one with the form below; the <code>demo</code>{" "}
+        protocol shows a test pattern.
       </p>
     );
   }
@@ -39,7 +42,10 @@ export default function CameraGrid(props: CameraGridProps) {
 }
 
 /** The camera list after one `camera` event; new cameras go first, as the API lists newest first. */
-export function applyCameraEvent(list: CameraView[], ev: CameraEvent): CameraView[] {
+export function applyCameraEvent(
+  list: CameraView[],
+  ev: CameraEvent,
+): CameraView[] {
   if (ev.type === "deleted") return list.filter((c) => c.id !== ev.id);
   const i = list.findIndex((c) => c.id === ev.camera.id);
   if (i === -1) return [ev.camera, ...list];
@@ -52,12 +58,23 @@ const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 60_000;
 
 /** Wait before stream retry number `failures` (1, 2, …): 2 s doubling to 60 s, ±25 % jitter. */
-export function retryDelayMs(failures: number, random: number = Math.random()): number {
-  const base = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
+export function retryDelayMs(
+  failures: number,
+  random: number = Math.random(),
+): number {
+  const base = Math.min(
+    RETRY_MAX_MS,
+    RETRY_BASE_MS * 2 ** Math.max(0, failures - 1),
+  );
   return Math.round(base * (0.75 + random / 2));
 }
 
-function Tile({ camera, onRemoved }: { camera: CameraView; onRemoved: (id: string) => void }) {
+function Tile(
+  { camera, onRemoved }: {
+    camera: CameraView;
+    onRemoved: (id: string) => void;
+  },
+) {
   const path = `/api/cameras/${encodeURIComponent(camera.id)}`;
   const img = useRef<HTMLImageElement>(null);
   const [attempt, setAttempt] = useState(0); // cache buster: ?r=N
@@ -83,7 +100,10 @@ function Tile({ camera, onRemoved }: { camera: CameraView; onRemoved: (id: strin
 
   useEffect(() => {
     if (failures === 0) return;
-    const t = setTimeout(() => setAttempt((a) => a + 1), retryDelayMs(failures));
+    const t = setTimeout(
+      () => setAttempt((a) => a + 1),
+      retryDelayMs(failures),
+    );
     return () => clearTimeout(t);
   }, [failures]);
 
@@ -139,7 +159,8 @@ function Tile({ camera, onRemoved }: { camera: CameraView; onRemoved: (id: strin
         </h3>
         <p>{camera.location ?? "No location"}</p>
         <p>
-          {camera.protocol.toUpperCase()} · {node ? `node ${node}` : "no node yet"} · {camera.resolution}
+          {camera.protocol.toUpperCase()} ·{" "}
+          {node ? `node ${node}` : "no node yet"} · {camera.resolution}
         </p>
       </div>
       <div class="acts">
@@ -147,10 +168,20 @@ function Tile({ camera, onRemoved }: { camera: CameraView; onRemoved: (id: strin
           ? (
             <>
               <span>Delete?</span>
-              <button type="button" class="danger" disabled={deleting} onClick={remove}>
+              <button
+                type="button"
+                class="danger"
+                disabled={deleting}
+                onClick={remove}
+              >
                 {deleting ? "Deleting…" : "Yes"}
               </button>
-              <button type="button" ref={noButton} disabled={deleting} onClick={() => setConfirming(false)}>
+              <button
+                type="button"
+                ref={noButton}
+                disabled={deleting}
+                onClick={() => setConfirming(false)}
+              >
                 No
               </button>
             </>
@@ -168,7 +199,9 @@ function Tile({ camera, onRemoved }: { camera: CameraView; onRemoved: (id: strin
               Delete
             </button>
           )}
-        {deleteError && <p class="err" role="alert">Cannot delete: {deleteError}</p>}
+        {deleteError && (
+          <p class="err" role="alert">Cannot delete: {deleteError}</p>
+        )}
       </div>
     </li>
   );

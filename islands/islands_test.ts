@@ -3,7 +3,10 @@ import type { CameraView } from "../controller/web/types.ts";
 import { fieldsFor, toBody } from "./AddCameraForm.tsx";
 import { applyCameraEvent, retryDelayMs } from "./CameraGrid.tsx";
 
-const cam = (id: string, status: CameraView["status"] = "online"): CameraView => ({
+const cam = (
+  id: string,
+  status: CameraView["status"] = "online",
+): CameraView => ({
   id,
   name: id,
   protocol: "demo",
@@ -27,7 +30,10 @@ Deno.test("applyCameraEvent() adds, updates and removes tiles", () => {
   list = applyCameraEvent(list, { type: "created", camera: cam("b") });
   assert.equal(list.length, 2, "a repeated event does not duplicate a tile");
   list = applyCameraEvent(list, { type: "status", camera: cam("a", "error") });
-  assert.deepEqual(list.map((c) => [c.id, c.status]), [["b", "online"], ["a", "error"]]);
+  assert.deepEqual(list.map((c) => [c.id, c.status]), [["b", "online"], [
+    "a",
+    "error",
+  ]]);
   list = applyCameraEvent(list, { type: "deleted", id: "b" });
   assert.deepEqual(list.map((c) => c.id), ["a"]);
 });
@@ -59,13 +65,21 @@ Deno.test("AddCameraForm sends only the protocol's fields", () => {
     resolution: "640x480",
     framerate: 15,
   });
-  assert.deepEqual(toBody({ ...base, protocol: "demo", source_url: "demo://", location: "Lab" }), {
-    name: "Yard",
-    protocol: "demo",
-    source_url: "demo://",
-    location: "Lab",
-    resolution: "640x480",
-    framerate: 15,
-  });
+  assert.deepEqual(
+    toBody({
+      ...base,
+      protocol: "demo",
+      source_url: "demo://",
+      location: "Lab",
+    }),
+    {
+      name: "Yard",
+      protocol: "demo",
+      source_url: "demo://",
+      location: "Lab",
+      resolution: "640x480",
+      framerate: 15,
+    },
+  );
   assert.ok(!fieldsFor("rtsp").includes("device_path"));
 });

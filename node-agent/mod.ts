@@ -60,7 +60,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
   const apply = async (state: DesiredState) => {
     desired = state;
     relays.setIdleGrace(state.relay_idle_grace_ms);
-    relays.reconcile(state.cameras);
+    await relays.reconcile(state.cameras);
     log.info("desired state applied", {
       etag: state.etag,
       cameras: state.cameras.length,
@@ -75,7 +75,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
   if (restored && restored.node === cfg.nodeName) {
     desired = restored;
     relays.setIdleGrace(restored.relay_idle_grace_ms);
-    relays.reconcile(restored.cameras);
+    await relays.reconcile(restored.cameras);
     log.info("restored last desired state", {
       cameras: restored.cameras.length,
     });

@@ -10,7 +10,8 @@ export default function NotFoundPage({ url }: RouteContext) {
       <section>
         <h2>Page not found</h2>
         <p>
-          There is no page at <code>{url.pathname}</code>. <a href="/">Go to the cameras</a>.
+          There is no page at <code>{url.pathname}</code>.{" "}
+          <a href="/">Go to the cameras</a>.
         </p>
       </section>
     </Layout>

@@ -5,6 +5,7 @@
 import { Layout } from "../components/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
+import { toCameraView, toNodeView } from "../controller/web/views.ts";
 import AddCameraForm from "../islands/AddCameraForm.tsx";
 import CameraCounts from "../islands/CameraCounts.tsx";
 import CameraGrid from "../islands/CameraGrid.tsx";
@@ -12,20 +13,31 @@ import CameraGrid from "../islands/CameraGrid.tsx";
 export const title = "Cameras";
 
 export default async function CamerasPage({ deps }: RouteContext) {
-  const [cameras, nodes] = await Promise.all([deps.listCameras(), deps.listNodes()]);
+  const [cameras, nodes] = await Promise.all([
+    deps.listCameras().then((list) => list.map(toCameraView)),
+    deps.listNodes().then((list) => list.map(toNodeView)),
+  ]);
   const counts = {
     cameras: cameras.map((c) => ({ id: c.id, status: c.status })),
     nodes: nodes.map((n) => ({ name: n.name, status: n.status })),
   };
   return (
-    <Layout header={<Island name="CameraCounts" component={CameraCounts} props={counts} />}>
+    <Layout
+      header={
+        <Island name="CameraCounts" component={CameraCounts} props={counts} />
+      }
+    >
       <section aria-labelledby="cameras-h">
         <h2 id="cameras-h">Cameras</h2>
         <Island name="CameraGrid" component={CameraGrid} props={{ cameras }} />
       </section>
       <section aria-labelledby="add-h">
         <h2 id="add-h">Add a camera</h2>
-        <Island name="AddCameraForm" component={AddCameraForm} props={{ nodes: nodes.map((n) => n.name) }} />
+        <Island
+          name="AddCameraForm"
+          component={AddCameraForm}
+          props={{ nodes: nodes.map((n) => n.name) }}
+        />
       </section>
     </Layout>
   );

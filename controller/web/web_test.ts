@@ -299,3 +299,20 @@ Deno.test("buildIslands() works from another working directory", async () => {
     assets.islands,
   );
 });
+
+Deno.test("island props carry only the view fields", async () => {
+  const extra = {
+    ...CAMERAS[0],
+    metadata: { secret: "x" },
+    stream_url: "/x",
+  } as CameraView;
+  const app = new Hono();
+  mountDashboard(
+    app,
+    { ...deps, listCameras: () => Promise.resolve([extra]) },
+    assets,
+  );
+  const html = await (await app.request("/")).text();
+  assert.ok(!html.includes("metadata") && !html.includes("stream_url"));
+  assert.ok(html.includes(">Front door<"));
+});
