@@ -23,7 +23,8 @@ Deno.test({
       relayIdleGraceMs: 1000,
     });
     try {
-      let agent = await stack.startNodeAgent("e2e-node");
+      // Production heartbeat period: changes must arrive through the long poll, not the next beat.
+      let agent = await stack.startNodeAgent("e2e-node", { heartbeatMs: 5000 });
       const events = await stack.events();
       const created = await stack.api("/api/cameras", {
         method: "POST",
@@ -145,7 +146,7 @@ Deno.test({
             10000,
           );
           const back = Date.now();
-          agent = await stack.startNodeAgent("e2e-node");
+          agent = await stack.startNodeAgent("e2e-node", { heartbeatMs: 5000 });
           await events.waitFor(
             (e) =>
               e.at >= back && e.event === "node" && e.data.status === "online",
