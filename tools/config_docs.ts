@@ -12,11 +12,19 @@ import { nodeAgentSettings } from "../node-agent/config.ts";
 export function configTables(): { title: string; table: string }[] {
   return [
     { title: "`falcon up`", table: settingsMarkdown(upSettings) },
-    { title: "`falcon controller`", table: settingsMarkdown(controllerSettings) },
-    { title: "`falcon node-agent`", table: settingsMarkdown(nodeAgentSettings) },
+    {
+      title: "`falcon controller`",
+      table: settingsMarkdown(controllerSettings),
+    },
+    {
+      title: "`falcon node-agent`",
+      table: settingsMarkdown(nodeAgentSettings),
+    },
   ];
 }
 
 if (import.meta.main) {
-  for (const { title, table } of configTables()) console.log(`#### ${title}\n\n${table}\n`);
+  for (const { title, table } of configTables()) {
+    console.log(`#### ${title}\n\n${table}\n`);
+  }
 }

@@ -13,7 +13,18 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 function startUp(port: number, dataDir: string) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "up", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn"],
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "up",
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+    ],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -34,27 +45,52 @@ Deno.test({
       new WritableStream({ write: (s) => void (output += s) }),
     );
     try {
-      await eventually(() => output.includes(`http://127.0.0.1:${port}`), 15000, "the URL to be printed");
+      await eventually(
+        () => output.includes(`http://127.0.0.1:${port}`),
+        15000,
+        "the URL to be printed",
+      );
       const base = `http://127.0.0.1:${port}`;
       let cameras: { id: string; name: string; protocol: string }[] = [];
-      await eventually(async () => {
-        cameras = (await (await fetch(`${base}/api/cameras`)).json()).cameras;
-        return cameras.length === 1;
-      }, 15000, "the demo camera");
+      await eventually(
+        async () => {
+          cameras = (await (await fetch(`${base}/api/cameras`)).json()).cameras;
+          return cameras.length === 1;
+        },
+        15000,
+        "the demo camera",
+      );
       assert.equal(cameras[0].protocol, "demo");
       const page = await (await fetch(base)).text();
       assert.match(page, /Demo camera/);
-      const frames = await readFrames(`${base}/api/cameras/${cameras[0].id}/stream`, { count: 3, timeoutMs: 10000 });
-      assert.ok(frames.length === 3 && frames.every(isJpeg), "live frames from the demo camera");
+      const frames = await readFrames(
+        `${base}/api/cameras/${cameras[0].id}/stream`,
+        { count: 3, timeoutMs: 10000 },
+      );
+      assert.ok(
+        frames.length === 3 && frames.every(isJpeg),
+        "live frames from the demo camera",
+      );
       const elapsed = Date.now() - started;
       assert.ok(elapsed < 15000, `demo camera live after ${elapsed} ms`);
 
       const family = descendantPids(up.pid);
-      assert.ok(family.length >= 3, `up, node agent and ffmpeg run (${family.length} processes)`);
+      assert.ok(
+        family.length >= 3,
+        `up, node agent and ffmpeg run (${family.length} processes)`,
+      );
       up.kill("SIGINT");
       const status = await up.status;
-      assert.equal(status.success, true, `falcon up exited cleanly (code ${status.code})`);
-      await eventually(() => family.every((pid) => !alive(pid)), 10000, "every child process to exit");
+      assert.equal(
+        status.success,
+        true,
+        `falcon up exited cleanly (code ${status.code})`,
+      );
+      await eventually(
+        () => family.every((pid) => !alive(pid)),
+        10000,
+        "every child process to exit",
+      );
     } finally {
       try {
         up.kill("SIGKILL");
@@ -67,13 +103,17 @@ Deno.test({
     const up2 = startUp(port, dataDir);
     try {
       const base = `http://127.0.0.1:${port}`;
-      await eventually(async () => {
-        try {
-          return (await fetch(`${base}/healthz`)).ok;
-        } catch {
-          return false;
-        }
-      }, 15000, "the second start");
+      await eventually(
+        async () => {
+          try {
+            return (await fetch(`${base}/healthz`)).ok;
+          } catch {
+            return false;
+          }
+        },
+        15000,
+        "the second start",
+      );
       const { total } = await (await fetch(`${base}/api/cameras`)).json();
       assert.equal(total, 1);
     } finally {
