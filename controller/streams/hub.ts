@@ -52,6 +52,14 @@ export class StreamHub {
     return n;
   }
 
+  /**
+   * Throws the AppError explaining why a camera cannot stream now (no node,
+   * node offline), so a viewer gets a clear 503 instead of a silent stream.
+   */
+  async check(cameraId: string): Promise<void> {
+    await this.#opts.resolve(cameraId, "stream");
+  }
+
   /** Joins a camera's stream; call `leave` exactly once when the viewer goes. */
   join(cameraId: string): { hub: FrameHub; leave: () => void } {
     const up = this.#upstream(cameraId);

@@ -71,6 +71,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono {
   app.get("/:id/stream", async (c) => {
     const id = c.req.param("id");
     await deps.cameras.row(id); // 404 for unknown cameras before any upstream work
+    await deps.streams.check(id); // 503 naming the reason when it cannot run now
     const { hub, leave } = deps.streams.join(id);
     return mjpegResponse(hub, leave, c.req.raw.signal);
   });

@@ -384,6 +384,30 @@ Deno.test({
       });
 
       await t.step(
+        "stream and snapshot of a camera whose node is offline answer 503 with the reason",
+        async () => {
+          const [cam] =
+            (await (await stack.api("/api/cameras?protocol=usb")).json())
+              .cameras;
+          await stack.controller.nodes.markOffline("usb-node", "test");
+          const body = await expectError(
+            await stack.api(`/api/cameras/${cam.id}/stream`),
+            503,
+            undefined,
+            "unavailable",
+          );
+          assert.match(body.error.message, /usb-node/);
+          await expectError(
+            await stack.api(`/api/cameras/${cam.id}/snapshot`),
+            503,
+          );
+          const after = await (await stack.api(`/api/cameras/${cam.id}`))
+            .json();
+          assert.equal(after.status, "offline");
+        },
+      );
+
+      await t.step(
         "delete answers the original shape and removes the camera",
         async () => {
           const [cam] =
