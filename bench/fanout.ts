@@ -154,44 +154,44 @@ export async function runFanout(
   try {
     await up.waitFor(/Falcon-Eye is running/, 60_000);
     await waitHttp(`${base}/healthz`, 30_000);
-    say("controller healthy; waiting for the node agent");
+    const api = await signIn(base, up.output());
+    say(`controller healthy (${api.how}); waiting for the node agent`);
     await eventually(async () => {
-      const { nodes } = await getJson(`${base}/api/nodes`);
+      const { nodes } = await api.json("GET", "/api/nodes");
       return nodes.some((n: { status: string }) => n.status === "online");
     }, 30_000, "a node to be online");
 
-    const { cameras } = await getJson(`${base}/api/cameras`);
+    const { cameras } = await api.json("GET", "/api/cameras");
     for (const cam of cameras) {
-      const res = await fetch(`${base}/api/cameras/${cam.id}`, {
-        method: "DELETE",
-      });
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`DELETE ${cam.name} answered ${res.status}`);
+      await api.json("DELETE", `/api/cameras/${cam.id}`);
       say(`deleted camera "${cam.name}" (${cam.protocol})`);
     }
-    const created = await fetch(`${base}/api/cameras`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        name: "bench",
-        protocol: "rtsp",
-        source_url: rtsp.url,
-        resolution: SOURCE.size,
-        framerate: SOURCE.fps,
-      }),
+    const cam = await api.json("POST", "/api/cameras", {
+      name: "bench",
+      protocol: "rtsp",
+      source_url: rtsp.url,
+      resolution: SOURCE.size,
+      framerate: SOURCE.fps,
     });
-    if (created.status !== 201) {
-      throw new Error(
-        `POST /api/cameras answered ${created.status}: ${await created.text()}`,
-      );
-    }
-    const cam = await created.json();
     const streamUrl = `${base}/api/cameras/${cam.id}/stream`;
-    say(`camera ${cam.id} on node ${cam.assigned_node}`);
+    say(`camera ${cam.id} on node ${cam.assigned_node}; waiting for frames`);
+    // The node learns of the camera on its next heartbeat; until then the
+    // stream answers 503. Retry one viewer until it gets a frame.
+    await eventually(async () => {
+      const probe = openViewer(streamUrl, api.headers);
+      await eventuallyOrNot(() => probe.frames > 0 || probe.error !== null, 5000);
+      const ok = probe.frames > 0;
+      await probe.close();
+      return ok;
+    }, 30_000, "the first frame of the bench camera");
+    say(`first frame received; ffmpeg pid ${ffmpegPidsOf(up.pid, rtsp.url)}`);
 
     for (const n of viewerCounts) {
       say(`round: ${n} viewer(s)`);
-      const viewers = Array.from({ length: n }, () => openViewer(streamUrl));
+      const viewers = Array.from(
+        { length: n },
+        () => openViewer(streamUrl, api.headers),
+      );
       try {
         await eventually(
           () => viewers.every((v) => v.frames > 0 || v.error !== null),
@@ -202,6 +202,7 @@ export async function runFanout(
         if (failed.length) {
           throw new Error(`viewer failed at start: ${failed[0].error}`);
         }
+        say(`  all ${n} viewers have frames; warming up ${warmup} s`);
         await delay(warmup * 1000);
 
         const ffmpeg = ffmpegPidsOf(up.pid, rtsp.url);
@@ -211,6 +212,7 @@ export async function runFanout(
         const bytesBefore = viewers.reduce((s, v) => s + v.bytes, 0);
         const cpuBefore = processTreeCpuSeconds(up.pid);
         const t0 = performance.now();
+        say(`  measuring ${seconds} s`);
         await delay(seconds * 1000);
         const cpuAfter = processTreeCpuSeconds(up.pid);
         const t1 = performance.now();
@@ -249,6 +251,7 @@ export async function runFanout(
         );
       } finally {
         await Promise.all(viewers.map((v) => v.close()));
+        say(`  closed ${n} viewers`);
       }
       // Let the server notice the closed connections; the relay stays up
       // within its idle grace, so the next round reuses the same ffmpeg.
@@ -407,7 +410,7 @@ interface Viewer {
 }
 
 /** One browser-like viewer: reads the MJPEG stream and counts frames. */
-function openViewer(url: string): Viewer {
+function openViewer(url: string, headers: HeadersInit): Viewer {
   const ac = new AbortController();
   const v: Viewer = {
     frames: 0,
@@ -420,10 +423,10 @@ function openViewer(url: string): Viewer {
   };
   const done = (async () => {
     try {
-      const res = await fetch(url, { signal: ac.signal });
+      const res = await fetch(url, { headers, signal: ac.signal });
       if (!res.ok || !res.body) {
-        await res.body?.cancel();
-        throw new Error(`stream answered ${res.status}`);
+        const text = await res.text().catch(() => "");
+        throw new Error(`stream answered ${res.status}: ${text.slice(0, 200)}`);
       }
       for await (const jpeg of readMjpeg(res.body)) {
         v.frames++;
@@ -445,6 +448,8 @@ interface UpProcess {
   pid: number;
   child: Deno.ChildProcess;
   waitFor(pattern: RegExp, timeoutMs: number): Promise<void>;
+  /** Everything printed so far (last 20 000 characters). */
+  output(): string;
   tail(): string;
 }
 
@@ -482,6 +487,7 @@ function spawnUp(port: number, dataDir: string): UpProcess {
   return {
     pid: child.pid,
     child,
+    output: () => out,
     tail: () => out.slice(-4000),
     waitFor(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
@@ -734,14 +740,77 @@ async function machineFacts(): Promise<FanoutResult["machine"]> {
   return { nproc, kernel, deno: Deno.version.deno, cpu };
 }
 
-// deno-lint-ignore no-explicit-any
-async function getJson(url: string): Promise<any> {
-  const res = await fetch(url);
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new Error(`GET ${url} answered ${res.status}`);
+/** HTTP access to the controller's API, signed in when it has accounts. */
+interface Api {
+  /** How the bench authenticates, for the log. */
+  how: string;
+  /** Headers every request sends (session cookie), also used by the viewers. */
+  headers: Record<string, string>;
+  // deno-lint-ignore no-explicit-any
+  json(method: string, path: string, body?: unknown): Promise<any>;
+}
+
+/**
+ * Signs in like a first-time user: when the controller asks for first-run
+ * setup, creates the admin account with the one-time token `falcon up`
+ * printed, and uses the session cookie (+ CSRF token for writes). Without
+ * accounts (older builds) the API is open and nothing is sent.
+ */
+async function signIn(base: string, output: string): Promise<Api> {
+  const headers: Record<string, string> = {};
+  let csrf = "";
+  let how = "open API";
+  const status = await fetch(`${base}/api/auth/status`);
+  if (status.ok) {
+    const s = await status.json();
+    if (s.setup_required) {
+      const token = /\/setup\?token=([\w-]+)/.exec(output)?.[1];
+      if (!token) throw new Error("falcon up printed no setup link");
+      const password = crypto.randomUUID();
+      const res = await fetch(`${base}/api/auth/setup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token, username: "bench", password }),
+      });
+      if (!res.ok) {
+        throw new Error(
+          `POST /api/auth/setup answered ${res.status}: ${await res.text()}`,
+        );
+      }
+      const out = await res.json();
+      const cookie = res.headers.get("set-cookie")?.split(";")[0];
+      if (!cookie) throw new Error("setup answered without a session cookie");
+      headers.cookie = cookie;
+      csrf = out.csrf_token ?? "";
+      how = "signed in as the first-run admin";
+    } else {
+      throw new Error("the controller already has accounts; bench needs a fresh data dir");
+    }
+  } else {
+    await status.body?.cancel();
   }
-  return await res.json();
+  return {
+    how,
+    headers,
+    async json(method, path, body) {
+      const h: Record<string, string> = { ...headers };
+      if (method !== "GET" && csrf) h["x-csrf-token"] = csrf;
+      if (body !== undefined) h["content-type"] = "application/json";
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!res.ok) {
+        throw new Error(
+          `${method} ${path} answered ${res.status}: ${
+            (await res.text()).slice(0, 300)
+          }`,
+        );
+      }
+      return await res.json();
+    },
+  };
 }
 
 async function waitHttp(url: string, timeoutMs: number): Promise<void> {
@@ -768,6 +837,19 @@ async function eventually(
     }
     await delay(100);
   }
+}
+
+/** Like `eventually`, but resolves false instead of throwing on timeout. */
+async function eventuallyOrNot(
+  predicate: () => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await delay(50);
+  }
+  return true;
 }
 
 function median(sorted: number[]): number {

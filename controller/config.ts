@@ -56,15 +56,14 @@ export const controllerSettings = {
     parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
     secret: true,
   } as Setting<string | undefined>,
-  apiToken: {
-    flag: "api-token",
-    env: "FALCON_API_TOKEN",
-    description:
-      "bearer token required on /api until accounts exist; empty = open API",
-    accepts: "a string of at least 16 characters",
-    parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
-    secret: true,
-  } as Setting<string | undefined>,
+  trustProxy: {
+    flag: "trust-proxy",
+    env: "FALCON_TRUST_PROXY",
+    description: "take client addresses and https from X-Forwarded-* headers (only behind a reverse proxy)",
+    accepts: "true or false",
+    default: false,
+    parse: (raw: string) => (["1", "true", "yes"].includes(raw) ? true : ["0", "false", "no"].includes(raw) ? false : undefined),
+  } as Setting<boolean>,
   nodeOfflineAfterMs: {
     flag: "node-offline-after-ms",
     env: "FALCON_NODE_OFFLINE_AFTER_MS",

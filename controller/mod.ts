@@ -10,10 +10,11 @@ import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { EventBus } from "./events/bus.ts";
 import { createControllerApp } from "./http/app.ts";
-import {
-  openAuthenticator,
-  tokenAuthenticator,
-} from "./http/middleware/auth.ts";
+import { AuditLog } from "./audit/mod.ts";
+import { type AuthOptions, AuthService } from "./auth/service.ts";
+import { principalFromRequest } from "./http/middleware/auth.ts";
+import { toWebUser } from "./web/auth_glue.ts";
+import { styleHash } from "./web/render.ts";
 import { NodeService } from "./nodes/service.ts";
 import { loadSecretKey, SecretBox } from "./secrets/secret_box.ts";
 import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
@@ -33,12 +34,16 @@ export interface Controller {
   nodes: NodeService;
   streams: StreamHub;
   bus: EventBus;
+  auth: AuthService;
+  audit: AuditLog;
+  /** One-time link that creates the admin account; null once an account exists. */
+  setupUrl: string | null;
   close(): Promise<void>;
 }
 
 export async function startController(
   cfg: ControllerConfig,
-  opts: { web?: boolean } = {},
+  opts: { web?: boolean; auth?: AuthOptions } = {},
 ): Promise<Controller> {
   const db = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   log.info("database open", { database: db.describe });
@@ -107,11 +112,8 @@ export async function startController(
       return new Uint8Array(await res.arrayBuffer());
     };
 
-    let authenticate = openAuthenticator();
-    if (cfg.apiToken) authenticate = tokenAuthenticator(cfg.apiToken);
-    else {log.warn(
-        "the API is open: set FALCON_API_TOKEN (accounts arrive in a later release)",
-      );}
+    const audit = new AuditLog(db.sql);
+    const auth = new AuthService(db.sql, audit, opts.auth);
 
     const islands = opts.web === false ? null : await buildIslands();
     const app = createControllerApp({
@@ -120,18 +122,32 @@ export async function startController(
       nodes,
       streams,
       bus,
-      authenticate,
+      auth,
+      audit,
       nodeToken,
       snapshot,
       version: VERSION,
+      trustProxy: cfg.trustProxy,
+      styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
-          mountDashboard(a, {
-            listCameras: () => cameras.list(),
-            listNodes: () => nodes.list(),
+          mountDashboard(a as unknown as Parameters<typeof mountDashboard>[0], {
+            listCameras: async (user) => {
+              const visible = await auth.visibleCameras({ userId: user.id, role: user.role });
+              return (await cameras.list()).filter((c) => !visible || visible.has(c.id));
+            },
+            listNodes: async (user) => (user.role === "admin" ? await nodes.list() : []),
+            user: async (req) => {
+              const p = await principalFromRequest(req, auth);
+              return p ? toWebUser(p) : null;
+            },
+            setupRequired: () => auth.setupRequired(),
           }, islands)
         : undefined,
     });
+    const sessionSweep = setInterval(() => {
+      auth.sweepSessions().catch((e) => log.warn("session sweep failed", { error: errorMessage(e) }));
+    }, 10 * 60_000);
 
     nodes.start();
     const ac = new AbortController();
@@ -145,6 +161,12 @@ export async function startController(
     const shownHost = cfg.host === "0.0.0.0" ? "localhost" : cfg.host;
     const url = `http://${shownHost}:${port}`;
     log.info("controller listening", { url, version: VERSION });
+    const setupToken = await auth.issueSetupToken();
+    const setupUrl = setupToken ? `${url}/setup?token=${setupToken}` : null;
+    if (setupUrl) {
+      // Printed, not logged through redaction: this one-time link is meant for the operator's eyes.
+      console.log(`\n  First run: create the admin account at\n    ${setupUrl}\n  (the link works once).\n`);
+    }
 
     return {
       url,
@@ -155,7 +177,11 @@ export async function startController(
       nodes,
       streams,
       bus,
+      auth,
+      audit,
+      setupUrl,
       async close() {
+        clearInterval(sessionSweep);
         nodes.stop();
         streams.closeAll();
         ac.abort();

@@ -1,11 +1,19 @@
 /**
- * Live camera tiles. Each tile shows the camera's MJPEG stream, its details and
- * status, retries a failed stream with backoff, and deletes the camera after an
- * inline confirmation. Tiles are added, updated and removed from `/api/events`.
+ * Live camera tiles. All tiles share ONE multiplexed stream
+ * (`/api/streams/live?cameras=…`, reopened when the set of cameras changes
+ * and with backoff after errors); each frame is painted into its tile's
+ * canvas. Each tile shows the camera's details and status and deletes the
+ * camera after an inline confirmation. Tiles are added, updated and removed
+ * from `/api/events`. Without JavaScript, a `<noscript>` MJPEG `<img>` per tile
+ * shows the live view (inert once scripts run, so no per-tile connection).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
+import {
+  canvasPainter,
+  openGridStream,
+} from "../controller/web/client/grid_stream.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
 import type { CameraEvent, CameraView } from "../controller/web/types.ts";
 
@@ -15,6 +23,9 @@ export interface CameraGridProps {
 
 export default function CameraGrid(props: CameraGridProps) {
   const [cameras, setCameras] = useState(props.cameras);
+  const [failures, setFailures] = useState(0);
+  const painters = useRef(new Map<string, (jpeg: Uint8Array) => void>());
+  const stream = useRef<{ retryNow(): void } | null>(null);
 
   useEffect(() =>
     subscribeLive((e) => {
@@ -22,6 +33,29 @@ export default function CameraGrid(props: CameraGridProps) {
         setCameras((prev) => applyCameraEvent(prev, e.data));
       } else if (e.kind === "snapshot") setCameras(e.cameras);
     }), []);
+
+  // One stream for every shown camera; a new one when the set changes.
+  const ids = streamIds(cameras);
+  useEffect(() => {
+    if (!ids) return;
+    setFailures(0);
+    const s = openGridStream(ids.split(","), {
+      frame: (id, jpeg) => painters.current.get(id)?.(jpeg),
+      state: setFailures,
+      delayMs: retryDelayMs,
+    });
+    stream.current = s;
+    return () => {
+      stream.current = null;
+      s.close();
+    };
+  }, [ids]);
+
+  // A camera came back: reconnect at once instead of waiting out the backoff.
+  const online = cameras.filter((c) => c.status === "online").length;
+  useEffect(() => {
+    if (failures > 0) stream.current?.retryNow();
+  }, [online]);
 
   const removed = (id: string) =>
     setCameras((prev) => prev.filter((c) => c.id !== id));
@@ -36,9 +70,22 @@ export default function CameraGrid(props: CameraGridProps) {
   }
   return (
     <ul class="grid">
-      {cameras.map((c) => <Tile key={c.id} camera={c} onRemoved={removed} />)}
+      {cameras.map((c) => (
+        <Tile
+          key={c.id}
+          camera={c}
+          failures={failures}
+          painters={painters.current}
+          onRemoved={removed}
+        />
+      ))}
     </ul>
   );
+}
+
+/** The stream's `cameras` list: ids sorted, so a reorder opens no new stream. */
+export function streamIds(cameras: CameraView[]): string {
+  return cameras.map((c) => c.id).sort().join(",");
 }
 
 /** The camera list after one `camera` event; new cameras go first, as the API lists newest first. */
@@ -54,6 +101,11 @@ export function applyCameraEvent(
   return next;
 }
 
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const CANVAS_STYLE =
+  "position:absolute;inset:0;width:100%;height:100%;object-fit:contain";
 const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 60_000;
 
@@ -70,50 +122,24 @@ export function retryDelayMs(
 }
 
 function Tile(
-  { camera, onRemoved }: {
+  { camera, failures, painters, onRemoved }: {
     camera: CameraView;
+    failures: number;
+    painters: Map<string, (jpeg: Uint8Array) => void>;
     onRemoved: (id: string) => void;
   },
 ) {
   const path = `/api/cameras/${encodeURIComponent(camera.id)}`;
-  const img = useRef<HTMLImageElement>(null);
-  const [attempt, setAttempt] = useState(0); // cache buster: ?r=N
-  const [failures, setFailures] = useState(0);
-  const [broken, setBroken] = useState(false);
+  const canvas = useRef<HTMLCanvasElement>(null);
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const noButton = useRef<HTMLButtonElement>(null);
 
-  const failed = () => {
-    setBroken(true);
-    setFailures((f) => f + 1);
-  };
-
   useEffect(() => {
-    const el = img.current;
-    // The stream may have failed before hydration attached onError.
-    if (el && el.complete && el.naturalWidth === 0) failed();
-    // Close the stream's connection when the tile goes away.
-    return () => el?.removeAttribute("src");
+    painters.set(camera.id, canvasPainter(canvas.current!));
+    return () => painters.delete(camera.id);
   }, []);
-
-  useEffect(() => {
-    if (failures === 0) return;
-    const t = setTimeout(
-      () => setAttempt((a) => a + 1),
-      retryDelayMs(failures),
-    );
-    return () => clearTimeout(t);
-  }, [failures]);
-
-  useEffect(() => {
-    // The camera came back: try at once instead of waiting out the backoff.
-    if (camera.status === "online" && broken) {
-      setFailures(0);
-      setAttempt((a) => a + 1);
-    }
-  }, [camera.status]);
 
   useEffect(() => {
     if (confirming) noButton.current?.focus();
@@ -134,18 +160,22 @@ function Tile(
   return (
     <li class="tile">
       <div class="view">
-        <img
-          ref={img}
-          src={`${path}/stream${attempt > 0 ? `?r=${attempt}` : ""}`}
-          alt={`Live view of ${camera.name}`}
-          class={broken ? "gone" : undefined}
-          onError={failed}
-          onLoad={() => {
-            setBroken(false);
-            setFailures(0);
+        <canvas
+          ref={canvas}
+          role="img"
+          aria-label={`Live view of ${camera.name}`}
+          width={Number(camera.resolution.split("x")[0]) || 640}
+          height={Number(camera.resolution.split("x")[1]) || 480}
+          style={CANVAS_STYLE}
+        />
+        <noscript
+          dangerouslySetInnerHTML={{
+            __html: `<img src="${path}/stream" alt="Live view of ${
+              escapeHtml(camera.name)
+            }" style="${CANVAS_STYLE}">`,
           }}
         />
-        {(down || broken) && (
+        {(down || failures > 0) && (
           <div class="over" role="status">
             <span>{camera.error_message ?? "offline"}</span>
             {failures > 0 && <small>Reconnecting…</small>}

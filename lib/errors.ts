@@ -12,6 +12,7 @@ export type ErrorKind =
   | "conflict"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "rate_limited"
   | "unavailable"
   | "upstream_failed"
   | "timeout"
@@ -26,6 +27,7 @@ export const STATUS_OF: Record<ErrorKind, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   unavailable: 503,
   upstream_failed: 502,
   timeout: 504,
@@ -41,16 +43,19 @@ export class AppError extends Error {
   readonly kind: ErrorKind;
   /** Dotted path of the input field at fault, when one is. */
   readonly field?: string;
+  /** Seconds a client should wait before retrying (sent as Retry-After). */
+  readonly retryAfterS?: number;
 
   constructor(
     kind: ErrorKind,
     message: string,
-    options?: { field?: string; cause?: unknown },
+    options?: { field?: string; cause?: unknown; retryAfterS?: number },
   ) {
     super(message, { cause: options?.cause });
     this.name = "AppError";
     this.kind = kind;
     this.field = options?.field;
+    this.retryAfterS = options?.retryAfterS;
   }
 
   toBody(): ErrorBody {

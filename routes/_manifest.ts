@@ -7,10 +7,14 @@
 import type { RouteManifest } from "../controller/web/types.ts";
 import * as NotFound from "./_404.tsx";
 import * as Index from "./index.tsx";
+import * as Login from "./login.tsx";
+import * as Setup from "./setup.tsx";
 
 export const manifest: RouteManifest = {
   routes: [
     { file: "index.tsx", pattern: "/", module: Index },
+    { file: "login.tsx", pattern: "/login", module: Login },
+    { file: "setup.tsx", pattern: "/setup", module: Setup },
   ],
   notFound: { file: "_404.tsx", module: NotFound },
 };

@@ -12,10 +12,11 @@ import CameraGrid from "../islands/CameraGrid.tsx";
 
 export const title = "Cameras";
 
-export default async function CamerasPage({ deps }: RouteContext) {
+export default async function CamerasPage({ deps, user }: RouteContext) {
+  const me = user!;
   const [cameras, nodes] = await Promise.all([
-    deps.listCameras().then((list) => list.map(toCameraView)),
-    deps.listNodes().then((list) => list.map(toNodeView)),
+    deps.listCameras(me).then((list) => list.map(toCameraView)),
+    deps.listNodes(me).then((list) => list.map(toNodeView)),
   ]);
   const counts = {
     cameras: cameras.map((c) => ({ id: c.id, status: c.status })),
@@ -23,6 +24,7 @@ export default async function CamerasPage({ deps }: RouteContext) {
   };
   return (
     <Layout
+      user={me}
       header={
         <Island name="CameraCounts" component={CameraCounts} props={counts} />
       }
@@ -31,6 +33,7 @@ export default async function CamerasPage({ deps }: RouteContext) {
         <h2 id="cameras-h">Cameras</h2>
         <Island name="CameraGrid" component={CameraGrid} props={{ cameras }} />
       </section>
+      {me.role === "admin" && (
       <section aria-labelledby="add-h">
         <h2 id="add-h">Add a camera</h2>
         <Island
@@ -39,6 +42,7 @@ export default async function CamerasPage({ deps }: RouteContext) {
           props={{ nodes: nodes.map((n) => n.name) }}
         />
       </section>
+      )}
     </Layout>
   );
 }

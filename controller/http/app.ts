@@ -1,25 +1,31 @@
 /**
- * The controller's Hono app: health probes, the node protocol, the /api
- * surface behind one auth middleware, and the dashboard.
+ * The controller's Hono app: security headers, health probes, the node
+ * protocol (node token only), the /api surface behind one auth middleware
+ * (public: status, login, setup), and the dashboard.
  */
 import { Hono } from "hono";
 import type { ErrorBody } from "../../lib/errors.ts";
+import { AppError } from "../../lib/errors.ts";
+import type { AuditLog } from "../audit/mod.ts";
+import type { AuthService } from "../auth/service.ts";
 import type { CameraService } from "../cameras/service.ts";
 import type { Sql } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { StreamHub } from "../streams/hub.ts";
+import { auditApi } from "./api/audit.ts";
+import { authApi } from "./api/auth.ts";
 import { camerasApi } from "./api/cameras.ts";
 import { eventsApi } from "./api/events.ts";
 import { nodesApi } from "./api/nodes.ts";
+import { parseCameraIds, streamsApi } from "./api/streams.ts";
+import { tokensApi } from "./api/tokens.ts";
+import { usersApi } from "./api/users.ts";
 import { nodeProtocolApi } from "./internal/nodes.ts";
-import {
-  type Authenticator,
-  requireAuth,
-  requireNodeToken,
-} from "./middleware/auth.ts";
+import { type AuthEnv, requireAuth, requireNodeToken, requireRole } from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
 import { errorResponse } from "./middleware/errors.ts";
+import { securityHeaders } from "./middleware/security_headers.ts";
 
 export interface ControllerAppDeps {
   sql: Sql;
@@ -27,19 +33,29 @@ export interface ControllerAppDeps {
   nodes: NodeService;
   streams: StreamHub;
   bus: EventBus;
-  authenticate: Authenticator;
+  auth: AuthService;
+  audit: AuditLog;
   nodeToken: string;
   snapshot: (cameraId: string) => Promise<Uint8Array>;
   version: string;
+  /** CSP hashes of inline style blocks the dashboard renders. */
+  styleHashes?: string[];
+  /** Use X-Forwarded-For / X-Forwarded-Proto (only behind a trusted reverse proxy). */
+  trustProxy?: boolean;
   /** Largest accepted API request body. @default 1 MiB */
   maxBodyBytes?: number;
   /** Mounts the dashboard (routes/, islands/, assets). */
-  mountWeb?: (app: Hono) => void;
+  mountWeb?: (app: Hono<AuthEnv>) => void;
 }
 
-export function createControllerApp(deps: ControllerAppDeps): Hono {
-  const app = new Hono();
+/** /api routes reachable without credentials. */
+export const PUBLIC_API = new Set(["/api/auth/status", "/api/auth/login", "/api/auth/setup"]);
+
+export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  const trustProxy = deps.trustProxy ?? false;
   app.onError(errorResponse);
+  app.use("*", securityHeaders({ styleHashes: deps.styleHashes }));
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
   app.get("/readyz", async (c) => {
@@ -47,9 +63,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono {
       await deps.sql`select 1`;
       return c.json({ status: "ready" });
     } catch {
-      const body: ErrorBody = {
-        error: { code: "unavailable", message: "database is not reachable" },
-      };
+      const body: ErrorBody = { error: { code: "unavailable", message: "database is not reachable" } };
       return c.json(body, 503);
     }
   });
@@ -58,24 +72,43 @@ export function createControllerApp(deps: ControllerAppDeps): Hono {
   app.use("/internal/*", limit, requireNodeToken(deps.nodeToken));
   app.route("/internal/v1/nodes", nodeProtocolApi(deps.nodes));
 
-  app.use("/api/*", limit, requireAuth(deps.authenticate));
+  const authenticated = requireAuth(deps.auth);
+  app.use("/api/*", limit, async (c, next) => {
+    if (PUBLIC_API.has(c.req.path)) return await next();
+    return await authenticated(c, next);
+  });
+  app.route("/api/auth", authApi(deps.auth, { trustProxy }));
+  app.route("/api/users", usersApi(deps.auth, { trustProxy }));
+  app.route("/api/tokens", tokensApi(deps.auth, { trustProxy }));
+  app.route("/api/audit", auditApi(deps.audit));
   app.route(
     "/api/cameras",
     camerasApi({
       cameras: deps.cameras,
       streams: deps.streams,
       snapshot: deps.snapshot,
+      auth: deps.auth,
+      audit: deps.audit,
+      trustProxy,
     }),
   );
+  app.use("/api/nodes/*", requireRole("admin"));
+  app.use("/api/nodes", requireRole("admin"));
   app.route("/api/nodes", nodesApi(deps.nodes));
-  app.route("/api/events", eventsApi(deps.bus));
+  app.route("/api/events", eventsApi(deps.bus, deps.auth));
+  // Viewers may only multiplex the cameras granted to them.
+  app.use("/api/streams/*", async (c, next) => {
+    const visible = await deps.auth.visibleCameras(c.get("principal"));
+    if (visible) {
+      for (const id of parseCameraIds(c.req.queries("cameras"))) {
+        if (!visible.has(id)) throw new AppError("forbidden", `No access to camera "${id}"`, { field: "cameras" });
+      }
+    }
+    await next();
+  });
+  app.route("/api/streams", streamsApi(deps));
   app.all("/api/*", (c) => {
-    const body: ErrorBody = {
-      error: {
-        code: "not_found",
-        message: `No API route ${c.req.method} ${c.req.path}`,
-      },
-    };
+    const body: ErrorBody = { error: { code: "not_found", message: `No API route ${c.req.method} ${c.req.path}` } };
     return c.json(body, 404);
   });
 

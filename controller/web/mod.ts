@@ -61,17 +61,31 @@ export function mountDashboard(
   const page = async (
     c: Context,
     mod: RouteModule,
-    status: 200 | 404,
+    status: 200 | 403 | 404,
   ): Promise<Response> => {
+    const url = new URL(c.req.url);
+    const access = mod.access ?? "user";
+    const user = await deps.user(c.req.raw);
+    if (access !== "public" && !user) {
+      const next = url.pathname + url.search;
+      const to = (await deps.setupRequired())
+        ? "/setup"
+        : `/login${next === "/" ? "" : `?next=${encodeURIComponent(next)}`}`;
+      return c.redirect(to, 303);
+    }
+    if (access === "admin" && user?.role !== "admin") {
+      return page(c, manifest.notFound.module, 403);
+    }
     const out = await mod.default({
       deps,
       req: c.req.raw,
-      url: new URL(c.req.url),
+      url,
       params: c.req.param() as Record<string, string>,
+      user,
     });
     if (out instanceof Response) return out;
     const title = mod.title ? `${mod.title} · ${PRODUCT}` : PRODUCT;
-    return c.body(renderPage(out, { title, assets }), status, {
+    return c.body(renderPage(out, { title, assets, csrf: user?.csrf }), status, {
       "Content-Type": "text/html; charset=utf-8",
       "Cache-Control": "no-store",
     });

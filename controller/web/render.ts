@@ -14,6 +14,8 @@ export interface RenderPageOptions {
   assets: IslandAssets;
   /** Islands whose scripts load even if the page did not render them. Rendered islands are found on their own. */
   islandsUsed?: Iterable<string>;
+  /** The session's CSRF token, published in `<meta name="csrf-token">` for islands. */
+  csrf?: string | null;
 }
 
 /** Renders `page` inside a document with the stylesheet and the scripts of the islands it used. */
@@ -36,6 +38,7 @@ export function renderPage(page: VNode, opts: RenderPageOptions): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     '<meta name="color-scheme" content="light dark">' +
     `<title>${escapeHtml(opts.title)}</title>` +
+    (opts.csrf ? `<meta name="csrf-token" content="${escapeHtml(opts.csrf)}">` : "") +
     `<style>${CSS}</style>` +
     [...preloads].map((url) =>
       `<link rel="modulepreload" href="${escapeHtml(url)}">`
@@ -55,7 +58,7 @@ export function escapeHtml(s: string): string {
 }
 
 // Compact on purpose; classes only (no style attributes) so a later CSP can hash this one block.
-const CSS = `
+export const CSS = `
 :root{color-scheme:light dark;--bg:#f4f5f7;--fg:#15171c;--mut:#5a6170;--card:#fff;--bd:#d6dae1;--acc:#1d4ed8;--on-acc:#fff;--ok:#137333;--warn:#a15c00;--err:#b3261e;--off:#5f6368}
 @media (prefers-color-scheme:dark){:root{--bg:#0e1014;--fg:#e5e7eb;--mut:#9aa3b2;--card:#171a20;--bd:#2b3039;--acc:#7aa7ff;--on-acc:#0b1020;--ok:#5fd47f;--warn:#f2b64a;--err:#ff8a80;--off:#a0a6b0}}
 *{box-sizing:border-box}
@@ -94,3 +97,9 @@ input,select{font:inherit;padding:.4em .55em;border:1px solid var(--bd);border-r
 .err{margin:0;color:var(--err);font-size:.85rem}.ok{margin:0;color:var(--ok)}
 .empty{margin:0;padding:2rem;text-align:center;color:var(--mut);border:1px dashed var(--bd);border-radius:8px}
 `.trim().replaceAll("\n", "");
+
+/** CSP source expression (`sha256-…`) of the dashboard's one inline style block. */
+export async function styleHash(): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(CSS));
+  return `sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}`;
+}

@@ -38,10 +38,25 @@ export interface NodeView {
   last_heartbeat_at: string | null;
 }
 
-/** What the dashboard needs from the rest of the controller; `main.ts` wires it. */
+/** The signed-in user as pages see them. */
+export interface WebUser {
+  id: string;
+  username: string;
+  role: "admin" | "viewer";
+  /** Echoed by islands in X-CSRF-Token on every write. */
+  csrf: string | null;
+}
+
+/** What the dashboard needs from the rest of the controller; `controller/mod.ts` wires it. */
 export interface DashboardDeps {
-  listCameras(): Promise<CameraView[]>;
-  listNodes(): Promise<NodeView[]>;
+  /** Cameras the user may see (admins: all). */
+  listCameras(user: WebUser): Promise<CameraView[]>;
+  /** Nodes (empty for viewers). */
+  listNodes(user: WebUser): Promise<NodeView[]>;
+  /** The signed-in user of a request (session cookie), or null. */
+  user(req: Request): Promise<WebUser | null>;
+  /** True while no account exists: every page leads to /setup. */
+  setupRequired(): Promise<boolean>;
 }
 
 /** Data of the SSE event `camera` on `/api/events`. */
@@ -88,6 +103,8 @@ export interface RouteContext {
   url: URL;
   /** Path parameters, e.g. `{ id }` for `routes/cameras/[id].tsx`. */
   params: Record<string, string>;
+  /** The signed-in user; null only on public pages. */
+  user: WebUser | null;
 }
 
 /** A page returns markup to render, or a Response (a redirect, a download) to send as is. */
@@ -99,6 +116,8 @@ export type RouteResult = VNode | Response;
  */
 export interface RouteModule {
   title?: string;
+  /** Who may open the page. @default "user" (signed in) */
+  access?: "public" | "user" | "admin";
   default(ctx: RouteContext): RouteResult | Promise<RouteResult>;
 }
 

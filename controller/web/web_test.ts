@@ -42,7 +42,11 @@ const CAMERAS: CameraView[] = [
   }),
 ];
 
+const ADMIN = { id: "u1", username: "ada", role: "admin" as const, csrf: "csrf-token-1" };
+
 const deps: DashboardDeps = {
+  user: () => Promise.resolve(ADMIN),
+  setupRequired: () => Promise.resolve(false),
   listCameras: () => Promise.resolve(CAMERAS),
   listNodes: () =>
     Promise.resolve([{
@@ -92,6 +96,8 @@ Deno.test("buildIslands() bundles every island with one shared copy of preact", 
     "AddCameraForm",
     "CameraCounts",
     "CameraGrid",
+    "SignInForm",
+    "UserMenu",
   ]);
   const preactFiles = [...assets.files].filter(([, f]) =>
     f.sources.some((s) => /\/preact\/dist\//.test(s))
@@ -196,6 +202,7 @@ Deno.test("page scripts are external modules served with immutable caching", asy
     assets.islandUrl("AddCameraForm"),
     assets.islandUrl("CameraCounts"),
     assets.islandUrl("CameraGrid"),
+    assets.islandUrl("UserMenu"),
   ]);
   for (const url of pageModules(html)) {
     const res = await app.request(url);
@@ -248,6 +255,7 @@ Deno.test("unknown assets and pages answer 404", async () => {
 Deno.test("an empty system shows the empty state", async () => {
   const app = new Hono();
   mountDashboard(app, {
+    ...deps,
     listCameras: () => Promise.resolve([]),
     listNodes: () => Promise.resolve([]),
   }, assets);
@@ -315,4 +323,42 @@ Deno.test("island props carry only the view fields", async () => {
   const html = await (await app.request("/")).text();
   assert.ok(!html.includes("metadata") && !html.includes("stream_url"));
   assert.ok(html.includes(">Front door<"));
+});
+
+Deno.test("signed-out visitors are sent to /login (or /setup before the first account)", async () => {
+  const out = new Hono();
+  mountDashboard(out, { ...deps, user: () => Promise.resolve(null) }, assets);
+  const res = await out.request("/");
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), "/login");
+  const deep = await out.request("/no/such/page");
+  assert.equal(deep.status, 303);
+  assert.match(deep.headers.get("location") ?? "", /^\/login\?next=/);
+  const login = await out.request("/login");
+  assert.equal(login.status, 200);
+  assert.match(await login.text(), /Sign in/);
+
+  const fresh = new Hono();
+  mountDashboard(fresh, {
+    ...deps,
+    user: () => Promise.resolve(null),
+    setupRequired: () => Promise.resolve(true),
+  }, assets);
+  const first = await fresh.request("/");
+  assert.equal(first.headers.get("location"), "/setup");
+  await first.body?.cancel();
+  assert.match(await (await fresh.request("/setup?token=abc")).text(), /Create the admin account/);
+});
+
+Deno.test("pages publish the session's CSRF token for islands, and viewers get no add form", async () => {
+  const html = await (await dashboard().request("/")).text();
+  assert.match(html, /<meta name="csrf-token" content="csrf-token-1">/);
+  assert.match(html, /Add a camera/);
+  const viewerApp = new Hono();
+  mountDashboard(viewerApp, {
+    ...deps,
+    user: () => Promise.resolve({ ...ADMIN, role: "viewer" as const }),
+  }, assets);
+  const viewerHtml = await (await viewerApp.request("/")).text();
+  assert.doesNotMatch(viewerHtml, /Add a camera/);
 });

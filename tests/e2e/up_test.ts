@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { isJpeg } from "../../lib/mjpeg.ts";
 import { freePort } from "../support/ports.ts";
 import { descendantPids } from "../support/processes.ts";
-import { eventually, readFrames } from "../support/stack.ts";
+import { eventually, readFrames, setupAdmin } from "../support/stack.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -40,6 +40,7 @@ Deno.test({
     const port = await freePort();
     const started = Date.now();
     const up = startUp(port, dataDir);
+    let token = "";
     let output = "";
     const reading = up.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
       new WritableStream({ write: (s) => void (output += s) }),
@@ -51,21 +52,31 @@ Deno.test({
         "the URL to be printed",
       );
       const base = `http://127.0.0.1:${port}`;
+      // First run: no default password; the dashboard leads to setup, the console shows the one-time link.
+      const first = await fetch(base, { redirect: "manual" });
+      await first.body?.cancel();
+      assert.equal(first.status, 303);
+      assert.equal(first.headers.get("location"), "/setup");
+      const anonymous = await fetch(`${base}/api/cameras`);
+      await anonymous.body?.cancel();
+      assert.equal(anonymous.status, 401);
+      await eventually(() => /\/setup\?token=\S+/.test(output), 5000, "the setup link");
+      const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(output)![1];
+      token = await setupAdmin(base, setupUrl);
+      const auth = { authorization: `Bearer ${token}` };
       let cameras: { id: string; name: string; protocol: string }[] = [];
       await eventually(
         async () => {
-          cameras = (await (await fetch(`${base}/api/cameras`)).json()).cameras;
-          return cameras.length === 1;
+          cameras = (await (await fetch(`${base}/api/cameras`, { headers: auth })).json()).cameras;
+          return cameras.length === 1 && (cameras[0] as { status?: string }).status === "online";
         },
         15000,
         "the demo camera",
       );
       assert.equal(cameras[0].protocol, "demo");
-      const page = await (await fetch(base)).text();
-      assert.match(page, /Demo camera/);
       const frames = await readFrames(
         `${base}/api/cameras/${cameras[0].id}/stream`,
-        { count: 3, timeoutMs: 10000 },
+        { count: 3, timeoutMs: 10000, headers: auth },
       );
       assert.ok(
         frames.length === 3 && frames.every(isJpeg),
@@ -114,7 +125,9 @@ Deno.test({
         15000,
         "the second start",
       );
-      const { total } = await (await fetch(`${base}/api/cameras`)).json();
+      const { total } = await (await fetch(`${base}/api/cameras`, {
+        headers: { authorization: `Bearer ${token}` },
+      })).json();
       assert.equal(total, 1);
     } finally {
       up2.kill("SIGINT");

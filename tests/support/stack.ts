@@ -24,7 +24,15 @@ export interface Stack {
   controller: Controller;
   url: string;
   dataDir: string;
-  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** A full-scope API token of the admin the stack set up. */
+  adminToken: string;
+  /** Headers that authenticate as that admin. */
+  auth: Record<string, string>;
+  /** Calls the API as the admin (or `anonymous: true` without credentials). */
+  api(
+    path: string,
+    init?: RequestInit & { json?: unknown; anonymous?: boolean },
+  ): Promise<Response>;
   startNodeAgent(
     name: string,
     opts?: { heartbeatMs?: number },
@@ -54,6 +62,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const cfg = loadConfig(controllerSettings, flags, () => undefined);
   const controller = await startController(cfg, { web: opts.web ?? false });
   const url = `http://127.0.0.1:${controller.port}`;
+  const adminToken = await setupAdmin(url, controller.setupUrl);
   const agents: NodeAgentProcess[] = [];
   const recorders: EventRecorder[] = [];
 
@@ -61,10 +70,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     controller,
     url,
     dataDir,
+    adminToken,
+    auth: { authorization: `Bearer ${adminToken}` },
     api(path, init = {}) {
-      const { json, ...rest } = init;
+      const { json, anonymous, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set("content-type", "application/json");
+      if (!anonymous && !headers.has("authorization")) headers.set("authorization", `Bearer ${adminToken}`);
       return fetch(`${url}${path}`, {
         ...rest,
         headers,
@@ -117,7 +129,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return agent;
     },
     async events() {
-      const rec = await recordEvents(url);
+      const rec = await recordEvents(url, adminToken);
       recorders.push(rec);
       return rec;
     },
@@ -147,9 +159,12 @@ export interface EventRecorder {
   close(): void;
 }
 
-async function recordEvents(base: string): Promise<EventRecorder> {
+async function recordEvents(base: string, token: string): Promise<EventRecorder> {
   const ac = new AbortController();
-  const res = await fetch(`${base}/api/events`, { signal: ac.signal });
+  const res = await fetch(`${base}/api/events`, {
+    signal: ac.signal,
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (!res.ok || !res.body) {
     throw new Error(`GET /api/events answered ${res.status}`);
   }
@@ -210,14 +225,19 @@ async function recordEvents(base: string): Promise<EventRecorder> {
 /** Reads MJPEG frames from a stream URL until `count` frames or `timeoutMs`. */
 export async function readFrames(
   url: string,
-  opts: { count: number; timeoutMs: number; signal?: AbortSignal },
+  opts: {
+    count: number;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    headers?: Record<string, string>;
+  },
 ): Promise<Uint8Array[]> {
   const { readMjpeg } = await import("../../lib/mjpeg.ts");
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), opts.timeoutMs);
   const frames: Uint8Array[] = [];
   try {
-    const res = await fetch(url, { signal: ac.signal });
+    const res = await fetch(url, { signal: ac.signal, headers: opts.headers });
     if (!res.ok || !res.body) throw new Error(`${url} answered ${res.status}`);
     for await (const f of readMjpeg(res.body)) {
       frames.push(f);
@@ -245,4 +265,31 @@ export async function eventually(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export const ADMIN_USER = "admin";
+export const ADMIN_PASSWORD = "correct horse battery staple";
+
+/**
+ * Creates the first admin through the setup link, the way a user does, then
+ * an API token for the tests to call the API with.
+ */
+export async function setupAdmin(base: string, setupUrl: string | null): Promise<string> {
+  if (!setupUrl) throw new Error("the controller printed no setup link");
+  const token = new URL(setupUrl).searchParams.get("token");
+  const res = await fetch(`${base}/api/auth/setup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, username: ADMIN_USER, password: ADMIN_PASSWORD }),
+  });
+  if (res.status !== 201) throw new Error(`setup answered ${res.status}: ${await res.text()}`);
+  const { csrf_token } = await res.json();
+  const cookie = res.headers.get("set-cookie")!.split(";")[0];
+  const made = await fetch(`${base}/api/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie, "x-csrf-token": csrf_token },
+    body: JSON.stringify({ name: "tests", scope: "full" }),
+  });
+  if (made.status !== 201) throw new Error(`token creation answered ${made.status}: ${await made.text()}`);
+  return (await made.json()).token;
 }

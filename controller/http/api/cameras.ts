@@ -1,9 +1,16 @@
-/** /api/cameras: list, get, create, update, delete, live stream and snapshot. */
-import { Hono } from "hono";
+/**
+ * /api/cameras: list, get, create, update, delete, live stream and snapshot.
+ * Everyone signed in reads the cameras granted to them (admins: all); only
+ * admins change cameras, and every change is audited.
+ */
+import { type Context, Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
+import { mjpegResponse } from "../../../lib/mjpeg_response.ts";
+import type { AuditLog } from "../../audit/mod.ts";
+import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import type { StreamHub } from "../../streams/hub.ts";
-import { mjpegResponse } from "../../../lib/mjpeg_response.ts";
+import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export interface CamerasApiDeps {
@@ -11,66 +18,81 @@ export interface CamerasApiDeps {
   streams: StreamHub;
   /** Fetches a snapshot from the node agent when no fresh frame is at hand. */
   snapshot: (cameraId: string) => Promise<Uint8Array>;
+  auth: AuthService;
+  audit: AuditLog;
+  trustProxy: boolean;
 }
 
 const PROTOCOLS = new Set(["rtsp", "http", "usb", "demo", "onvif"]);
 const STATUSES = new Set(["pending", "online", "error", "offline"]);
 
-export function camerasApi(deps: CamerasApiDeps): Hono {
-  const app = new Hono();
+export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  const admin = requireRole("admin");
 
-  const list = async (c: import("hono").Context) => {
+  /** 404 for unknown ids, 403 for cameras not granted to the caller. */
+  const visibleRow = async (c: Context<AuthEnv>, id: string) => {
+    const row = await deps.cameras.row(id);
+    const visible = await deps.auth.visibleCameras(c.get("principal"));
+    if (visible && !visible.has(row.id)) throw new AppError("forbidden", `No access to camera "${id}"`);
+    return row;
+  };
+
+  const list = async (c: Context<AuthEnv>) => {
     const protocol = c.req.query("protocol");
     const status = c.req.query("status");
     if (protocol && !PROTOCOLS.has(protocol)) {
-      throw new AppError(
-        "invalid_input",
-        `protocol must be one of ${[...PROTOCOLS].join(", ")}`,
-        {
-          field: "protocol",
-        },
-      );
+      throw new AppError("invalid_input", `protocol must be one of ${[...PROTOCOLS].join(", ")}`, {
+        field: "protocol",
+      });
     }
     if (status && !STATUSES.has(status)) {
-      throw new AppError(
-        "invalid_input",
-        `status must be one of ${[...STATUSES].join(", ")}`,
-        { field: "status" },
-      );
+      throw new AppError("invalid_input", `status must be one of ${[...STATUSES].join(", ")}`, { field: "status" });
     }
-    const cameras = await deps.cameras.list({
-      protocol,
-      status,
-      node: c.req.query("node"),
-    });
+    const visible = await deps.auth.visibleCameras(c.get("principal"));
+    const cameras = (await deps.cameras.list({ protocol, status, node: c.req.query("node") }))
+      .filter((cam) => !visible || visible.has(cam.id));
     return c.json({ cameras, total: cameras.length });
   };
-  const create = async (c: import("hono").Context) =>
-    c.json(await deps.cameras.create(await jsonBody(c)), 201);
+  const create = async (c: Context<AuthEnv>) => {
+    const cam = await deps.cameras.create(await jsonBody(c));
+    await deps.audit.record(actorOf(c, deps.trustProxy), "camera.create", cam.id, {
+      name: cam.name,
+      protocol: cam.protocol,
+      source: cam.source_url,
+    });
+    return c.json(cam, 201);
+  };
 
   app.get("/", list);
   app.get("", list);
-  app.post("/", create);
-  app.post("", create);
-  app.get(
-    "/:id",
-    async (c) => c.json(await deps.cameras.get(c.req.param("id"))),
-  );
-  app.patch(
-    "/:id",
-    async (c) =>
-      c.json(await deps.cameras.update(c.req.param("id"), await jsonBody(c))),
-  );
-  app.delete("/:id", async (c) => {
+  app.post("/", admin, create);
+  app.post("", admin, create);
+  app.get("/:id", async (c) => {
+    await visibleRow(c, c.req.param("id"));
+    return c.json(await deps.cameras.get(c.req.param("id")));
+  });
+  app.patch("/:id", admin, async (c) => {
+    const body = await jsonBody(c);
+    const cam = await deps.cameras.update(c.req.param("id"), body);
+    const fields = body && typeof body === "object" ? Object.keys(body) : [];
+    await deps.audit.record(actorOf(c, deps.trustProxy), "camera.update", cam.id, {
+      fields,
+      ...(fields.includes("source_url") ? { source: cam.source_url } : {}),
+    });
+    return c.json(cam);
+  });
+  app.delete("/:id", admin, async (c) => {
     const id = c.req.param("id");
     const out = await deps.cameras.delete(id);
     deps.streams.forget(id);
+    await deps.audit.record(actorOf(c, deps.trustProxy), "camera.delete", id, {});
     return c.json(out);
   });
 
   app.get("/:id/stream", async (c) => {
     const id = c.req.param("id");
-    await deps.cameras.row(id); // 404 for unknown cameras before any upstream work
+    await visibleRow(c, id); // 404/403 before any upstream work
     await deps.streams.check(id); // 503 naming the reason when it cannot run now
     const { hub, leave } = deps.streams.join(id);
     return mjpegResponse(hub, leave, c.req.raw.signal);
@@ -78,12 +100,9 @@ export function camerasApi(deps: CamerasApiDeps): Hono {
 
   app.get("/:id/snapshot", async (c) => {
     const id = c.req.param("id");
-    await deps.cameras.row(id);
+    await visibleRow(c, id);
     const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);
-    return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
-      "content-type": "image/jpeg",
-      "cache-control": "no-store",
-    });
+    return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, { "content-type": "image/jpeg", "cache-control": "no-store" });
   });
 
   return app;

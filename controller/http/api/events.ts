@@ -3,13 +3,27 @@
  * A comment line every 15 s keeps proxies from closing an idle stream.
  */
 import { Hono } from "hono";
-import type { EventBus } from "../../events/bus.ts";
+import type { AuthService } from "../../auth/service.ts";
+import type { EventBus, FalconEvent } from "../../events/bus.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
 
 const encoder = new TextEncoder();
 
-export function eventsApi(bus: EventBus, keepAliveMs = 15000): Hono {
-  const app = new Hono();
-  app.get("/", (c) => {
+export function eventsApi(
+  bus: EventBus,
+  auth: AuthService,
+  keepAliveMs = 15000,
+): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.get("/", async (c) => {
+    const principal = c.get("principal");
+    // Viewers get events of their granted cameras only (as of connecting), no node events.
+    const visible = await auth.visibleCameras(principal);
+    const allowed = (ev: FalconEvent) => {
+      if (!visible) return true;
+      if (ev.kind !== "camera") return false;
+      return visible.has(ev.data.type === "deleted" ? ev.data.id : ev.data.camera.id);
+    };
     const sub = bus.subscribe();
     const ac = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => ac.abort(), {
@@ -26,7 +40,8 @@ export function eventsApi(bus: EventBus, keepAliveMs = 15000): Hono {
         }, keepAliveMs);
       },
       async pull(ctrl) {
-        const ev = await sub.next(ac.signal);
+        let ev = await sub.next(ac.signal);
+        while (ev && !allowed(ev)) ev = await sub.next(ac.signal);
         if (!ev) {
           clearInterval(keepAlive);
           sub.close();

@@ -1,49 +1,77 @@
 /**
- * The authentication seam. Every /api route passes through `requireAuth`,
- * which asks an Authenticator for the caller. Accounts and sessions arrive
- * later; until then the controller runs with `openAuthenticator` (everyone is
- * an admin, stated loudly in the log) or, when FALCON_API_TOKEN is set,
- * `tokenAuthenticator` (a bearer token).
+ * Authentication and authorisation at the HTTP edge (docs/design/security.md).
+ *
+ * `requireAuth` resolves the caller from a bearer API token or the session
+ * cookie; writes made with the cookie must echo the session's CSRF token in
+ * `X-CSRF-Token` and come from this origin; read-only tokens may only read.
+ * `requireRole("admin")` guards admin routes. Node-agent routes use
+ * `requireNodeToken` and accept nothing else.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { parse as parseCookies } from "hono/utils/cookie";
+import { getConnInfo } from "hono/deno";
 import { AppError } from "../../../lib/errors.ts";
+import type { Actor } from "../../audit/mod.ts";
+import type { AuthService, Principal } from "../../auth/service.ts";
 
-export interface Principal {
-  id: string;
-  kind: "user" | "token" | "open";
-  role: "admin" | "viewer";
-}
+export type { Principal };
+export const SESSION_COOKIE = "falcon_session";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export type Authenticator = (
-  c: Context,
-) => Promise<Principal | null> | Principal | null;
+export type AuthEnv = { Variables: { principal: Principal } };
 
-export function openAuthenticator(): Authenticator {
-  const principal: Principal = { id: "open", kind: "open", role: "admin" };
-  return () => principal;
-}
-
-export function tokenAuthenticator(token: string): Authenticator {
-  return (c) => {
-    const given = bearer(c.req.header("authorization"));
-    return given !== null && timingSafeEqual(given, token)
-      ? { id: "api-token", kind: "token", role: "admin" }
-      : null;
-  };
+/** Resolves the caller of a request, or null. */
+export function principalOf(c: Context, auth: AuthService): Promise<Principal | null> {
+  return principalFromRequest(c.req.raw, auth);
 }
 
 /**
- * @example app.use("/api/*", requireAuth(openAuthenticator()))
+ * The caller behind a request: an `Authorization: Bearer` API token, else the
+ * session cookie. A request that sends an Authorization header is judged by it
+ * alone, so a bad token never falls back to an ambient cookie.
  */
-export function requireAuth(
-  authenticate: Authenticator,
-): MiddlewareHandler<{ Variables: { principal: Principal } }> {
+export async function principalFromRequest(req: Request, auth: AuthService): Promise<Principal | null> {
+  const header = req.headers.get("authorization");
+  if (header !== null) {
+    const token = bearer(header);
+    return token ? await auth.tokenPrincipal(token) : null;
+  }
+  const cookie = parseCookies(req.headers.get("cookie") ?? "", SESSION_COOKIE)[SESSION_COOKIE];
+  return cookie ? await auth.sessionPrincipal(cookie) : null;
+}
+
+/**
+ * @example app.use("/api/*", requireAuth(auth))
+ */
+export function requireAuth(auth: AuthService): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    const principal = await authenticate(c);
-    if (!principal) {
-      throw new AppError("unauthorized", "Authentication required");
+    const principal = await principalOf(c, auth);
+    if (!principal) throw new AppError("unauthorized", "Authentication required: sign in or send an API token");
+    if (!SAFE_METHODS.has(c.req.method)) {
+      if (principal.scope === "read") throw new AppError("forbidden", "This API token is read-only");
+      if (principal.kind === "session") checkCsrf(c, principal);
     }
     c.set("principal", principal);
+    await next();
+  };
+}
+
+function checkCsrf(c: Context, p: Principal) {
+  const origin = c.req.header("origin");
+  if (origin && origin !== new URL(c.req.url).origin) {
+    throw new AppError("forbidden", "Cross-site request refused");
+  }
+  const given = c.req.header("x-csrf-token") ?? "";
+  if (!p.session || !timingSafeEqual(given, p.session.csrf)) {
+    throw new AppError("forbidden", "Missing or wrong X-CSRF-Token header (reload the page)");
+  }
+}
+
+/** Only principals of this role pass. */
+export function requireRole(role: "admin"): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const p = c.get("principal");
+    if (!p || p.role !== role) throw new AppError("forbidden", `This needs the ${role} role`);
     await next();
   };
 }
@@ -59,6 +87,29 @@ export function requireNodeToken(token: string): MiddlewareHandler {
   };
 }
 
+/** Who acts and from where, for the audit log and rate limits. */
+export function actorOf(c: Context, trustProxy: boolean): Actor & { userAgent: string | null } {
+  const p = c.get("principal") as Principal | undefined;
+  return {
+    id: p?.userId ?? null,
+    name: p?.username ?? null,
+    ip: clientAddress(c, trustProxy),
+    userAgent: c.req.header("user-agent") ?? null,
+  };
+}
+
+export function clientAddress(c: Context, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const fwd = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    if (fwd) return fwd.slice(0, 100);
+  }
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null; // app.request() in tests has no connection
+  }
+}
+
 export function bearer(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? "");
   return m ? m[1] : null;
@@ -69,8 +120,6 @@ export function timingSafeEqual(a: string, b: string): boolean {
   const ea = new TextEncoder().encode(a);
   const eb = new TextEncoder().encode(b);
   let diff = ea.length ^ eb.length;
-  for (let i = 0; i < Math.max(ea.length, eb.length); i++) {
-    diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  }
+  for (let i = 0; i < Math.max(ea.length, eb.length); i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
   return diff === 0;
 }

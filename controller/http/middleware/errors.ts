@@ -12,6 +12,7 @@ const log = logger("http");
 
 export function errorResponse(err: unknown, c: Context): Response {
   if (err instanceof AppError) {
+    if (err.retryAfterS) c.header("retry-after", String(err.retryAfterS));
     return c.json(err.toBody(), STATUS_OF[err.kind] as 400);
   }
   if (err instanceof HTTPException) {

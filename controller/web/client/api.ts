@@ -26,9 +26,11 @@ export async function apiRequest<T>(
     res = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: body === undefined
-        ? { accept: "application/json" }
-        : { accept: "application/json", "content-type": "application/json" },
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(method === "GET" || method === "HEAD" ? {} : { "x-csrf-token": csrfToken() }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -66,4 +68,9 @@ export async function apiRequest<T>(
       message: `The controller answered ${res.status} ${res.statusText}`.trim(),
     },
   };
+}
+
+/** The session's CSRF token, which the server publishes in `<meta name="csrf-token">`. */
+export function csrfToken(): string {
+  return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
 }

@@ -1,0 +1,55 @@
+/**
+ * The audit log: who did what, when, from where. Writes never carry secrets;
+ * a failure to write is logged, never hides the action's own result.
+ */
+import { errorMessage, logger } from "../../lib/log.ts";
+import type { Sql } from "../db/client.ts";
+import { type AuditRow, insertAudit, listAudit } from "../db/audit.ts";
+
+const log = logger("audit");
+
+/** Who acts and from where; built by the HTTP edge from the request. */
+export interface Actor {
+  id: string | null;
+  name: string | null;
+  ip: string | null;
+}
+
+export interface AuditJson {
+  id: string;
+  at: string;
+  actor: { id: string | null; name: string | null };
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export class AuditLog {
+  constructor(private sql: Sql) {}
+
+  async record(actor: Actor, action: string, target: string | null = null, details: Record<string, unknown> = {}) {
+    try {
+      await insertAudit(this.sql, { actor_id: actor.id, actor_name: actor.name, action, target, ip: actor.ip, details });
+    } catch (e) {
+      log.error("could not write audit entry", { action, error: errorMessage(e) });
+    }
+  }
+
+  async list(q: { limit: number; offset: number; action?: string }): Promise<{ entries: AuditJson[]; total: number }> {
+    const { rows, total } = await listAudit(this.sql, q);
+    return { entries: rows.map(auditJson), total };
+  }
+}
+
+function auditJson(r: AuditRow): AuditJson {
+  return {
+    id: String(r.id),
+    at: new Date(r.at).toISOString(),
+    actor: { id: r.actor_id, name: r.actor_name },
+    action: r.action,
+    target: r.target,
+    ip: r.ip,
+    details: r.details,
+  };
+}

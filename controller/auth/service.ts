@@ -1,0 +1,420 @@
+/**
+ * Accounts, sessions and API tokens (docs/design/security.md).
+ *
+ * - No default account: while no user exists, a one-time setup token (printed
+ *   by the controller at start) lets exactly one request create the admin.
+ * - Sessions are server-side rows keyed by the SHA-256 of the cookie value,
+ *   with idle and absolute expiry; logout and password changes delete them.
+ * - API tokens are shown once, stored as SHA-256, scoped read/full, revocable.
+ */
+import { z } from "zod";
+import { AppError } from "../../lib/errors.ts";
+import { invalidInput } from "../../lib/validation.ts";
+import type { AuditLog, Actor } from "../audit/mod.ts";
+import type { Sql } from "../db/client.ts";
+import * as sdb from "../db/sessions.ts";
+import * as udb from "../db/users.ts";
+import { randomToken, sha256Hex } from "./crypto.ts";
+import { burnVerification, hashPassword, verifyPassword } from "./password.ts";
+import { passwordProblem } from "./password_policy.ts";
+import { FailureLimiter } from "./rate_limit.ts";
+
+export type Role = udb.Role;
+
+/** The authenticated caller of a request. */
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+  kind: "session" | "token";
+  /** Read-only tokens may only read. */
+  scope: "read" | "full";
+  /** For session principals: the CSRF token writes must echo, and the session's digest. */
+  session?: { idHash: string; csrf: string };
+  tokenId?: string;
+}
+
+export interface UserJson {
+  id: string;
+  username: string;
+  role: Role;
+  camera_ids: string[];
+  created_at: string;
+  password_changed_at: string;
+}
+
+export interface TokenJson {
+  id: string;
+  name: string;
+  scope: "read" | "full";
+  prefix: string;
+  user: { id: string; username: string };
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuthOptions {
+  /** @default 12 h */
+  idleMs?: number;
+  /** @default 7 days */
+  absoluteMs?: number;
+  now?: () => number;
+}
+
+const USERNAME = z.string().trim().min(3, "username must be 3 to 64 characters").max(64, "username must be 3 to 64 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, "username may hold letters, digits and . _ @ - (starting with a letter or digit)");
+const PASSWORD = z.string().max(256, "password must be at most 256 characters long");
+const ROLE = z.enum(["admin", "viewer"], { error: "role must be admin or viewer" });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const setupSchema = z.strictObject({ token: z.string().max(200), username: USERNAME, password: PASSWORD });
+const loginSchema = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
+const credentialsSchema = z.strictObject({ current_password: z.string().max(1024), new_password: PASSWORD });
+const createUserSchema = z.strictObject({
+  username: USERNAME,
+  password: PASSWORD,
+  role: ROLE,
+  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids")).max(1000).default([]),
+});
+const updateUserSchema = z.strictObject({
+  role: ROLE.optional(),
+  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids")).max(1000).optional(),
+});
+const resetSchema = z.strictObject({ new_password: PASSWORD });
+const tokenSchema = z.strictObject({
+  name: z.string().trim().min(1, "name must not be empty").max(100, "name must be at most 100 characters"),
+  scope: z.enum(["read", "full"], { error: "scope must be read or full" }),
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw invalidInput(r.error.issues);
+  return r.data;
+}
+
+export class AuthService {
+  #setupHash: string | null = null;
+  #accountFailures = new FailureLimiter({ max: 5, windowMs: 15 * 60_000 });
+  #addressFailures = new FailureLimiter({ max: 20, windowMs: 15 * 60_000 });
+  #idleMs: number;
+  #absoluteMs: number;
+  #now: () => number;
+
+  constructor(private sql: Sql, private audit: AuditLog, opts: AuthOptions = {}) {
+    this.#idleMs = opts.idleMs ?? 12 * 3600_000;
+    this.#absoluteMs = opts.absoluteMs ?? 7 * 24 * 3600_000;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  get idleMs(): number {
+    return this.#idleMs;
+  }
+
+  async setupRequired(): Promise<boolean> {
+    return (await udb.countUsers(this.sql)) === 0;
+  }
+
+  /**
+   * When no account exists, makes a new one-time setup token and returns it
+   * (to print as a link); null once set up.
+   */
+  async issueSetupToken(): Promise<string | null> {
+    if (!(await this.setupRequired())) return null;
+    const token = randomToken(24);
+    this.#setupHash = await sha256Hex(token);
+    return token;
+  }
+
+  async setup(body: unknown, actor: Actor): Promise<{ user: UserJson; sessionToken: string; csrf: string }> {
+    const input = parse(setupSchema, body);
+    if (!this.#setupHash || !(await this.setupRequired())) {
+      throw new AppError("conflict", "Setup is already complete; sign in instead");
+    }
+    if ((await sha256Hex(input.token)) !== this.#setupHash) {
+      await this.audit.record(actor, "auth.setup.failure", null, { reason: "bad setup token" });
+      throw new AppError("forbidden", "token: the setup link is not valid; use the link the controller printed", {
+        field: "token",
+      });
+    }
+    const weak = passwordProblem(input.password, input.username);
+    if (weak) throw new AppError("invalid_input", weak, { field: "password" });
+    const row = await udb.insertUser(this.sql, {
+      username: input.username,
+      password_hash: await hashPassword(input.password),
+      role: "admin",
+    });
+    this.#setupHash = null;
+    await this.audit.record({ ...actor, id: row.id, name: row.username }, "auth.setup", row.id);
+    const s = await this.#newSession(row.id, actor);
+    return { user: await this.#userJson(row), sessionToken: s.token, csrf: s.csrf };
+  }
+
+  async login(
+    body: unknown,
+    actor: Actor & { userAgent: string | null },
+  ): Promise<{ user: UserJson; sessionToken: string; csrf: string }> {
+    const input = parse(loginSchema, body);
+    const accountKey = input.username.trim().toLowerCase();
+    const addressKey = actor.ip ?? "unknown";
+    const wait = Math.max(this.#accountFailures.retryAfterMs(accountKey), this.#addressFailures.retryAfterMs(addressKey));
+    if (wait > 0) {
+      await this.audit.record({ ...actor, name: input.username }, "auth.login.blocked", null, {});
+      throw new AppError("rate_limited", `Too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, {
+        retryAfterS: Math.ceil(wait / 1000),
+      });
+    }
+    const row = await udb.findByUsername(this.sql, input.username.trim());
+    const ok = row ? await verifyPassword(input.password, row.password_hash) : await burnVerification(input.password);
+    if (!row || !ok) {
+      this.#accountFailures.fail(accountKey);
+      this.#addressFailures.fail(addressKey);
+      await this.audit.record({ ...actor, id: row?.id ?? null, name: input.username }, "auth.login.failure");
+      throw new AppError("unauthorized", "Invalid username or password");
+    }
+    this.#accountFailures.reset(accountKey);
+    const s = await this.#newSession(row.id, actor);
+    await this.audit.record({ ...actor, id: row.id, name: row.username }, "auth.login.success");
+    return { user: await this.#userJson(row), sessionToken: s.token, csrf: s.csrf };
+  }
+
+  async logout(p: Principal, actor: Actor): Promise<void> {
+    if (p.session) await sdb.deleteSession(this.sql, p.session.idHash);
+    await this.audit.record(actor, "auth.logout");
+  }
+
+  /** The principal behind a session cookie, or null when unknown or expired. */
+  async sessionPrincipal(cookieValue: string): Promise<Principal | null> {
+    if (!cookieValue || cookieValue.length > 200) return null;
+    const idHash = await sha256Hex(cookieValue);
+    const s = await sdb.getSession(this.sql, idHash);
+    if (!s) return null;
+    const now = this.#now();
+    if (new Date(s.expires_at).getTime() <= now || new Date(s.last_seen_at).getTime() + this.#idleMs <= now) {
+      await sdb.deleteSession(this.sql, idHash);
+      return null;
+    }
+    const user = await udb.getUser(this.sql, s.user_id);
+    if (!user) return null;
+    // Refresh the idle clock at most once a minute: one write per minute, not per request.
+    if (now - new Date(s.last_seen_at).getTime() > 60_000) await sdb.touchSession(this.sql, idHash);
+    return {
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      kind: "session",
+      scope: "full",
+      session: { idHash, csrf: s.csrf_token },
+    };
+  }
+
+  /** The principal behind an API token, or null. */
+  async tokenPrincipal(token: string): Promise<Principal | null> {
+    if (!token.startsWith("fe_") || token.length > 200) return null;
+    const row = await sdb.tokenByHash(this.sql, await sha256Hex(token));
+    if (!row) return null;
+    const user = await udb.getUser(this.sql, row.user_id);
+    if (!user) return null;
+    await sdb.touchToken(this.sql, row.id);
+    return { userId: user.id, username: user.username, role: user.role, kind: "token", scope: row.scope, tokenId: row.id };
+  }
+
+  async me(p: Principal): Promise<UserJson> {
+    const row = await udb.getUser(this.sql, p.userId);
+    if (!row) throw new AppError("unauthorized", "Authentication required");
+    return await this.#userJson(row);
+  }
+
+  /** Changes the caller's own password; every other session of theirs ends. */
+  async changePassword(
+    p: Principal,
+    body: unknown,
+    actor: Actor & { userAgent: string | null },
+  ): Promise<{ sessionToken: string | null; csrf: string | null }> {
+    const input = parse(credentialsSchema, body);
+    const row = await udb.getUser(this.sql, p.userId);
+    if (!row || !(await verifyPassword(input.current_password, row.password_hash))) {
+      await this.audit.record(actor, "user.password_change.failure", p.userId);
+      throw new AppError("invalid_input", "current_password is not correct", { field: "current_password" });
+    }
+    const weak = passwordProblem(input.new_password, row.username);
+    if (weak) throw new AppError("invalid_input", `new_${weak}`, { field: "new_password" });
+    await udb.setPassword(this.sql, row.id, await hashPassword(input.new_password));
+    await sdb.deleteUserSessions(this.sql, row.id);
+    await this.audit.record(actor, "user.password_change", row.id);
+    if (p.kind !== "session") return { sessionToken: null, csrf: null };
+    const s = await this.#newSession(row.id, actor);
+    return { sessionToken: s.token, csrf: s.csrf };
+  }
+
+  // --- users (admin) ---
+
+  async listUsers(): Promise<UserJson[]> {
+    return await Promise.all((await udb.listUsers(this.sql)).map((r) => this.#userJson(r)));
+  }
+
+  async getUser(id: string): Promise<UserJson> {
+    return await this.#userJson(await this.#userRow(id));
+  }
+
+  async createUser(body: unknown, actor: Actor): Promise<UserJson> {
+    const input = parse(createUserSchema, body);
+    const weak = passwordProblem(input.password, input.username);
+    if (weak) throw new AppError("invalid_input", weak, { field: "password" });
+    if (await udb.findByUsername(this.sql, input.username)) {
+      throw new AppError("conflict", `username: "${input.username}" is taken`, { field: "username" });
+    }
+    const hash = await hashPassword(input.password);
+    const row = await this.sql.begin(async (tx) => {
+      const u = await udb.insertUser(tx as unknown as Sql, { username: input.username, password_hash: hash, role: input.role });
+      await this.#setGrants(tx as unknown as Sql, u.id, input.camera_ids);
+      return u;
+    }).catch((e) => {
+      if ((e as { code?: string }).code === "23505") {
+        throw new AppError("conflict", `username: "${input.username}" is taken`, { field: "username" });
+      }
+      throw e;
+    });
+    await this.audit.record(actor, "user.create", row.id, { username: row.username, role: row.role });
+    return await this.#userJson(row);
+  }
+
+  async updateUser(id: string, body: unknown, actor: Actor): Promise<UserJson> {
+    const input = parse(updateUserSchema, body);
+    const row = await this.#userRow(id);
+    if (input.role && input.role !== row.role && row.role === "admin" && (await udb.countAdmins(this.sql)) <= 1) {
+      throw new AppError("conflict", "role: the last admin cannot become a viewer", { field: "role" });
+    }
+    await this.sql.begin(async (tx) => {
+      if (input.role) await udb.setRole(tx as unknown as Sql, id, input.role);
+      if (input.camera_ids) await this.#setGrants(tx as unknown as Sql, id, input.camera_ids);
+    });
+    await this.audit.record(actor, "user.update", id, { role: input.role, camera_ids: input.camera_ids });
+    return await this.getUser(id);
+  }
+
+  async deleteUser(id: string, actor: Actor): Promise<{ message: string; id: string }> {
+    const row = await this.#userRow(id);
+    if (row.role === "admin" && (await udb.countAdmins(this.sql)) <= 1) {
+      throw new AppError("conflict", "The last admin cannot be removed");
+    }
+    await udb.deleteUser(this.sql, id);
+    await this.audit.record(actor, "user.delete", id, { username: row.username });
+    return { message: `User "${row.username}" removed`, id };
+  }
+
+  /** Admin reset: sets a new password and ends every session of that user. */
+  async resetPassword(id: string, body: unknown, actor: Actor): Promise<{ message: string }> {
+    const input = parse(resetSchema, body);
+    const row = await this.#userRow(id);
+    const weak = passwordProblem(input.new_password, row.username);
+    if (weak) throw new AppError("invalid_input", `new_${weak}`, { field: "new_password" });
+    await udb.setPassword(this.sql, id, await hashPassword(input.new_password));
+    const ended = await sdb.deleteUserSessions(this.sql, id);
+    await this.audit.record(actor, "user.reset", id, { sessions_ended: ended });
+    return { message: `Password of "${row.username}" reset; ${ended} session(s) ended` };
+  }
+
+  // --- API tokens ---
+
+  async listTokens(p: Principal): Promise<TokenJson[]> {
+    const rows = await sdb.listTokens(this.sql, p.role === "admin" ? null : p.userId);
+    return rows.map(tokenJson);
+  }
+
+  async createToken(p: Principal, body: unknown, actor: Actor): Promise<TokenJson & { token: string }> {
+    const input = parse(tokenSchema, body);
+    if (p.scope === "read") throw new AppError("forbidden", "A read-only token cannot create tokens");
+    // A viewer's token can never do more than the viewer: read only.
+    const scope = p.role === "viewer" ? "read" : input.scope;
+    const secret = randomToken(32);
+    const prefix = secret.slice(0, 8);
+    const token = `fe_${secret}`;
+    const row = await sdb.insertToken(this.sql, {
+      user_id: p.userId,
+      name: input.name,
+      scope,
+      prefix,
+      token_hash: await sha256Hex(token),
+    });
+    await this.audit.record(actor, "token.create", row.id, { name: row.name, scope: row.scope });
+    return { ...tokenJson({ ...row, username: p.username }), token };
+  }
+
+  async revokeToken(p: Principal, id: string, actor: Actor): Promise<{ message: string; id: string }> {
+    const row = UUID.test(id) ? await sdb.getToken(this.sql, id) : null;
+    if (!row || (p.role !== "admin" && row.user_id !== p.userId)) {
+      throw new AppError("not_found", `Token "${id}" does not exist`, { field: "id" });
+    }
+    await sdb.revokeToken(this.sql, id);
+    await this.audit.record(actor, "token.revoke", id, { name: row.name });
+    return { message: `Token "${row.name}" revoked`, id };
+  }
+
+  /** Camera ids a principal may see; null means every camera (admins). */
+  async visibleCameras(p: Pick<Principal, "userId" | "role">): Promise<Set<string> | null> {
+    if (p.role === "admin") return null;
+    return new Set(await udb.grantsOf(this.sql, p.userId));
+  }
+
+  async sweepSessions(): Promise<number> {
+    return await sdb.deleteExpiredSessions(this.sql, this.#idleMs);
+  }
+
+  async #newSession(userId: string, actor: Actor & { userAgent?: string | null }) {
+    const token = randomToken(32);
+    const csrf = randomToken(24);
+    await sdb.insertSession(this.sql, {
+      id_hash: await sha256Hex(token),
+      user_id: userId,
+      csrf_token: csrf,
+      expires_at: new Date(this.#now() + this.#absoluteMs),
+      ip: actor.ip,
+      user_agent: actor.userAgent?.slice(0, 300) ?? null,
+    });
+    return { token, csrf };
+  }
+
+  async #userRow(id: string): Promise<udb.UserRow> {
+    const row = UUID.test(id) ? await udb.getUser(this.sql, id) : null;
+    if (!row) throw new AppError("not_found", `User "${id}" does not exist`, { field: "id" });
+    return row;
+  }
+
+  async #setGrants(sql: Sql, userId: string, cameraIds: string[]) {
+    const unique = [...new Set(cameraIds)];
+    if (unique.length) {
+      const found = await sql<{ id: string }[]>`select id from cameras where id in ${sql(unique)}`;
+      const known = new Set(found.map((r) => r.id));
+      const missing = unique.find((c) => !known.has(c));
+      if (missing) {
+        throw new AppError("invalid_input", `camera_ids: camera "${missing}" does not exist`, { field: "camera_ids" });
+      }
+    }
+    await udb.setGrants(sql, userId, unique);
+  }
+
+  async #userJson(r: udb.UserRow): Promise<UserJson> {
+    return {
+      id: r.id,
+      username: r.username,
+      role: r.role,
+      camera_ids: r.role === "admin" ? [] : await udb.grantsOf(this.sql, r.id),
+      created_at: new Date(r.created_at).toISOString(),
+      password_changed_at: new Date(r.password_changed_at).toISOString(),
+    };
+  }
+}
+
+function tokenJson(r: sdb.TokenRow & { username: string }): TokenJson {
+  return {
+    id: r.id,
+    name: r.name,
+    scope: r.scope,
+    prefix: `fe_${r.prefix}`,
+    user: { id: r.user_id, username: r.username },
+    created_at: new Date(r.created_at).toISOString(),
+    last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+    revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+  };
+}

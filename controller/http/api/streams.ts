@@ -1,0 +1,51 @@
+/**
+ * /api/streams: `GET /live?cameras=<id>,<id>,…` — the live frames of several
+ * cameras over one multipart response (format: controller/streams/mux.ts and
+ * docs/design/protocol.md), for the dashboard grid.
+ */
+import { Hono } from "hono";
+import { AppError } from "../../../lib/errors.ts";
+import type { CameraService } from "../../cameras/service.ts";
+import type { StreamHub } from "../../streams/hub.ts";
+import { MUX_MAX_CAMERAS, muxResponse } from "../../streams/mux.ts";
+
+export interface StreamsApiDeps {
+  cameras: Pick<CameraService, "row">;
+  streams: Pick<StreamHub, "join">;
+}
+
+/** The camera ids of a `cameras` query value (repeats allowed), deduplicated. */
+export function parseCameraIds(values: string[] | undefined): string[] {
+  const raw = (values ?? []).join(",");
+  const invalid = (why: string) =>
+    new AppError("invalid_input", `cameras: ${why}`, { field: "cameras" });
+  if (raw.trim() === "") {
+    throw invalid("give a comma-separated list of camera ids");
+  }
+  const ids = raw.split(",").map((s) => s.trim());
+  if (ids.some((id) => id === "")) {
+    throw invalid("the list has an empty entry");
+  }
+  if (ids.some((id) => id.length > 100)) {
+    throw invalid("a camera id is longer than 100 characters");
+  }
+  const unique = [...new Set(ids)];
+  if (unique.length > MUX_MAX_CAMERAS) {
+    throw invalid(`at most ${MUX_MAX_CAMERAS} cameras per stream`);
+  }
+  return unique;
+}
+
+export function streamsApi(deps: StreamsApiDeps): Hono {
+  const app = new Hono();
+
+  app.get("/live", async (c) => {
+    const ids = parseCameraIds(c.req.queries("cameras"));
+    // 404 naming the first unknown id, before any upstream work.
+    for (const id of ids) await deps.cameras.row(id);
+    const sources = ids.map((id) => ({ id, ...deps.streams.join(id) }));
+    return muxResponse(sources, c.req.raw.signal);
+  });
+
+  return app;
+}

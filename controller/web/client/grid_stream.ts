@@ -1,0 +1,131 @@
+/**
+ * Browser: the live frames of many cameras over ONE connection
+ * (`GET /api/streams/live?cameras=…`), instead of one MJPEG `<img>` per tile,
+ * which would use up the browser's ~6 HTTP/1.1 connections per host.
+ */
+import { MuxParser } from "./multipart.ts";
+
+/** Most ids per stream (the server's limit); more cameras open more streams. */
+export const MAX_PER_STREAM = 64;
+
+export interface GridStreamHandlers {
+  /** A frame for camera `id`; `jpeg` is valid only during the call. */
+  frame(id: string, jpeg: Uint8Array): void;
+  /** `failures` consecutive failed attempts (0: a frame arrived). */
+  state(failures: number): void;
+  /** Wait before retry number `failures` (1, 2, …). */
+  delayMs(failures: number): number;
+}
+
+export interface GridStream {
+  /** Reconnects now if waiting out a backoff. */
+  retryNow(): void;
+  close(): void;
+}
+
+/** Streams `ids` until closed, reconnecting with backoff after errors. */
+export function openGridStream(
+  ids: string[],
+  h: GridStreamHandlers,
+): GridStream {
+  const streams: GridStream[] = [];
+  for (let i = 0; i < ids.length; i += MAX_PER_STREAM) {
+    streams.push(openOne(ids.slice(i, i + MAX_PER_STREAM), h));
+  }
+  return {
+    retryNow: () => streams.forEach((s) => s.retryNow()),
+    close: () => streams.forEach((s) => s.close()),
+  };
+}
+
+function openOne(ids: string[], h: GridStreamHandlers): GridStream {
+  const ac = new AbortController();
+  const url = `/api/streams/live?cameras=${ids.map(encodeURIComponent)}`;
+  let failures = 0;
+  let wake = () => {};
+
+  const once = async () => {
+    const res = await fetch(url, {
+      signal: ac.signal,
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      return;
+    }
+    const parser = new MuxParser();
+    const reader = res.body.getReader();
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        for (const f of parser.push(value)) {
+          if (failures > 0) h.state(failures = 0);
+          h.frame(f.id, f.jpeg);
+        }
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  };
+
+  (async () => {
+    while (!ac.signal.aborted) {
+      try {
+        await once();
+      } catch { /* network error or bad data: retry below */ }
+      if (ac.signal.aborted) return;
+      h.state(++failures);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, h.delayMs(failures));
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      wake = () => {};
+    }
+  })();
+
+  return {
+    retryNow: () => wake(),
+    close: () => {
+      ac.abort();
+      wake();
+    },
+  };
+}
+
+/**
+ * Paints JPEG frames into a canvas sized to the frame. Decodes off the main
+ * thread (`createImageBitmap`) one frame at a time; frames arriving meanwhile
+ * replace each other, so a slow tile skips frames instead of queueing them.
+ */
+export function canvasPainter(
+  canvas: HTMLCanvasElement,
+): (jpeg: Uint8Array) => void {
+  let busy = false;
+  let pending: Blob | null = null;
+  const paint = async (blob: Blob) => {
+    busy = true;
+    try {
+      const bmp = await createImageBitmap(blob);
+      if (canvas.width !== bmp.width) canvas.width = bmp.width;
+      if (canvas.height !== bmp.height) canvas.height = bmp.height;
+      canvas.getContext("2d")?.drawImage(bmp, 0, 0);
+      bmp.close();
+    } catch { /* an undecodable frame: skip it */ }
+    busy = false;
+    const b = pending;
+    pending = null;
+    if (b) void paint(b);
+  };
+  return (jpeg) => {
+    const blob = new Blob([jpeg as Uint8Array<ArrayBuffer>], {
+      type: "image/jpeg",
+    });
+    if (busy) pending = blob;
+    else void paint(blob);
+  };
+}

@@ -1,0 +1,22 @@
+/** `/login`: sign in. Signed-in users go straight to the cameras. */
+import { Layout } from "../components/Layout.tsx";
+import { Island } from "../controller/web/island.tsx";
+import type { RouteContext } from "../controller/web/types.ts";
+import SignInForm from "../islands/SignInForm.tsx";
+
+export const title = "Sign in";
+export const access = "public";
+
+export default async function LoginPage({ deps, url, user }: RouteContext) {
+  if (user) return Response.redirect(new URL("/", url), 303);
+  if (await deps.setupRequired()) return Response.redirect(new URL("/setup", url), 303);
+  const next = url.searchParams.get("next") ?? "/";
+  return (
+    <Layout>
+      <section class="narrow" aria-labelledby="signin-h">
+        <h2 id="signin-h">Sign in</h2>
+        <Island name="SignInForm" component={SignInForm} props={{ mode: "login" as const, next }} />
+      </section>
+    </Layout>
+  );
+}
