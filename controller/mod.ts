@@ -133,10 +133,17 @@ export async function startController(
         ? (a) =>
           mountDashboard(a as unknown as Parameters<typeof mountDashboard>[0], {
             listCameras: async (user) => {
-              const visible = await auth.visibleCameras({ userId: user.id, role: user.role });
-              return (await cameras.list()).filter((c) => !visible || visible.has(c.id));
+              const visible = await auth.visibleCameras({
+                userId: user.id,
+                role: user.role,
+              });
+              return (await cameras.list()).filter((c) =>
+                !visible || visible.has(c.id)
+              );
             },
-            listNodes: async (user) => (user.role === "admin" ? await nodes.list() : []),
+            listNodes: async (
+              user,
+            ) => (user.role === "admin" ? await nodes.list() : []),
             user: async (req) => {
               const p = await principalFromRequest(req, auth);
               return p ? toWebUser(p) : null;
@@ -146,7 +153,9 @@ export async function startController(
         : undefined,
     });
     const sessionSweep = setInterval(() => {
-      auth.sweepSessions().catch((e) => log.warn("session sweep failed", { error: errorMessage(e) }));
+      auth.sweepSessions().catch((e) =>
+        log.warn("session sweep failed", { error: errorMessage(e) })
+      );
     }, 10 * 60_000);
 
     nodes.start();
@@ -165,7 +174,9 @@ export async function startController(
     const setupUrl = setupToken ? `${url}/setup?token=${setupToken}` : null;
     if (setupUrl) {
       // Printed, not logged through redaction: this one-time link is meant for the operator's eyes.
-      console.log(`\n  First run: create the admin account at\n    ${setupUrl}\n  (the link works once).\n`);
+      console.log(
+        `\n  First run: create the admin account at\n    ${setupUrl}\n  (the link works once).\n`,
+      );
     }
 
     return {

@@ -17,12 +17,16 @@ export interface SignInFormProps {
 
 type Field = "username" | "password" | "confirm" | "token";
 
-export default function SignInForm({ mode, token = "", next = "/" }: SignInFormProps) {
+export default function SignInForm(
+  { mode, token = "", next = "/" }: SignInFormProps,
+) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [setupToken, setSetupToken] = useState(token);
-  const [errors, setErrors] = useState<Partial<Record<Field | "form", string>>>({});
+  const [errors, setErrors] = useState<Partial<Record<Field | "form", string>>>(
+    {},
+  );
   const [busy, setBusy] = useState(false);
 
   async function submit(e: JSX.TargetedEvent<HTMLFormElement>) {
@@ -35,17 +39,25 @@ export default function SignInForm({ mode, token = "", next = "/" }: SignInFormP
     setErrors({});
     const res = mode === "login"
       ? await apiRequest("POST", "/api/auth/login", { username, password })
-      : await apiRequest("POST", "/api/auth/setup", { token: setupToken, username, password });
+      : await apiRequest("POST", "/api/auth/setup", {
+        token: setupToken,
+        username,
+        password,
+      });
     setBusy(false);
     if (res.ok) {
       // Only local paths: never an open redirect.
-      location.assign(next.startsWith("/") && !next.startsWith("//") ? next : "/");
+      location.assign(
+        next.startsWith("/") && !next.startsWith("//") ? next : "/",
+      );
       return;
     }
     const field = res.error.field as Field | undefined;
-    setErrors(field && ["username", "password", "token"].includes(field)
-      ? { [field]: res.error.message }
-      : { form: res.error.message });
+    setErrors(
+      field && ["username", "password", "token"].includes(field)
+        ? { [field]: res.error.message }
+        : { form: res.error.message },
+    );
   }
 
   const err = (f: Field) =>
@@ -58,7 +70,9 @@ export default function SignInForm({ mode, token = "", next = "/" }: SignInFormP
       {errors.form && <p class="form-error" role="alert">{errors.form}</p>}
       {mode === "setup" && !token && (
         <div class="field">
-          <label for="token">Setup code (from the link the controller printed)</label>
+          <label for="token">
+            Setup code (from the link the controller printed)
+          </label>
           <input
             id="token"
             name="token"
@@ -95,12 +109,18 @@ export default function SignInForm({ mode, token = "", next = "/" }: SignInFormP
           autocomplete={mode === "login" ? "current-password" : "new-password"}
           value={password}
           onInput={(e) => setPassword(e.currentTarget.value)}
-          aria-describedby={errors.password ? "password-err" : mode === "setup" ? "password-hint" : undefined}
+          aria-describedby={errors.password
+            ? "password-err"
+            : mode === "setup"
+            ? "password-hint"
+            : undefined}
           aria-invalid={errors.password ? "true" : undefined}
           required
         />
         {mode === "setup" && !errors.password && (
-          <p class="hint" id="password-hint">At least 10 characters; a few words make a strong one.</p>
+          <p class="hint" id="password-hint">
+            At least 10 characters; a few words make a strong one.
+          </p>
         )}
         {err("password")}
       </div>
@@ -122,7 +142,11 @@ export default function SignInForm({ mode, token = "", next = "/" }: SignInFormP
         </div>
       )}
       <button type="submit" class="primary" disabled={busy}>
-        {busy ? "Please wait…" : mode === "login" ? "Sign in" : "Create admin account"}
+        {busy
+          ? "Please wait…"
+          : mode === "login"
+          ? "Sign in"
+          : "Create admin account"}
       </button>
     </form>
   );

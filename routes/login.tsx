@@ -9,13 +9,19 @@ export const access = "public";
 
 export default async function LoginPage({ deps, url, user }: RouteContext) {
   if (user) return Response.redirect(new URL("/", url), 303);
-  if (await deps.setupRequired()) return Response.redirect(new URL("/setup", url), 303);
+  if (await deps.setupRequired()) {
+    return Response.redirect(new URL("/setup", url), 303);
+  }
   const next = url.searchParams.get("next") ?? "/";
   return (
     <Layout>
       <section class="narrow" aria-labelledby="signin-h">
         <h2 id="signin-h">Sign in</h2>
-        <Island name="SignInForm" component={SignInForm} props={{ mode: "login" as const, next }} />
+        <Island
+          name="SignInForm"
+          component={SignInForm}
+          props={{ mode: "login" as const, next }}
+        />
       </section>
     </Layout>
   );

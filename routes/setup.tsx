@@ -11,17 +11,23 @@ export const title = "Set up";
 export const access = "public";
 
 export default async function SetupPage({ deps, url }: RouteContext) {
-  if (!(await deps.setupRequired())) return Response.redirect(new URL("/login", url), 303);
+  if (!(await deps.setupRequired())) {
+    return Response.redirect(new URL("/login", url), 303);
+  }
   const token = url.searchParams.get("token") ?? "";
   return (
     <Layout>
       <section class="narrow" aria-labelledby="setup-h">
         <h2 id="setup-h">Create the admin account</h2>
         <p>
-          Falcon-Eye has no default password. Choose the administrator's name and password; you can add viewers
-          afterwards.
+          Falcon-Eye has no default password. Choose the administrator's name
+          and password; you can add viewers afterwards.
         </p>
-        <Island name="SignInForm" component={SignInForm} props={{ mode: "setup" as const, token }} />
+        <Island
+          name="SignInForm"
+          component={SignInForm}
+          props={{ mode: "setup" as const, token }}
+        />
       </section>
     </Layout>
   );

@@ -28,15 +28,32 @@ export interface AuditJson {
 export class AuditLog {
   constructor(private sql: Sql) {}
 
-  async record(actor: Actor, action: string, target: string | null = null, details: Record<string, unknown> = {}) {
+  async record(
+    actor: Actor,
+    action: string,
+    target: string | null = null,
+    details: Record<string, unknown> = {},
+  ) {
     try {
-      await insertAudit(this.sql, { actor_id: actor.id, actor_name: actor.name, action, target, ip: actor.ip, details });
+      await insertAudit(this.sql, {
+        actor_id: actor.id,
+        actor_name: actor.name,
+        action,
+        target,
+        ip: actor.ip,
+        details,
+      });
     } catch (e) {
-      log.error("could not write audit entry", { action, error: errorMessage(e) });
+      log.error("could not write audit entry", {
+        action,
+        error: errorMessage(e),
+      });
     }
   }
 
-  async list(q: { limit: number; offset: number; action?: string }): Promise<{ entries: AuditJson[]; total: number }> {
+  async list(
+    q: { limit: number; offset: number; action?: string },
+  ): Promise<{ entries: AuditJson[]; total: number }> {
     const { rows, total } = await listAudit(this.sql, q);
     return { entries: rows.map(auditJson), total };
   }

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
 import { invalidInput } from "../../lib/validation.ts";
-import type { AuditLog, Actor } from "../audit/mod.ts";
+import type { Actor, AuditLog } from "../audit/mod.ts";
 import type { Sql } from "../db/client.ts";
 import * as sdb from "../db/sessions.ts";
 import * as udb from "../db/users.ts";
@@ -62,28 +62,52 @@ export interface AuthOptions {
   now?: () => number;
 }
 
-const USERNAME = z.string().trim().min(3, "username must be 3 to 64 characters").max(64, "username must be 3 to 64 characters")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, "username may hold letters, digits and . _ @ - (starting with a letter or digit)");
-const PASSWORD = z.string().max(256, "password must be at most 256 characters long");
-const ROLE = z.enum(["admin", "viewer"], { error: "role must be admin or viewer" });
+const USERNAME = z.string().trim().min(3, "username must be 3 to 64 characters")
+  .max(64, "username must be 3 to 64 characters")
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@-]*$/,
+    "username may hold letters, digits and . _ @ - (starting with a letter or digit)",
+  );
+const PASSWORD = z.string().max(
+  256,
+  "password must be at most 256 characters long",
+);
+const ROLE = z.enum(["admin", "viewer"], {
+  error: "role must be admin or viewer",
+});
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const setupSchema = z.strictObject({ token: z.string().max(200), username: USERNAME, password: PASSWORD });
-const loginSchema = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
-const credentialsSchema = z.strictObject({ current_password: z.string().max(1024), new_password: PASSWORD });
+const setupSchema = z.strictObject({
+  token: z.string().max(200),
+  username: USERNAME,
+  password: PASSWORD,
+});
+const loginSchema = z.strictObject({
+  username: z.string().max(256),
+  password: z.string().max(1024),
+});
+const credentialsSchema = z.strictObject({
+  current_password: z.string().max(1024),
+  new_password: PASSWORD,
+});
 const createUserSchema = z.strictObject({
   username: USERNAME,
   password: PASSWORD,
   role: ROLE,
-  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids")).max(1000).default([]),
+  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids"))
+    .max(1000).default([]),
 });
 const updateUserSchema = z.strictObject({
   role: ROLE.optional(),
-  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids")).max(1000).optional(),
+  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids"))
+    .max(1000).optional(),
 });
 const resetSchema = z.strictObject({ new_password: PASSWORD });
 const tokenSchema = z.strictObject({
-  name: z.string().trim().min(1, "name must not be empty").max(100, "name must be at most 100 characters"),
+  name: z.string().trim().min(1, "name must not be empty").max(
+    100,
+    "name must be at most 100 characters",
+  ),
   scope: z.enum(["read", "full"], { error: "scope must be read or full" }),
 });
 
@@ -101,7 +125,11 @@ export class AuthService {
   #absoluteMs: number;
   #now: () => number;
 
-  constructor(private sql: Sql, private audit: AuditLog, opts: AuthOptions = {}) {
+  constructor(
+    private sql: Sql,
+    private audit: AuditLog,
+    opts: AuthOptions = {},
+  ) {
     this.#idleMs = opts.idleMs ?? 12 * 3600_000;
     this.#absoluteMs = opts.absoluteMs ?? 7 * 24 * 3600_000;
     this.#now = opts.now ?? Date.now;
@@ -126,16 +154,28 @@ export class AuthService {
     return token;
   }
 
-  async setup(body: unknown, actor: Actor): Promise<{ user: UserJson; sessionToken: string; csrf: string }> {
+  async setup(
+    body: unknown,
+    actor: Actor,
+  ): Promise<{ user: UserJson; sessionToken: string; csrf: string }> {
     const input = parse(setupSchema, body);
     if (!this.#setupHash || !(await this.setupRequired())) {
-      throw new AppError("conflict", "Setup is already complete; sign in instead");
+      throw new AppError(
+        "conflict",
+        "Setup is already complete; sign in instead",
+      );
     }
     if ((await sha256Hex(input.token)) !== this.#setupHash) {
-      await this.audit.record(actor, "auth.setup.failure", null, { reason: "bad setup token" });
-      throw new AppError("forbidden", "token: the setup link is not valid; use the link the controller printed", {
-        field: "token",
+      await this.audit.record(actor, "auth.setup.failure", null, {
+        reason: "bad setup token",
       });
+      throw new AppError(
+        "forbidden",
+        "token: the setup link is not valid; use the link the controller printed",
+        {
+          field: "token",
+        },
+      );
     }
     const weak = passwordProblem(input.password, input.username);
     if (weak) throw new AppError("invalid_input", weak, { field: "password" });
@@ -145,9 +185,17 @@ export class AuthService {
       role: "admin",
     });
     this.#setupHash = null;
-    await this.audit.record({ ...actor, id: row.id, name: row.username }, "auth.setup", row.id);
+    await this.audit.record(
+      { ...actor, id: row.id, name: row.username },
+      "auth.setup",
+      row.id,
+    );
     const s = await this.#newSession(row.id, actor);
-    return { user: await this.#userJson(row), sessionToken: s.token, csrf: s.csrf };
+    return {
+      user: await this.#userJson(row),
+      sessionToken: s.token,
+      csrf: s.csrf,
+    };
   }
 
   async login(
@@ -157,25 +205,50 @@ export class AuthService {
     const input = parse(loginSchema, body);
     const accountKey = input.username.trim().toLowerCase();
     const addressKey = actor.ip ?? "unknown";
-    const wait = Math.max(this.#accountFailures.retryAfterMs(accountKey), this.#addressFailures.retryAfterMs(addressKey));
+    const wait = Math.max(
+      this.#accountFailures.retryAfterMs(accountKey),
+      this.#addressFailures.retryAfterMs(addressKey),
+    );
     if (wait > 0) {
-      await this.audit.record({ ...actor, name: input.username }, "auth.login.blocked", null, {});
-      throw new AppError("rate_limited", `Too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, {
-        retryAfterS: Math.ceil(wait / 1000),
-      });
+      await this.audit.record(
+        { ...actor, name: input.username },
+        "auth.login.blocked",
+        null,
+        {},
+      );
+      throw new AppError(
+        "rate_limited",
+        `Too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`,
+        {
+          retryAfterS: Math.ceil(wait / 1000),
+        },
+      );
     }
     const row = await udb.findByUsername(this.sql, input.username.trim());
-    const ok = row ? await verifyPassword(input.password, row.password_hash) : await burnVerification(input.password);
+    const ok = row
+      ? await verifyPassword(input.password, row.password_hash)
+      : await burnVerification(input.password);
     if (!row || !ok) {
       this.#accountFailures.fail(accountKey);
       this.#addressFailures.fail(addressKey);
-      await this.audit.record({ ...actor, id: row?.id ?? null, name: input.username }, "auth.login.failure");
+      await this.audit.record({
+        ...actor,
+        id: row?.id ?? null,
+        name: input.username,
+      }, "auth.login.failure");
       throw new AppError("unauthorized", "Invalid username or password");
     }
     this.#accountFailures.reset(accountKey);
     const s = await this.#newSession(row.id, actor);
-    await this.audit.record({ ...actor, id: row.id, name: row.username }, "auth.login.success");
-    return { user: await this.#userJson(row), sessionToken: s.token, csrf: s.csrf };
+    await this.audit.record(
+      { ...actor, id: row.id, name: row.username },
+      "auth.login.success",
+    );
+    return {
+      user: await this.#userJson(row),
+      sessionToken: s.token,
+      csrf: s.csrf,
+    };
   }
 
   async logout(p: Principal, actor: Actor): Promise<void> {
@@ -190,14 +263,19 @@ export class AuthService {
     const s = await sdb.getSession(this.sql, idHash);
     if (!s) return null;
     const now = this.#now();
-    if (new Date(s.expires_at).getTime() <= now || new Date(s.last_seen_at).getTime() + this.#idleMs <= now) {
+    if (
+      new Date(s.expires_at).getTime() <= now ||
+      new Date(s.last_seen_at).getTime() + this.#idleMs <= now
+    ) {
       await sdb.deleteSession(this.sql, idHash);
       return null;
     }
     const user = await udb.getUser(this.sql, s.user_id);
     if (!user) return null;
     // Refresh the idle clock at most once a minute: one write per minute, not per request.
-    if (now - new Date(s.last_seen_at).getTime() > 60_000) await sdb.touchSession(this.sql, idHash);
+    if (now - new Date(s.last_seen_at).getTime() > 60_000) {
+      await sdb.touchSession(this.sql, idHash);
+    }
     return {
       userId: user.id,
       username: user.username,
@@ -215,8 +293,21 @@ export class AuthService {
     if (!row) return null;
     const user = await udb.getUser(this.sql, row.user_id);
     if (!user) return null;
-    await sdb.touchToken(this.sql, row.id);
-    return { userId: user.id, username: user.username, role: user.role, kind: "token", scope: row.scope, tokenId: row.id };
+    // Record use at most once a minute: one write per minute, not per request.
+    if (
+      !row.last_used_at ||
+      this.#now() - new Date(row.last_used_at).getTime() > 60_000
+    ) {
+      await sdb.touchToken(this.sql, row.id);
+    }
+    return {
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      kind: "token",
+      scope: row.scope,
+      tokenId: row.id,
+    };
   }
 
   async me(p: Principal): Promise<UserJson> {
@@ -233,13 +324,25 @@ export class AuthService {
   ): Promise<{ sessionToken: string | null; csrf: string | null }> {
     const input = parse(credentialsSchema, body);
     const row = await udb.getUser(this.sql, p.userId);
-    if (!row || !(await verifyPassword(input.current_password, row.password_hash))) {
+    if (
+      !row || !(await verifyPassword(input.current_password, row.password_hash))
+    ) {
       await this.audit.record(actor, "user.password_change.failure", p.userId);
-      throw new AppError("invalid_input", "current_password is not correct", { field: "current_password" });
+      throw new AppError("invalid_input", "current_password is not correct", {
+        field: "current_password",
+      });
     }
     const weak = passwordProblem(input.new_password, row.username);
-    if (weak) throw new AppError("invalid_input", `new_${weak}`, { field: "new_password" });
-    await udb.setPassword(this.sql, row.id, await hashPassword(input.new_password));
+    if (weak) {
+      throw new AppError("invalid_input", `new_${weak}`, {
+        field: "new_password",
+      });
+    }
+    await udb.setPassword(
+      this.sql,
+      row.id,
+      await hashPassword(input.new_password),
+    );
     await sdb.deleteUserSessions(this.sql, row.id);
     await this.audit.record(actor, "user.password_change", row.id);
     if (p.kind !== "session") return { sessionToken: null, csrf: null };
@@ -250,7 +353,9 @@ export class AuthService {
   // --- users (admin) ---
 
   async listUsers(): Promise<UserJson[]> {
-    return await Promise.all((await udb.listUsers(this.sql)).map((r) => this.#userJson(r)));
+    return await Promise.all(
+      (await udb.listUsers(this.sql)).map((r) => this.#userJson(r)),
+    );
   }
 
   async getUser(id: string): Promise<UserJson> {
@@ -262,69 +367,118 @@ export class AuthService {
     const weak = passwordProblem(input.password, input.username);
     if (weak) throw new AppError("invalid_input", weak, { field: "password" });
     if (await udb.findByUsername(this.sql, input.username)) {
-      throw new AppError("conflict", `username: "${input.username}" is taken`, { field: "username" });
+      throw new AppError("conflict", `username: "${input.username}" is taken`, {
+        field: "username",
+      });
     }
     const hash = await hashPassword(input.password);
     const row = await this.sql.begin(async (tx) => {
-      const u = await udb.insertUser(tx as unknown as Sql, { username: input.username, password_hash: hash, role: input.role });
+      const u = await udb.insertUser(tx as unknown as Sql, {
+        username: input.username,
+        password_hash: hash,
+        role: input.role,
+      });
       await this.#setGrants(tx as unknown as Sql, u.id, input.camera_ids);
       return u;
     }).catch((e) => {
       if ((e as { code?: string }).code === "23505") {
-        throw new AppError("conflict", `username: "${input.username}" is taken`, { field: "username" });
+        throw new AppError(
+          "conflict",
+          `username: "${input.username}" is taken`,
+          { field: "username" },
+        );
       }
       throw e;
     });
-    await this.audit.record(actor, "user.create", row.id, { username: row.username, role: row.role });
+    await this.audit.record(actor, "user.create", row.id, {
+      username: row.username,
+      role: row.role,
+    });
     return await this.#userJson(row);
   }
 
   async updateUser(id: string, body: unknown, actor: Actor): Promise<UserJson> {
     const input = parse(updateUserSchema, body);
     const row = await this.#userRow(id);
-    if (input.role && input.role !== row.role && row.role === "admin" && (await udb.countAdmins(this.sql)) <= 1) {
-      throw new AppError("conflict", "role: the last admin cannot become a viewer", { field: "role" });
+    if (
+      input.role && input.role !== row.role && row.role === "admin" &&
+      (await udb.countAdmins(this.sql)) <= 1
+    ) {
+      throw new AppError(
+        "conflict",
+        "role: the last admin cannot become a viewer",
+        { field: "role" },
+      );
     }
     await this.sql.begin(async (tx) => {
       if (input.role) await udb.setRole(tx as unknown as Sql, id, input.role);
-      if (input.camera_ids) await this.#setGrants(tx as unknown as Sql, id, input.camera_ids);
+      if (input.camera_ids) {
+        await this.#setGrants(tx as unknown as Sql, id, input.camera_ids);
+      }
     });
-    await this.audit.record(actor, "user.update", id, { role: input.role, camera_ids: input.camera_ids });
+    await this.audit.record(actor, "user.update", id, {
+      role: input.role,
+      camera_ids: input.camera_ids,
+    });
     return await this.getUser(id);
   }
 
-  async deleteUser(id: string, actor: Actor): Promise<{ message: string; id: string }> {
+  async deleteUser(
+    id: string,
+    actor: Actor,
+  ): Promise<{ message: string; id: string }> {
     const row = await this.#userRow(id);
     if (row.role === "admin" && (await udb.countAdmins(this.sql)) <= 1) {
       throw new AppError("conflict", "The last admin cannot be removed");
     }
     await udb.deleteUser(this.sql, id);
-    await this.audit.record(actor, "user.delete", id, { username: row.username });
+    await this.audit.record(actor, "user.delete", id, {
+      username: row.username,
+    });
     return { message: `User "${row.username}" removed`, id };
   }
 
   /** Admin reset: sets a new password and ends every session of that user. */
-  async resetPassword(id: string, body: unknown, actor: Actor): Promise<{ message: string }> {
+  async resetPassword(
+    id: string,
+    body: unknown,
+    actor: Actor,
+  ): Promise<{ message: string }> {
     const input = parse(resetSchema, body);
     const row = await this.#userRow(id);
     const weak = passwordProblem(input.new_password, row.username);
-    if (weak) throw new AppError("invalid_input", `new_${weak}`, { field: "new_password" });
+    if (weak) {
+      throw new AppError("invalid_input", `new_${weak}`, {
+        field: "new_password",
+      });
+    }
     await udb.setPassword(this.sql, id, await hashPassword(input.new_password));
     const ended = await sdb.deleteUserSessions(this.sql, id);
     await this.audit.record(actor, "user.reset", id, { sessions_ended: ended });
-    return { message: `Password of "${row.username}" reset; ${ended} session(s) ended` };
+    return {
+      message: `Password of "${row.username}" reset; ${ended} session(s) ended`,
+    };
   }
 
   // --- API tokens ---
 
   async listTokens(p: Principal): Promise<TokenJson[]> {
-    const rows = await sdb.listTokens(this.sql, p.role === "admin" ? null : p.userId);
+    const rows = await sdb.listTokens(
+      this.sql,
+      p.role === "admin" ? null : p.userId,
+    );
     return rows.map(tokenJson);
   }
 
-  async createToken(p: Principal, body: unknown, actor: Actor): Promise<TokenJson & { token: string }> {
+  async createToken(
+    p: Principal,
+    body: unknown,
+    actor: Actor,
+  ): Promise<TokenJson & { token: string }> {
     const input = parse(tokenSchema, body);
-    if (p.scope === "read") throw new AppError("forbidden", "A read-only token cannot create tokens");
+    if (p.scope === "read") {
+      throw new AppError("forbidden", "A read-only token cannot create tokens");
+    }
     // A viewer's token can never do more than the viewer: read only.
     const scope = p.role === "viewer" ? "read" : input.scope;
     const secret = randomToken(32);
@@ -337,14 +491,23 @@ export class AuthService {
       prefix,
       token_hash: await sha256Hex(token),
     });
-    await this.audit.record(actor, "token.create", row.id, { name: row.name, scope: row.scope });
+    await this.audit.record(actor, "token.create", row.id, {
+      name: row.name,
+      scope: row.scope,
+    });
     return { ...tokenJson({ ...row, username: p.username }), token };
   }
 
-  async revokeToken(p: Principal, id: string, actor: Actor): Promise<{ message: string; id: string }> {
+  async revokeToken(
+    p: Principal,
+    id: string,
+    actor: Actor,
+  ): Promise<{ message: string; id: string }> {
     const row = UUID.test(id) ? await sdb.getToken(this.sql, id) : null;
     if (!row || (p.role !== "admin" && row.user_id !== p.userId)) {
-      throw new AppError("not_found", `Token "${id}" does not exist`, { field: "id" });
+      throw new AppError("not_found", `Token "${id}" does not exist`, {
+        field: "id",
+      });
     }
     await sdb.revokeToken(this.sql, id);
     await this.audit.record(actor, "token.revoke", id, { name: row.name });
@@ -352,7 +515,9 @@ export class AuthService {
   }
 
   /** Camera ids a principal may see; null means every camera (admins). */
-  async visibleCameras(p: Pick<Principal, "userId" | "role">): Promise<Set<string> | null> {
+  async visibleCameras(
+    p: Pick<Principal, "userId" | "role">,
+  ): Promise<Set<string> | null> {
     if (p.role === "admin") return null;
     return new Set(await udb.grantsOf(this.sql, p.userId));
   }
@@ -361,7 +526,10 @@ export class AuthService {
     return await sdb.deleteExpiredSessions(this.sql, this.#idleMs);
   }
 
-  async #newSession(userId: string, actor: Actor & { userAgent?: string | null }) {
+  async #newSession(
+    userId: string,
+    actor: Actor & { userAgent?: string | null },
+  ) {
     const token = randomToken(32);
     const csrf = randomToken(24);
     await sdb.insertSession(this.sql, {
@@ -377,18 +545,28 @@ export class AuthService {
 
   async #userRow(id: string): Promise<udb.UserRow> {
     const row = UUID.test(id) ? await udb.getUser(this.sql, id) : null;
-    if (!row) throw new AppError("not_found", `User "${id}" does not exist`, { field: "id" });
+    if (!row) {
+      throw new AppError("not_found", `User "${id}" does not exist`, {
+        field: "id",
+      });
+    }
     return row;
   }
 
   async #setGrants(sql: Sql, userId: string, cameraIds: string[]) {
     const unique = [...new Set(cameraIds)];
     if (unique.length) {
-      const found = await sql<{ id: string }[]>`select id from cameras where id in ${sql(unique)}`;
+      const found = await sql<
+        { id: string }[]
+      >`select id from cameras where id in ${sql(unique)}`;
       const known = new Set(found.map((r) => r.id));
       const missing = unique.find((c) => !known.has(c));
       if (missing) {
-        throw new AppError("invalid_input", `camera_ids: camera "${missing}" does not exist`, { field: "camera_ids" });
+        throw new AppError(
+          "invalid_input",
+          `camera_ids: camera "${missing}" does not exist`,
+          { field: "camera_ids" },
+        );
       }
     }
     await udb.setGrants(sql, userId, unique);
@@ -414,7 +592,9 @@ function tokenJson(r: sdb.TokenRow & { username: string }): TokenJson {
     prefix: `fe_${r.prefix}`,
     user: { id: r.user_id, username: r.username },
     created_at: new Date(r.created_at).toISOString(),
-    last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+    last_used_at: r.last_used_at
+      ? new Date(r.last_used_at).toISOString()
+      : null,
     revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
   };
 }

@@ -14,14 +14,22 @@ export interface SessionRow {
 
 export async function insertSession(
   sql: Sql,
-  s: Pick<SessionRow, "id_hash" | "user_id" | "csrf_token" | "expires_at" | "ip" | "user_agent">,
+  s: Pick<
+    SessionRow,
+    "id_hash" | "user_id" | "csrf_token" | "expires_at" | "ip" | "user_agent"
+  >,
 ): Promise<void> {
   await sql`insert into sessions (id_hash, user_id, csrf_token, expires_at, ip, user_agent)
     values (${s.id_hash}, ${s.user_id}, ${s.csrf_token}, ${s.expires_at}, ${s.ip}, ${s.user_agent})`;
 }
 
-export async function getSession(sql: Sql, idHash: string): Promise<SessionRow | null> {
-  const [row] = await sql<SessionRow[]>`select * from sessions where id_hash = ${idHash}`;
+export async function getSession(
+  sql: Sql,
+  idHash: string,
+): Promise<SessionRow | null> {
+  const [row] = await sql<
+    SessionRow[]
+  >`select * from sessions where id_hash = ${idHash}`;
   return row ?? null;
 }
 
@@ -34,15 +42,24 @@ export async function deleteSession(sql: Sql, idHash: string): Promise<void> {
 }
 
 /** Deletes every session of a user but `keepHash`; returns how many went. */
-export async function deleteUserSessions(sql: Sql, userId: string, keepHash: string | null = null): Promise<number> {
+export async function deleteUserSessions(
+  sql: Sql,
+  userId: string,
+  keepHash: string | null = null,
+): Promise<number> {
   const rows = await sql`delete from sessions where user_id = ${userId}
     and (${keepHash}::text is null or id_hash <> ${keepHash}) returning id_hash`;
   return rows.length;
 }
 
-export async function deleteExpiredSessions(sql: Sql, idleMs: number): Promise<number> {
+export async function deleteExpiredSessions(
+  sql: Sql,
+  idleMs: number,
+): Promise<number> {
   const rows = await sql`delete from sessions
-    where expires_at < now() or last_seen_at < now() - make_interval(secs => ${idleMs / 1000}) returning id_hash`;
+    where expires_at < now() or last_seen_at < now() - make_interval(secs => ${
+    idleMs / 1000
+  }) returning id_hash`;
   return rows.length;
 }
 
@@ -68,8 +85,13 @@ export async function insertToken(
   return row;
 }
 
-export async function tokenByHash(sql: Sql, hash: string): Promise<TokenRow | null> {
-  const [row] = await sql<TokenRow[]>`select * from api_tokens where token_hash = ${hash} and revoked_at is null`;
+export async function tokenByHash(
+  sql: Sql,
+  hash: string,
+): Promise<TokenRow | null> {
+  const [row] = await sql<
+    TokenRow[]
+  >`select * from api_tokens where token_hash = ${hash} and revoked_at is null`;
   return row ?? null;
 }
 
@@ -77,7 +99,10 @@ export async function touchToken(sql: Sql, id: string): Promise<void> {
   await sql`update api_tokens set last_used_at = now() where id = ${id}`;
 }
 
-export async function listTokens(sql: Sql, userId: string | null): Promise<(TokenRow & { username: string })[]> {
+export async function listTokens(
+  sql: Sql,
+  userId: string | null,
+): Promise<(TokenRow & { username: string })[]> {
   return await sql<(TokenRow & { username: string })[]>`
     select t.*, u.username from api_tokens t join users u on u.id = t.user_id
     where (${userId}::uuid is null or t.user_id = ${userId}::uuid)
@@ -85,11 +110,16 @@ export async function listTokens(sql: Sql, userId: string | null): Promise<(Toke
 }
 
 export async function getToken(sql: Sql, id: string): Promise<TokenRow | null> {
-  const [row] = await sql<TokenRow[]>`select * from api_tokens where id = ${id}`;
+  const [row] = await sql<
+    TokenRow[]
+  >`select * from api_tokens where id = ${id}`;
   return row ?? null;
 }
 
-export async function revokeToken(sql: Sql, id: string): Promise<TokenRow | null> {
+export async function revokeToken(
+  sql: Sql,
+  id: string,
+): Promise<TokenRow | null> {
   const [row] = await sql<TokenRow[]>`
     update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = ${id} returning *`;
   return row ?? null;

@@ -14,12 +14,16 @@ export interface UserRow {
 }
 
 export async function countUsers(sql: Sql): Promise<number> {
-  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from users`;
+  const [{ n }] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from users`;
   return n;
 }
 
 export async function countAdmins(sql: Sql): Promise<number> {
-  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from users where role = 'admin'`;
+  const [{ n }] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from users where role = 'admin'`;
   return n;
 }
 
@@ -32,8 +36,13 @@ export async function getUser(sql: Sql, id: string): Promise<UserRow | null> {
   return row ?? null;
 }
 
-export async function findByUsername(sql: Sql, username: string): Promise<UserRow | null> {
-  const [row] = await sql<UserRow[]>`select * from users where lower(username) = lower(${username})`;
+export async function findByUsername(
+  sql: Sql,
+  username: string,
+): Promise<UserRow | null> {
+  const [row] = await sql<
+    UserRow[]
+  >`select * from users where lower(username) = lower(${username})`;
   return row ?? null;
 }
 
@@ -47,20 +56,35 @@ export async function insertUser(
   return row;
 }
 
-export async function setRole(sql: Sql, id: string, role: Role): Promise<UserRow | null> {
-  const [row] = await sql<UserRow[]>`update users set role = ${role}, updated_at = now() where id = ${id} returning *`;
+export async function setRole(
+  sql: Sql,
+  id: string,
+  role: Role,
+): Promise<UserRow | null> {
+  const [row] = await sql<
+    UserRow[]
+  >`update users set role = ${role}, updated_at = now() where id = ${id} returning *`;
   return row ?? null;
 }
 
-export async function setPassword(sql: Sql, id: string, hash: string): Promise<UserRow | null> {
+export async function setPassword(
+  sql: Sql,
+  id: string,
+  hash: string,
+): Promise<UserRow | null> {
   const [row] = await sql<UserRow[]>`
     update users set password_hash = ${hash}, password_changed_at = now(), updated_at = now()
     where id = ${id} returning *`;
   return row ?? null;
 }
 
-export async function deleteUser(sql: Sql, id: string): Promise<UserRow | null> {
-  const [row] = await sql<UserRow[]>`delete from users where id = ${id} returning *`;
+export async function deleteUser(
+  sql: Sql,
+  id: string,
+): Promise<UserRow | null> {
+  const [row] = await sql<
+    UserRow[]
+  >`delete from users where id = ${id} returning *`;
   return row ?? null;
 }
 
@@ -71,11 +95,17 @@ export async function grantsOf(sql: Sql, userId: string): Promise<string[]> {
 }
 
 /** Replaces a user's grants in one transaction. */
-export async function setGrants(sql: Sql, userId: string, cameraIds: string[]): Promise<void> {
+export async function setGrants(
+  sql: Sql,
+  userId: string,
+  cameraIds: string[],
+): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`delete from camera_grants where user_id = ${userId}`;
     if (cameraIds.length) {
-      await tx`insert into camera_grants ${tx(cameraIds.map((camera_id) => ({ user_id: userId, camera_id })))}`;
+      await tx`insert into camera_grants ${
+        tx(cameraIds.map((camera_id) => ({ user_id: userId, camera_id })))
+      }`;
     }
   });
 }

@@ -22,7 +22,12 @@ import { parseCameraIds, streamsApi } from "./api/streams.ts";
 import { tokensApi } from "./api/tokens.ts";
 import { usersApi } from "./api/users.ts";
 import { nodeProtocolApi } from "./internal/nodes.ts";
-import { type AuthEnv, requireAuth, requireNodeToken, requireRole } from "./middleware/auth.ts";
+import {
+  type AuthEnv,
+  requireAuth,
+  requireNodeToken,
+  requireRole,
+} from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
 import { errorResponse } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
@@ -49,7 +54,11 @@ export interface ControllerAppDeps {
 }
 
 /** /api routes reachable without credentials. */
-export const PUBLIC_API = new Set(["/api/auth/status", "/api/auth/login", "/api/auth/setup"]);
+export const PUBLIC_API = new Set([
+  "/api/auth/status",
+  "/api/auth/login",
+  "/api/auth/setup",
+]);
 
 export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -63,7 +72,9 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       await deps.sql`select 1`;
       return c.json({ status: "ready" });
     } catch {
-      const body: ErrorBody = { error: { code: "unavailable", message: "database is not reachable" } };
+      const body: ErrorBody = {
+        error: { code: "unavailable", message: "database is not reachable" },
+      };
       return c.json(body, 503);
     }
   });
@@ -101,14 +112,23 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     const visible = await deps.auth.visibleCameras(c.get("principal"));
     if (visible) {
       for (const id of parseCameraIds(c.req.queries("cameras"))) {
-        if (!visible.has(id)) throw new AppError("forbidden", `No access to camera "${id}"`, { field: "cameras" });
+        if (!visible.has(id)) {
+          throw new AppError("forbidden", `No access to camera "${id}"`, {
+            field: "cameras",
+          });
+        }
       }
     }
     await next();
   });
   app.route("/api/streams", streamsApi(deps));
   app.all("/api/*", (c) => {
-    const body: ErrorBody = { error: { code: "not_found", message: `No API route ${c.req.method} ${c.req.path}` } };
+    const body: ErrorBody = {
+      error: {
+        code: "not_found",
+        message: `No API route ${c.req.method} ${c.req.path}`,
+      },
+    };
     return c.json(body, 404);
   });
 

@@ -3,5 +3,10 @@ import type { Principal } from "../auth/service.ts";
 import type { WebUser } from "./types.ts";
 
 export function toWebUser(p: Principal): WebUser {
-  return { id: p.userId, username: p.username, role: p.role, csrf: p.session?.csrf ?? null };
+  return {
+    id: p.userId,
+    username: p.username,
+    role: p.role,
+    csrf: p.session?.csrf ?? null,
+  };
 }

@@ -12,7 +12,14 @@ Deno.test({
     const root = new URL("../../", import.meta.url).pathname;
     try {
       const bundle = await new Deno.Command(Deno.execPath(), {
-        args: ["bundle", "--platform", "deno", "-o", `${dir}/falcon.js`, "main.ts"],
+        args: [
+          "bundle",
+          "--platform",
+          "deno",
+          "-o",
+          `${dir}/falcon.js`,
+          "main.ts",
+        ],
         cwd: root,
       }).output();
       assert.equal(bundle.code, 0, new TextDecoder().decode(bundle.stderr));

@@ -53,7 +53,11 @@ Deno.test({
             const started = Date.now();
             const results = await Promise.all(
               [0, 1, 2].map(() =>
-                readFrames(streamUrl, { count: 20, timeoutMs: 5000, headers: stack.auth })
+                readFrames(streamUrl, {
+                  count: 20,
+                  timeoutMs: 5000,
+                  headers: stack.auth,
+                })
               ),
             );
             const elapsed = Date.now() - started;
@@ -89,7 +93,10 @@ Deno.test({
         "RTSP server down for 5 s: frames resume within 10 s on the same connection",
         async () => {
           const ac = new AbortController();
-          const res = await fetch(streamUrl, { signal: ac.signal, headers: stack.auth });
+          const res = await fetch(streamUrl, {
+            signal: ac.signal,
+            headers: stack.auth,
+          });
           const { readMjpeg } = await import("../../lib/mjpeg.ts");
           const times: number[] = [];
           const reading = (async () => {

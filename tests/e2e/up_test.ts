@@ -60,15 +60,22 @@ Deno.test({
       const anonymous = await fetch(`${base}/api/cameras`);
       await anonymous.body?.cancel();
       assert.equal(anonymous.status, 401);
-      await eventually(() => /\/setup\?token=\S+/.test(output), 5000, "the setup link");
+      await eventually(
+        () => /\/setup\?token=\S+/.test(output),
+        5000,
+        "the setup link",
+      );
       const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(output)![1];
       token = await setupAdmin(base, setupUrl);
       const auth = { authorization: `Bearer ${token}` };
       let cameras: { id: string; name: string; protocol: string }[] = [];
       await eventually(
         async () => {
-          cameras = (await (await fetch(`${base}/api/cameras`, { headers: auth })).json()).cameras;
-          return cameras.length === 1 && (cameras[0] as { status?: string }).status === "online";
+          cameras =
+            (await (await fetch(`${base}/api/cameras`, { headers: auth }))
+              .json()).cameras;
+          return cameras.length === 1 &&
+            (cameras[0] as { status?: string }).status === "online";
         },
         15000,
         "the demo camera",

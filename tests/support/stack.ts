@@ -7,6 +7,7 @@ import { loadConfig } from "../../lib/config.ts";
 import { configureLog } from "../../lib/log.ts";
 import { controllerSettings } from "../../controller/config.ts";
 import { type Controller, startController } from "../../controller/mod.ts";
+import type { AuthOptions } from "../../controller/auth/service.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
@@ -18,6 +19,8 @@ export interface StackOptions {
   nodeOfflineAfterMs?: number;
   /** Keep controller logs (default: only errors). */
   verbose?: boolean;
+  /** Session expiry and clock of the controller's AuthService. */
+  auth?: AuthOptions;
 }
 
 export interface Stack {
@@ -60,7 +63,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
   const cfg = loadConfig(controllerSettings, flags, () => undefined);
-  const controller = await startController(cfg, { web: opts.web ?? false });
+  const controller = await startController(cfg, {
+    web: opts.web ?? false,
+    auth: opts.auth,
+  });
   const url = `http://127.0.0.1:${controller.port}`;
   const adminToken = await setupAdmin(url, controller.setupUrl);
   const agents: NodeAgentProcess[] = [];
@@ -76,7 +82,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const { json, anonymous, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set("content-type", "application/json");
-      if (!anonymous && !headers.has("authorization")) headers.set("authorization", `Bearer ${adminToken}`);
+      if (!anonymous && !headers.has("authorization")) {
+        headers.set("authorization", `Bearer ${adminToken}`);
+      }
       return fetch(`${url}${path}`, {
         ...rest,
         headers,
@@ -159,7 +167,10 @@ export interface EventRecorder {
   close(): void;
 }
 
-async function recordEvents(base: string, token: string): Promise<EventRecorder> {
+async function recordEvents(
+  base: string,
+  token: string,
+): Promise<EventRecorder> {
   const ac = new AbortController();
   const res = await fetch(`${base}/api/events`, {
     signal: ac.signal,
@@ -274,22 +285,39 @@ export const ADMIN_PASSWORD = "correct horse battery staple";
  * Creates the first admin through the setup link, the way a user does, then
  * an API token for the tests to call the API with.
  */
-export async function setupAdmin(base: string, setupUrl: string | null): Promise<string> {
+export async function setupAdmin(
+  base: string,
+  setupUrl: string | null,
+): Promise<string> {
   if (!setupUrl) throw new Error("the controller printed no setup link");
   const token = new URL(setupUrl).searchParams.get("token");
   const res = await fetch(`${base}/api/auth/setup`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ token, username: ADMIN_USER, password: ADMIN_PASSWORD }),
+    body: JSON.stringify({
+      token,
+      username: ADMIN_USER,
+      password: ADMIN_PASSWORD,
+    }),
   });
-  if (res.status !== 201) throw new Error(`setup answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 201) {
+    throw new Error(`setup answered ${res.status}: ${await res.text()}`);
+  }
   const { csrf_token } = await res.json();
   const cookie = res.headers.get("set-cookie")!.split(";")[0];
   const made = await fetch(`${base}/api/tokens`, {
     method: "POST",
-    headers: { "content-type": "application/json", cookie, "x-csrf-token": csrf_token },
+    headers: {
+      "content-type": "application/json",
+      cookie,
+      "x-csrf-token": csrf_token,
+    },
     body: JSON.stringify({ name: "tests", scope: "full" }),
   });
-  if (made.status !== 201) throw new Error(`token creation answered ${made.status}: ${await made.text()}`);
+  if (made.status !== 201) {
+    throw new Error(
+      `token creation answered ${made.status}: ${await made.text()}`,
+    );
+  }
   return (await made.json()).token;
 }

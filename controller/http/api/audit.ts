@@ -9,23 +9,45 @@ export function auditApi(audit: AuditLog): Hono<AuthEnv> {
   app.use("*", requireRole("admin"));
   const list = async (c: import("hono").Context<AuthEnv>) => {
     const limit = intParam(c.req.query("limit"), "limit", 50, 1, 500);
-    const offset = intParam(c.req.query("offset"), "offset", 0, 0, 1_000_000_000);
+    const offset = intParam(
+      c.req.query("offset"),
+      "offset",
+      0,
+      0,
+      1_000_000_000,
+    );
     const action = c.req.query("action");
     if (action !== undefined && !/^[a-z._]{1,64}$/.test(action)) {
-      throw new AppError("invalid_input", "action must look like auth.login", { field: "action" });
+      throw new AppError("invalid_input", "action must look like auth.login", {
+        field: "action",
+      });
     }
-    return c.json({ ...(await audit.list({ limit, offset, action })), limit, offset });
+    return c.json({
+      ...(await audit.list({ limit, offset, action })),
+      limit,
+      offset,
+    });
   };
   app.get("/", list);
   app.get("", list);
   return app;
 }
 
-function intParam(raw: string | undefined, field: string, dflt: number, min: number, max: number): number {
+function intParam(
+  raw: string | undefined,
+  field: string,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined) return dflt;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new AppError("invalid_input", `${field} must be an integer ${min}-${max}`, { field });
+    throw new AppError(
+      "invalid_input",
+      `${field} must be an integer ${min}-${max}`,
+      { field },
+    );
   }
   return n;
 }

@@ -6,13 +6,22 @@ import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { AuthService } from "../../auth/service.ts";
 import { jsonBody } from "../middleware/errors.ts";
-import { actorOf, type AuthEnv, principalOf, requireAuth, SESSION_COOKIE } from "../middleware/auth.ts";
+import {
+  actorOf,
+  type AuthEnv,
+  principalOf,
+  requireAuth,
+  SESSION_COOKIE,
+} from "../middleware/auth.ts";
 
 export interface AuthApiOptions {
   trustProxy: boolean;
 }
 
-export function authApi(auth: AuthService, opts: AuthApiOptions): Hono<AuthEnv> {
+export function authApi(
+  auth: AuthService,
+  opts: AuthApiOptions,
+): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const setSession = (c: Context, token: string) =>
     setCookie(c, SESSION_COOKIE, token, {
@@ -34,13 +43,19 @@ export function authApi(auth: AuthService, opts: AuthApiOptions): Hono<AuthEnv> 
   });
 
   app.post("/setup", async (c) => {
-    const out = await auth.setup(await jsonBody(c), actorOf(c, opts.trustProxy));
+    const out = await auth.setup(
+      await jsonBody(c),
+      actorOf(c, opts.trustProxy),
+    );
     setSession(c, out.sessionToken);
     return c.json({ user: out.user, csrf_token: out.csrf }, 201);
   });
 
   app.post("/login", async (c) => {
-    const out = await auth.login(await jsonBody(c), actorOf(c, opts.trustProxy));
+    const out = await auth.login(
+      await jsonBody(c),
+      actorOf(c, opts.trustProxy),
+    );
     setSession(c, out.sessionToken);
     return c.json({ user: out.user, csrf_token: out.csrf });
   });
@@ -56,14 +71,26 @@ export function authApi(auth: AuthService, opts: AuthApiOptions): Hono<AuthEnv> 
   app.use("/session", requireAuth(auth));
   app.get("/session", async (c) => {
     const p = c.get("principal");
-    return c.json({ user: await auth.me(p), csrf_token: p.session?.csrf ?? null, kind: p.kind, scope: p.scope });
+    return c.json({
+      user: await auth.me(p),
+      csrf_token: p.session?.csrf ?? null,
+      kind: p.kind,
+      scope: p.scope,
+    });
   });
 
   app.use("/credentials", requireAuth(auth));
   app.patch("/credentials", async (c) => {
-    const out = await auth.changePassword(c.get("principal"), await jsonBody(c), actorOf(c, opts.trustProxy));
+    const out = await auth.changePassword(
+      c.get("principal"),
+      await jsonBody(c),
+      actorOf(c, opts.trustProxy),
+    );
     if (out.sessionToken) setSession(c, out.sessionToken);
-    return c.json({ message: "Password changed; other sessions were signed out", csrf_token: out.csrf });
+    return c.json({
+      message: "Password changed; other sessions were signed out",
+      csrf_token: out.csrf,
+    });
   });
   return app;
 }

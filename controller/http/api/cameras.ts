@@ -34,7 +34,9 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   const visibleRow = async (c: Context<AuthEnv>, id: string) => {
     const row = await deps.cameras.row(id);
     const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible && !visible.has(row.id)) throw new AppError("forbidden", `No access to camera "${id}"`);
+    if (visible && !visible.has(row.id)) {
+      throw new AppError("forbidden", `No access to camera "${id}"`);
+    }
     return row;
   };
 
@@ -42,25 +44,39 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     const protocol = c.req.query("protocol");
     const status = c.req.query("status");
     if (protocol && !PROTOCOLS.has(protocol)) {
-      throw new AppError("invalid_input", `protocol must be one of ${[...PROTOCOLS].join(", ")}`, {
-        field: "protocol",
-      });
+      throw new AppError(
+        "invalid_input",
+        `protocol must be one of ${[...PROTOCOLS].join(", ")}`,
+        {
+          field: "protocol",
+        },
+      );
     }
     if (status && !STATUSES.has(status)) {
-      throw new AppError("invalid_input", `status must be one of ${[...STATUSES].join(", ")}`, { field: "status" });
+      throw new AppError(
+        "invalid_input",
+        `status must be one of ${[...STATUSES].join(", ")}`,
+        { field: "status" },
+      );
     }
     const visible = await deps.auth.visibleCameras(c.get("principal"));
-    const cameras = (await deps.cameras.list({ protocol, status, node: c.req.query("node") }))
-      .filter((cam) => !visible || visible.has(cam.id));
+    const cameras =
+      (await deps.cameras.list({ protocol, status, node: c.req.query("node") }))
+        .filter((cam) => !visible || visible.has(cam.id));
     return c.json({ cameras, total: cameras.length });
   };
   const create = async (c: Context<AuthEnv>) => {
     const cam = await deps.cameras.create(await jsonBody(c));
-    await deps.audit.record(actorOf(c, deps.trustProxy), "camera.create", cam.id, {
-      name: cam.name,
-      protocol: cam.protocol,
-      source: cam.source_url,
-    });
+    await deps.audit.record(
+      actorOf(c, deps.trustProxy),
+      "camera.create",
+      cam.id,
+      {
+        name: cam.name,
+        protocol: cam.protocol,
+        source: cam.source_url,
+      },
+    );
     return c.json(cam, 201);
   };
 
@@ -76,17 +92,27 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     const body = await jsonBody(c);
     const cam = await deps.cameras.update(c.req.param("id"), body);
     const fields = body && typeof body === "object" ? Object.keys(body) : [];
-    await deps.audit.record(actorOf(c, deps.trustProxy), "camera.update", cam.id, {
-      fields,
-      ...(fields.includes("source_url") ? { source: cam.source_url } : {}),
-    });
+    await deps.audit.record(
+      actorOf(c, deps.trustProxy),
+      "camera.update",
+      cam.id,
+      {
+        fields,
+        ...(fields.includes("source_url") ? { source: cam.source_url } : {}),
+      },
+    );
     return c.json(cam);
   });
   app.delete("/:id", admin, async (c) => {
     const id = c.req.param("id");
     const out = await deps.cameras.delete(id);
     deps.streams.forget(id);
-    await deps.audit.record(actorOf(c, deps.trustProxy), "camera.delete", id, {});
+    await deps.audit.record(
+      actorOf(c, deps.trustProxy),
+      "camera.delete",
+      id,
+      {},
+    );
     return c.json(out);
   });
 
@@ -102,7 +128,10 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     const id = c.req.param("id");
     await visibleRow(c, id);
     const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);
-    return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, { "content-type": "image/jpeg", "cache-control": "no-store" });
+    return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "image/jpeg",
+      "cache-control": "no-store",
+    });
   });
 
   return app;

@@ -22,7 +22,9 @@ export function eventsApi(
     const allowed = (ev: FalconEvent) => {
       if (!visible) return true;
       if (ev.kind !== "camera") return false;
-      return visible.has(ev.data.type === "deleted" ? ev.data.id : ev.data.camera.id);
+      return visible.has(
+        ev.data.type === "deleted" ? ev.data.id : ev.data.camera.id,
+      );
     };
     const sub = bus.subscribe();
     const ac = new AbortController();

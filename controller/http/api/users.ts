@@ -4,7 +4,10 @@ import type { AuthService } from "../../auth/service.ts";
 import { jsonBody } from "../middleware/errors.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 
-export function usersApi(auth: AuthService, opts: { trustProxy: boolean }): Hono<AuthEnv> {
+export function usersApi(
+  auth: AuthService,
+  opts: { trustProxy: boolean },
+): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireRole("admin"));
   const list = async (c: import("hono").Context) => {
@@ -14,14 +17,41 @@ export function usersApi(auth: AuthService, opts: { trustProxy: boolean }): Hono
   app.get("/", list);
   app.get("", list);
   const create = async (c: import("hono").Context) =>
-    c.json(await auth.createUser(await jsonBody(c), actorOf(c, opts.trustProxy)), 201);
+    c.json(
+      await auth.createUser(await jsonBody(c), actorOf(c, opts.trustProxy)),
+      201,
+    );
   app.post("/", create);
   app.post("", create);
   app.get("/:id", async (c) => c.json(await auth.getUser(c.req.param("id"))));
-  app.patch("/:id", async (c) =>
-    c.json(await auth.updateUser(c.req.param("id"), await jsonBody(c), actorOf(c, opts.trustProxy))));
-  app.delete("/:id", async (c) => c.json(await auth.deleteUser(c.req.param("id"), actorOf(c, opts.trustProxy))));
-  app.post("/:id/reset-password", async (c) =>
-    c.json(await auth.resetPassword(c.req.param("id"), await jsonBody(c), actorOf(c, opts.trustProxy))));
+  app.patch(
+    "/:id",
+    async (c) =>
+      c.json(
+        await auth.updateUser(
+          c.req.param("id"),
+          await jsonBody(c),
+          actorOf(c, opts.trustProxy),
+        ),
+      ),
+  );
+  app.delete(
+    "/:id",
+    async (c) =>
+      c.json(
+        await auth.deleteUser(c.req.param("id"), actorOf(c, opts.trustProxy)),
+      ),
+  );
+  app.post(
+    "/:id/reset-password",
+    async (c) =>
+      c.json(
+        await auth.resetPassword(
+          c.req.param("id"),
+          await jsonBody(c),
+          actorOf(c, opts.trustProxy),
+        ),
+      ),
+  );
   return app;
 }

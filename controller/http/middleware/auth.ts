@@ -21,7 +21,10 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export type AuthEnv = { Variables: { principal: Principal } };
 
 /** Resolves the caller of a request, or null. */
-export function principalOf(c: Context, auth: AuthService): Promise<Principal | null> {
+export function principalOf(
+  c: Context,
+  auth: AuthService,
+): Promise<Principal | null> {
   return principalFromRequest(c.req.raw, auth);
 }
 
@@ -30,13 +33,19 @@ export function principalOf(c: Context, auth: AuthService): Promise<Principal | 
  * session cookie. A request that sends an Authorization header is judged by it
  * alone, so a bad token never falls back to an ambient cookie.
  */
-export async function principalFromRequest(req: Request, auth: AuthService): Promise<Principal | null> {
+export async function principalFromRequest(
+  req: Request,
+  auth: AuthService,
+): Promise<Principal | null> {
   const header = req.headers.get("authorization");
   if (header !== null) {
     const token = bearer(header);
     return token ? await auth.tokenPrincipal(token) : null;
   }
-  const cookie = parseCookies(req.headers.get("cookie") ?? "", SESSION_COOKIE)[SESSION_COOKIE];
+  const cookie = parseCookies(
+    req.headers.get("cookie") ?? "",
+    SESSION_COOKIE,
+  )[SESSION_COOKIE];
   return cookie ? await auth.sessionPrincipal(cookie) : null;
 }
 
@@ -46,9 +55,16 @@ export async function principalFromRequest(req: Request, auth: AuthService): Pro
 export function requireAuth(auth: AuthService): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const principal = await principalOf(c, auth);
-    if (!principal) throw new AppError("unauthorized", "Authentication required: sign in or send an API token");
+    if (!principal) {
+      throw new AppError(
+        "unauthorized",
+        "Authentication required: sign in or send an API token",
+      );
+    }
     if (!SAFE_METHODS.has(c.req.method)) {
-      if (principal.scope === "read") throw new AppError("forbidden", "This API token is read-only");
+      if (principal.scope === "read") {
+        throw new AppError("forbidden", "This API token is read-only");
+      }
       if (principal.kind === "session") checkCsrf(c, principal);
     }
     c.set("principal", principal);
@@ -63,7 +79,10 @@ function checkCsrf(c: Context, p: Principal) {
   }
   const given = c.req.header("x-csrf-token") ?? "";
   if (!p.session || !timingSafeEqual(given, p.session.csrf)) {
-    throw new AppError("forbidden", "Missing or wrong X-CSRF-Token header (reload the page)");
+    throw new AppError(
+      "forbidden",
+      "Missing or wrong X-CSRF-Token header (reload the page)",
+    );
   }
 }
 
@@ -71,7 +90,9 @@ function checkCsrf(c: Context, p: Principal) {
 export function requireRole(role: "admin"): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const p = c.get("principal");
-    if (!p || p.role !== role) throw new AppError("forbidden", `This needs the ${role} role`);
+    if (!p || p.role !== role) {
+      throw new AppError("forbidden", `This needs the ${role} role`);
+    }
     await next();
   };
 }
@@ -88,7 +109,10 @@ export function requireNodeToken(token: string): MiddlewareHandler {
 }
 
 /** Who acts and from where, for the audit log and rate limits. */
-export function actorOf(c: Context, trustProxy: boolean): Actor & { userAgent: string | null } {
+export function actorOf(
+  c: Context,
+  trustProxy: boolean,
+): Actor & { userAgent: string | null } {
   const p = c.get("principal") as Principal | undefined;
   return {
     id: p?.userId ?? null,
@@ -120,6 +144,8 @@ export function timingSafeEqual(a: string, b: string): boolean {
   const ea = new TextEncoder().encode(a);
   const eb = new TextEncoder().encode(b);
   let diff = ea.length ^ eb.length;
-  for (let i = 0; i < Math.max(ea.length, eb.length); i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
+  for (let i = 0; i < Math.max(ea.length, eb.length); i++) {
+    diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
+  }
   return diff === 0;
 }

@@ -6,8 +6,11 @@
 import type { MiddlewareHandler } from "hono";
 
 /** The dashboard's only inline `<style>` may be allowed by hash; see controller/web/render.ts. */
-export function securityHeaders(opts: { styleHashes?: string[] } = {}): MiddlewareHandler {
-  const styles = ["'self'", ...(opts.styleHashes ?? []).map((h) => `'${h}'`)].join(" ");
+export function securityHeaders(
+  opts: { styleHashes?: string[] } = {},
+): MiddlewareHandler {
+  const styles = ["'self'", ...(opts.styleHashes ?? []).map((h) => `'${h}'`)]
+    .join(" ");
   const csp = [
     "default-src 'self'",
     "script-src 'self'",

@@ -1,0 +1,10 @@
+import { startStack } from "../../tests/support/stack.ts";
+import { createControllerApp } from "../../controller/http/app.ts";
+import { mountDashboard } from "../../controller/web/mod.ts";
+const t0 = Date.now();
+const s = await startStack({ web: true });
+console.log("start ms", Date.now() - t0);
+const c = s.controller;
+const app = createControllerApp({ sql: c.db.sql, cameras: c.cameras, nodes: c.nodes, streams: c.streams, bus: c.bus, auth: c.auth, audit: c.audit, nodeToken: c.nodeToken, snapshot: () => Promise.reject(new Error("x")), version: "x", mountWeb: (a) => mountDashboard(a as any, {} as any, {files: new Map()} as any) });
+for (const r of app.routes) console.log(r.method, r.path);
+await s.close();
