@@ -137,7 +137,10 @@ function Tile(
   const noButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
-    painters.set(camera.id, canvasPainter(canvas.current!));
+    const el = canvas.current!;
+    // Set through CSSOM: the CSP refuses inline style attributes.
+    el.style.cssText = CANVAS_STYLE;
+    painters.set(camera.id, canvasPainter(el));
     return () => painters.delete(camera.id);
   }, []);
 
@@ -166,13 +169,12 @@ function Tile(
           aria-label={`Live view of ${camera.name}`}
           width={Number(camera.resolution.split("x")[0]) || 640}
           height={Number(camera.resolution.split("x")[1]) || 480}
-          style={CANVAS_STYLE}
         />
         <noscript
           dangerouslySetInnerHTML={{
             __html: `<img src="${path}/stream" alt="Live view of ${
               escapeHtml(camera.name)
-            }" style="${CANVAS_STYLE}">`,
+            }">`,
           }}
         />
         {(down || failures > 0) && (

@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import { isJpeg } from "../../lib/mjpeg.ts";
 import { MuxParser } from "../../controller/web/client/multipart.ts";
-import { eventually, startStack } from "../support/stack.ts";
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USER,
+  eventually,
+  startStack,
+} from "../support/stack.ts";
 
 const CAMERAS = 8;
 const CHROMIUM = "/usr/bin/chromium";
@@ -165,6 +170,13 @@ Deno.test({
               if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
             });
 
+            // Sign in as the stack's admin: the session cookie lands in this context.
+            const login = await page.request.post(
+              `${stack.url}/api/auth/login`,
+              { data: { username: ADMIN_USER, password: ADMIN_PASSWORD } },
+            );
+            assert.equal(login.status(), 200, await login.text());
+
             const started = Date.now();
             await page.goto(`${stack.url}/`);
             await page.waitForSelector(
@@ -203,6 +215,8 @@ Deno.test({
             await new Promise((r) => setTimeout(r, 1000));
             const b = await signatures();
             const shotB = await page.screenshot();
+            const keep = Deno.env.get("GRID_SCREENSHOT"); // e.g. /tmp/grid.png
+            if (keep) await Deno.writeFile(keep, shotB);
             console.log(
               `browser: all ${CAMERAS} tiles painted ${painted} ms after navigation`,
             );
@@ -265,6 +279,9 @@ Deno.test({
             // Without JavaScript the <noscript> MJPEG images show live views.
             const noJs = await browser.newContext({ javaScriptEnabled: false });
             try {
+              await noJs.request.post(`${stack.url}/api/auth/login`, {
+                data: { username: ADMIN_USER, password: ADMIN_PASSWORD },
+              });
               const p2 = await noJs.newPage();
               await p2.goto(`${stack.url}/`, { waitUntil: "commit" });
               await eventually(

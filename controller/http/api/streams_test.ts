@@ -51,6 +51,14 @@ Deno.test({
         ids.push((await res.json()).id);
       }
 
+      await t.step("without credentials it answers 401", async () => {
+        const res = await stack.api(`/api/streams/live?cameras=${ids[0]}`, {
+          anonymous: true,
+        });
+        assert.equal(res.status, 401);
+        await res.body?.cancel();
+      });
+
       await t.step(
         "a malformed or empty list answers 400 naming cameras",
         async () => {
