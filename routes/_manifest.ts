@@ -6,15 +6,23 @@
  */
 import type { RouteManifest } from "../controller/web/types.ts";
 import * as NotFound from "./_404.tsx";
+import * as Account from "./account.tsx";
+import * as Audit from "./audit.tsx";
 import * as Index from "./index.tsx";
 import * as Login from "./login.tsx";
 import * as Setup from "./setup.tsx";
+import * as Tokens from "./tokens.tsx";
+import * as Users from "./users.tsx";
 
 export const manifest: RouteManifest = {
   routes: [
     { file: "index.tsx", pattern: "/", module: Index },
     { file: "login.tsx", pattern: "/login", module: Login },
     { file: "setup.tsx", pattern: "/setup", module: Setup },
+    { file: "users.tsx", pattern: "/users", module: Users },
+    { file: "tokens.tsx", pattern: "/tokens", module: Tokens },
+    { file: "audit.tsx", pattern: "/audit", module: Audit },
+    { file: "account.tsx", pattern: "/account", module: Account },
   ],
   notFound: { file: "_404.tsx", module: NotFound },
 };

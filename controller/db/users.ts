@@ -94,18 +94,16 @@ export async function grantsOf(sql: Sql, userId: string): Promise<string[]> {
   return rows.map((r) => r.camera_id);
 }
 
-/** Replaces a user's grants in one transaction. */
+/** Replaces a user's grants. Run it inside the caller's transaction. */
 export async function setGrants(
   sql: Sql,
   userId: string,
   cameraIds: string[],
 ): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`delete from camera_grants where user_id = ${userId}`;
-    if (cameraIds.length) {
-      await tx`insert into camera_grants ${
-        tx(cameraIds.map((camera_id) => ({ user_id: userId, camera_id })))
-      }`;
-    }
-  });
+  await sql`delete from camera_grants where user_id = ${userId}`;
+  if (cameraIds.length) {
+    await sql`insert into camera_grants ${
+      sql(cameraIds.map((camera_id) => ({ user_id: userId, camera_id })))
+    }`;
+  }
 }

@@ -96,6 +96,24 @@ input,select{font:inherit;padding:.4em .55em;border:1px solid var(--bd);border-r
 .bar{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem}
 .err{margin:0;color:var(--err);font-size:.85rem}.ok{margin:0;color:var(--ok)}
 .empty{margin:0;padding:2rem;text-align:center;color:var(--mut);border:1px dashed var(--bd);border-radius:8px}
+:focus-visible{outline:2px solid var(--acc);outline-offset:2px}
+.nav ul{display:flex;flex-wrap:wrap;gap:.25rem;margin:0;padding:0;list-style:none}
+.nav a{display:block;padding:.3rem .65rem;border-radius:6px;color:var(--fg);text-decoration:none}.nav a:hover{background:var(--bg)}
+.nav a[aria-current=page]{background:var(--acc);color:var(--on-acc)}
+.mut{color:var(--mut)}.hint{margin:0;color:var(--mut);font-size:.85rem}.warn{color:var(--warn);font-weight:600}
+.stack>*+*:not(:empty){margin-top:.75rem}.grow{flex:1}.mono{font-family:ui-monospace,monospace}.nowrap{white-space:nowrap}.wrap{overflow-wrap:anywhere;min-width:12ch}
+.scroll{overflow-x:auto;background:var(--card);border:1px solid var(--bd);border-radius:8px}
+.tbl{width:100%;border-collapse:collapse;font-size:.9rem}
+.tbl th,.tbl td{padding:.45rem .65rem;text-align:left;vertical-align:top;border-bottom:1px solid var(--bd)}
+.tbl thead th{color:var(--mut);white-space:nowrap}.tbl tbody tr:last-child>*{border-bottom:0}
+.tbl tr.gone{color:var(--mut)}.tbl tr.sub>td{background:var(--bg)}.tbl code{font-size:.85em;overflow-wrap:anywhere}
+.acts-inline{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem}
+.panel{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fill,minmax(230px,1fr))}
+.checks{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;margin:0;padding:.5rem .75rem;border:1px solid var(--bd);border-radius:6px}
+.checks legend{font-size:.85rem;font-weight:600;padding:0 .3rem}.check{display:inline-flex;align-items:center;gap:.35rem}
+.add.one{grid-template-columns:minmax(0,28rem)}
+.secret{display:grid;gap:.6rem;padding:1rem;background:var(--card);border:2px solid var(--warn);border-radius:8px}.secret p{margin:0}.secret>button{justify-self:start}input[readonly]{background:var(--card)}
+.code{margin:0;padding:.6rem .75rem;background:var(--bg);border:1px solid var(--bd);border-radius:6px;overflow-x:auto;font-size:.85rem}
 `.trim().replaceAll("\n", "");
 
 /** CSP source expression (`sha256-…`) of the dashboard's one inline style block. */

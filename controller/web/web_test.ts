@@ -93,11 +93,15 @@ async function gzipSize(bytes: Uint8Array): Promise<number> {
 
 Deno.test("buildIslands() bundles every island with one shared copy of preact", () => {
   assert.deepEqual(assets.islands, [
+    "AccountForm",
     "AddCameraForm",
+    "AuditLog",
     "CameraCounts",
     "CameraGrid",
     "SignInForm",
+    "TokensAdmin",
     "UserMenu",
+    "UsersAdmin",
   ]);
   const preactFiles = [...assets.files].filter(([, f]) =>
     f.sources.some((s) => /\/preact\/dist\//.test(s))

@@ -1,0 +1,46 @@
+/**
+ * The main navigation in the header for signed-in users. Admin-only pages
+ * (Users, Audit log) are not linked for viewers; the current page carries
+ * `aria-current="page"`.
+ */
+import type { WebUser } from "../controller/web/types.ts";
+
+export interface NavProps {
+  user: Pick<WebUser, "role">;
+  /** Path of the current page (`/users`), marked with `aria-current`. */
+  current?: string;
+}
+
+interface NavLink {
+  href: string;
+  label: string;
+  admin?: boolean;
+}
+
+export const NAV_LINKS: readonly NavLink[] = [
+  { href: "/", label: "Cameras" },
+  { href: "/users", label: "Users", admin: true },
+  { href: "/tokens", label: "Tokens" },
+  { href: "/audit", label: "Audit log", admin: true },
+  { href: "/account", label: "Account" },
+];
+
+export function Nav({ user, current }: NavProps) {
+  const links = NAV_LINKS.filter((l) => !l.admin || user.role === "admin");
+  return (
+    <nav class="nav" aria-label="Main">
+      <ul>
+        {links.map((l) => (
+          <li key={l.href}>
+            <a
+              href={l.href}
+              aria-current={l.href === current ? "page" : undefined}
+            >
+              {l.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
