@@ -59,10 +59,17 @@ export const controllerSettings = {
   trustProxy: {
     flag: "trust-proxy",
     env: "FALCON_TRUST_PROXY",
-    description: "take client addresses and https from X-Forwarded-* headers (only behind a reverse proxy)",
+    description:
+      "take client addresses and https from X-Forwarded-* headers (only behind a reverse proxy)",
     accepts: "true or false",
     default: false,
-    parse: (raw: string) => (["1", "true", "yes"].includes(raw) ? true : ["0", "false", "no"].includes(raw) ? false : undefined),
+    parse: (
+      raw: string,
+    ) => (["1", "true", "yes"].includes(raw)
+      ? true
+      : ["0", "false", "no"].includes(raw)
+      ? false
+      : undefined),
   } as Setting<boolean>,
   nodeOfflineAfterMs: {
     flag: "node-offline-after-ms",

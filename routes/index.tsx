@@ -34,14 +34,14 @@ export default async function CamerasPage({ deps, user }: RouteContext) {
         <Island name="CameraGrid" component={CameraGrid} props={{ cameras }} />
       </section>
       {me.role === "admin" && (
-      <section aria-labelledby="add-h">
-        <h2 id="add-h">Add a camera</h2>
-        <Island
-          name="AddCameraForm"
-          component={AddCameraForm}
-          props={{ nodes: nodes.map((n) => n.name) }}
-        />
-      </section>
+        <section aria-labelledby="add-h">
+          <h2 id="add-h">Add a camera</h2>
+          <Island
+            name="AddCameraForm"
+            component={AddCameraForm}
+            props={{ nodes: nodes.map((n) => n.name) }}
+          />
+        </section>
       )}
     </Layout>
   );

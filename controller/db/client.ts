@@ -52,7 +52,9 @@ export async function openDatabase(
     port: embedded.port,
     user: "postgres",
     database: "postgres",
-    max: opts.max ?? 4,
+    // One connection: PGlite is a single backend, and interleaving extended-protocol
+    // messages from several connections loses portals ("portal \"\" does not exist").
+    max: 1,
     onnotice: noop,
   });
   return {

@@ -85,10 +85,14 @@ export function mountDashboard(
     });
     if (out instanceof Response) return out;
     const title = mod.title ? `${mod.title} · ${PRODUCT}` : PRODUCT;
-    return c.body(renderPage(out, { title, assets, csrf: user?.csrf }), status, {
-      "Content-Type": "text/html; charset=utf-8",
-      "Cache-Control": "no-store",
-    });
+    return c.body(
+      renderPage(out, { title, assets, csrf: user?.csrf }),
+      status,
+      {
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+      },
+    );
   };
 
   for (const route of manifest.routes) {

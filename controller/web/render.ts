@@ -38,7 +38,9 @@ export function renderPage(page: VNode, opts: RenderPageOptions): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     '<meta name="color-scheme" content="light dark">' +
     `<title>${escapeHtml(opts.title)}</title>` +
-    (opts.csrf ? `<meta name="csrf-token" content="${escapeHtml(opts.csrf)}">` : "") +
+    (opts.csrf
+      ? `<meta name="csrf-token" content="${escapeHtml(opts.csrf)}">`
+      : "") +
     `<style>${CSS}</style>` +
     [...preloads].map((url) =>
       `<link rel="modulepreload" href="${escapeHtml(url)}">`
@@ -118,6 +120,9 @@ input,select{font:inherit;padding:.4em .55em;border:1px solid var(--bd);border-r
 
 /** CSP source expression (`sha256-…`) of the dashboard's one inline style block. */
 export async function styleHash(): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(CSS));
+  const d = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(CSS),
+  );
   return `sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}`;
 }

@@ -42,7 +42,12 @@ const CAMERAS: CameraView[] = [
   }),
 ];
 
-const ADMIN = { id: "u1", username: "ada", role: "admin" as const, csrf: "csrf-token-1" };
+const ADMIN = {
+  id: "u1",
+  username: "ada",
+  role: "admin" as const,
+  csrf: "csrf-token-1",
+};
 
 const deps: DashboardDeps = {
   user: () => Promise.resolve(ADMIN),
@@ -351,7 +356,10 @@ Deno.test("signed-out visitors are sent to /login (or /setup before the first ac
   const first = await fresh.request("/");
   assert.equal(first.headers.get("location"), "/setup");
   await first.body?.cancel();
-  assert.match(await (await fresh.request("/setup?token=abc")).text(), /Create the admin account/);
+  assert.match(
+    await (await fresh.request("/setup?token=abc")).text(),
+    /Create the admin account/,
+  );
 });
 
 Deno.test("pages publish the session's CSRF token for islands, and viewers get no add form", async () => {

@@ -9,6 +9,7 @@ import { mjpegResponse } from "../../../lib/mjpeg_response.ts";
 import type { AuditLog } from "../../audit/mod.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
+import { NODE_NAME } from "../../cameras/schema.ts";
 import type { StreamHub } from "../../streams/hub.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
@@ -59,10 +60,17 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
         { field: "status" },
       );
     }
+    const node = c.req.query("node");
+    if (node !== undefined && !NODE_NAME.test(node)) {
+      throw new AppError(
+        "invalid_input",
+        "node must be a node name like worker-1",
+        { field: "node" },
+      );
+    }
     const visible = await deps.auth.visibleCameras(c.get("principal"));
-    const cameras =
-      (await deps.cameras.list({ protocol, status, node: c.req.query("node") }))
-        .filter((cam) => !visible || visible.has(cam.id));
+    const cameras = (await deps.cameras.list({ protocol, status, node }))
+      .filter((cam) => !visible || visible.has(cam.id));
     return c.json({ cameras, total: cameras.length });
   };
   const create = async (c: Context<AuthEnv>) => {

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
 import type { NodeService } from "../../nodes/service.ts";
+import { NODE_NAME } from "../../cameras/schema.ts";
 
 export function nodesApi(nodes: NodeService): Hono {
   const app = new Hono();
@@ -13,7 +14,7 @@ export function nodesApi(nodes: NodeService): Hono {
   app.get("", list);
   app.get("/:name", async (c) => {
     const name = c.req.param("name");
-    const node = await nodes.get(name);
+    const node = NODE_NAME.test(name) ? await nodes.get(name) : null;
     if (!node) {
       throw new AppError("not_found", `Node "${name}" does not exist`, {
         field: "name",

@@ -51,8 +51,9 @@ export async function jsonBody(c: Context): Promise<unknown> {
     );
   }
   const text = await c.req.text();
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new AppError(
       "invalid_input",
@@ -60,4 +61,47 @@ export async function jsonBody(c: Context): Promise<unknown> {
       { field: "body" },
     );
   }
+  const bad = unstorableText(value, "");
+  if (bad !== null) {
+    throw new AppError(
+      "invalid_input",
+      `${
+        bad || "body"
+      }: text must not contain NUL characters or unpaired surrogates, nor nest deeper than ${MAX_JSON_DEPTH} levels`,
+      { field: bad || "body" },
+    );
+  }
+  return value;
+}
+
+/** Deepest nesting a request body may have; real bodies use three or four levels. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Path of the first string (value or key) PostgreSQL cannot store — a NUL
+ * character or an unpaired UTF-16 surrogate — or of a value nested deeper
+ * than MAX_JSON_DEPTH; null when there is none. Checked once at the edge, and
+ * iteratively, so neither a query nor a recursive validator can fail on it.
+ */
+export function unstorableText(value: unknown, path: string): string | null {
+  const bad = (s: string) => s.includes("\u0000") || !s.isWellFormed();
+  const stack: [unknown, string, number][] = [[value, path, 0]];
+  while (stack.length) {
+    const [v, at, depth] = stack.pop()!;
+    if (typeof v === "string") {
+      if (bad(v)) return at;
+      continue;
+    }
+    if (!v || typeof v !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) return at;
+    const entries = Array.isArray(v)
+      ? v.map((x, i) => [String(i), x] as const)
+      : Object.entries(v);
+    for (const [k, x] of entries) {
+      const here = at ? `${at}.${k}` : k;
+      if (bad(k)) return here;
+      stack.push([x, here, depth + 1]);
+    }
+  }
+  return null;
 }

@@ -29,7 +29,9 @@ export async function apiRequest<T>(
       headers: {
         accept: "application/json",
         ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...(method === "GET" || method === "HEAD" ? {} : { "x-csrf-token": csrfToken() }),
+        ...(method === "GET" || method === "HEAD"
+          ? {}
+          : { "x-csrf-token": csrfToken() }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -72,5 +74,6 @@ export async function apiRequest<T>(
 
 /** The session's CSRF token, which the server publishes in `<meta name="csrf-token">`. */
 export function csrfToken(): string {
-  return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
+  return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')
+    ?.content ?? "";
 }
