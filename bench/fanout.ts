@@ -4,8 +4,8 @@
  * does every viewer still get (nearly) every frame?
  *
  * Setup, exactly like a user:
- *   - the GStreamer RTSP test server serves a 640x480 @ 15 fps H.264 camera
- *     (pattern "ball": a moving ball, so every frame differs);
+ *   - the GStreamer RTSP test server serves a 640x480 @ 15 fps H.264 camera,
+ *     pattern "snow" by default (see DEFAULT_PATTERN for why not "ball");
  *   - `deno run -A main.ts up --port P --data-dir TMP` runs as a child process
  *     (controller with embedded PGlite; it spawns the node agent, which spawns
  *     ffmpeg); the bench only talks HTTP to it;
@@ -43,7 +43,26 @@ const MAIN = new URL("main.ts", ROOT).pathname;
 const RESULTS = new URL("bench/results/fanout.json", ROOT).pathname;
 
 /** Source camera: what the RTSP server sends and what the camera asks for. */
-const SOURCE = { size: "640x480", fps: 15, pattern: "ball" } as const;
+const SOURCE = { size: "640x480", fps: 15 } as const;
+
+/** videotestsrc patterns: "ball" moves; "smpte" is still; "snow" is noise. */
+export type Pattern = "ball" | "smpte" | "snow";
+
+/**
+ * Why "snow" (noise) and not the moving ball: what a viewer costs is the
+ * bytes sent to it, and the relay re-encodes every frame as a full JPEG
+ * whether the picture moved or not (MJPEG has no inter-frame coding; the hub
+ * does not skip identical frames). The ball is a small dot on black: ~2 KiB
+ * JPEGs, an order of magnitude below a real 640x480 camera, which hides the
+ * per-viewer cost (50 viewers: 1.06x). SMPTE bars give ~19 KiB (1.11x).
+ * Snow changes every pixel of every frame (motion, like the ball) and gives
+ * ~57 KiB JPEGs, at the heavy end of real cameras; it measured the highest
+ * ratio (1.29x), so it is the conservative default. `--pattern` picks another.
+ */
+export const DEFAULT_PATTERN: Pattern = "snow";
+
+/** Controller stream grace (5 s) + node agent relay grace (10 s) + slack. */
+const IDLE_STOP_WAIT_S = 25;
 
 /** Targets from the issue. */
 export const TARGETS = {
@@ -62,6 +81,8 @@ export interface FanoutOptions {
   viewers?: number[];
   /** Where to write the JSON results; null to skip. */
   resultsPath?: string | null;
+  /** Test pattern of the RTSP source. @default DEFAULT_PATTERN */
+  pattern?: Pattern;
   /** Progress lines on stderr. @default true */
   verbose?: boolean;
 }
@@ -87,11 +108,15 @@ export interface RoundResult {
   viewerErrors: string[];
   /** MiB/s delivered to all viewers together. */
   mibPerSecond: number;
+  /** Mean JPEG size, KiB. */
+  frameKiB: number;
   /** CPU s/min per process role, `up` tree and excluded processes. */
   breakdown: Breakdown;
   /** Busiest threads of the system under test (name, process, CPU s/min). */
   hotThreads: { process: string; thread: string; cpuPerMinute: number }[];
   ffmpegPid: number | null;
+  /** Controller→node agent stream connections at the end of the window (design: 1). */
+  upstreamConnections: number;
   /** 1-minute load average at the end of the window. */
   loadAverage: number;
 }
@@ -104,7 +129,7 @@ export interface FanoutResult {
     seconds: number;
     warmup: number;
     viewers: number[];
-    source: typeof SOURCE;
+    source: typeof SOURCE & { pattern: Pattern };
   };
   rounds: RoundResult[];
   sameFfmpegThroughout: boolean;
@@ -112,7 +137,16 @@ export interface FanoutResult {
     cpuRatio: { limit: number; measured: number; pass: boolean };
     frames: { limit: number; worstShare: number; pass: boolean };
   };
+  /** Did ffmpeg stop once the last viewer left (before SIGINT)? */
+  idleStop: {
+    waitedSeconds: number;
+    stopped: boolean;
+    ffmpegLeft: number;
+    upstreamsLeft: number;
+  } | null;
   shutdown: {
+    /** ffmpeg processes running when SIGINT was sent (1: a viewer was watching). */
+    ffmpegAtSigint: number;
     exitCode: number | null;
     seconds: number;
     ffmpegLeft: number;
@@ -139,7 +173,8 @@ export async function runFanout(
   say(
     `machine: ${machine.nproc} CPUs, kernel ${machine.kernel}, deno ${machine.deno}`,
   );
-  await using rtsp = await startRtspServer(SOURCE);
+  const pattern = opts.pattern ?? DEFAULT_PATTERN;
+  await using rtsp = await startRtspServer({ ...SOURCE, pattern });
   say(`RTSP test server ${rtsp.url} (pid ${rtsp.pid})`);
 
   const dataDir = await Deno.makeTempDir({ prefix: "falcon-bench-" });
@@ -147,19 +182,37 @@ export async function runFanout(
   const base = `http://127.0.0.1:${port}`;
   const up = spawnUp(port, dataDir);
   say(`falcon up: pid ${up.pid}, ${base}, data dir ${dataDir}`);
+  // Ctrl-C / kill of the bench: stop `falcon up` (and so its node agent and
+  // ffmpeg) instead of orphaning it. The RTSP server dies with its parent.
+  const onSignal = async () => {
+    console.error("[fanout] interrupted; stopping falcon up");
+    try {
+      up.child.kill("SIGINT");
+    } catch { /* gone */ }
+    await Promise.race([up.child.status, delay(10_000)]);
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
 
   const rounds: RoundResult[] = [];
   const ffmpegPids = new Set<number>();
   let shutdown: FanoutResult["shutdown"] | null = null;
+  let idleStop: FanoutResult["idleStop"] = null;
+  let lastViewer: Viewer | null = null;
   try {
     await up.waitFor(/Falcon-Eye is running/, 60_000);
     await waitHttp(`${base}/healthz`, 30_000);
     const api = await signIn(base, up.output());
     say(`controller healthy (${api.how}); waiting for the node agent`);
-    await eventually(async () => {
-      const { nodes } = await api.json("GET", "/api/nodes");
-      return nodes.some((n: { status: string }) => n.status === "online");
-    }, 30_000, "a node to be online");
+    await eventually(
+      async () => {
+        const { nodes } = await api.json("GET", "/api/nodes");
+        return nodes.some((n: { status: string }) => n.status === "online");
+      },
+      30_000,
+      "a node to be online",
+    );
 
     const { cameras } = await api.json("GET", "/api/cameras");
     for (const cam of cameras) {
@@ -177,13 +230,20 @@ export async function runFanout(
     say(`camera ${cam.id} on node ${cam.assigned_node}; waiting for frames`);
     // The node learns of the camera on its next heartbeat; until then the
     // stream answers 503. Retry one viewer until it gets a frame.
-    await eventually(async () => {
-      const probe = openViewer(streamUrl, api.headers);
-      await eventuallyOrNot(() => probe.frames > 0 || probe.error !== null, 5000);
-      const ok = probe.frames > 0;
-      await probe.close();
-      return ok;
-    }, 30_000, "the first frame of the bench camera");
+    await eventually(
+      async () => {
+        const probe = openViewer(streamUrl, api.headers);
+        await eventuallyOrNot(
+          () => probe.frames > 0 || probe.error !== null,
+          5000,
+        );
+        const ok = probe.frames > 0;
+        await probe.close();
+        return ok;
+      },
+      30_000,
+      "the first frame of the bench camera",
+    );
     say(`first frame received; ffmpeg pid ${ffmpegPidsOf(up.pid, rtsp.url)}`);
 
     for (const n of viewerCounts) {
@@ -216,6 +276,7 @@ export async function runFanout(
         await delay(seconds * 1000);
         const cpuAfter = processTreeCpuSeconds(up.pid);
         const t1 = performance.now();
+        const upstreams = upstreamConnections(up.pid);
         const after = snapshotCpu(up.pid, rtsp.pid);
         const frames = viewers.map((v, i) => v.frames - framesBefore[i]);
         const bytes = viewers.reduce((s, v) => s + v.bytes, 0) - bytesBefore;
@@ -238,9 +299,11 @@ export async function runFanout(
           medianShare: round3(median(sorted) / sourceFrames),
           viewerErrors: viewers.flatMap((v) => v.error ? [v.error] : []),
           mibPerSecond: round2(bytes / window / 1024 / 1024),
+          frameKiB: round2(bytes / Math.max(1, sum(frames)) / 1024),
           breakdown: breakdownOf(before, after, window),
           hotThreads: hotThreads(before, after, window),
           ffmpegPid: ffmpeg[0] ?? null,
+          upstreamConnections: upstreams,
           loadAverage: loadAverage(),
         };
         rounds.push(round);
@@ -250,15 +313,43 @@ export async function runFanout(
             `breakdown ${JSON.stringify(round.breakdown)}`,
         );
       } finally {
-        await Promise.all(viewers.map((v) => v.close()));
-        say(`  closed ${n} viewers`);
+        await closeViewers(viewers);
       }
       // Let the server notice the closed connections; the relay stays up
       // within its idle grace, so the next round reuses the same ffmpeg.
       await delay(1000);
     }
+
+    // On demand: with nobody watching, the controller drops its upstream
+    // after its grace (5 s) and the node agent stops ffmpeg after its own
+    // (relay_idle_grace_ms, 10 s by default).
+    say(`waiting up to ${IDLE_STOP_WAIT_S} s for the relay to stop unwatched`);
+    const idleFrom = performance.now();
+    const stopped = await eventuallyOrNot(
+      () => countFfmpeg(rtsp.url) === 0,
+      IDLE_STOP_WAIT_S * 1000,
+    );
+    idleStop = {
+      waitedSeconds: round2((performance.now() - idleFrom) / 1000),
+      stopped,
+      ffmpegLeft: countFfmpeg(rtsp.url),
+      upstreamsLeft: upstreamConnections(up.pid),
+    };
+    say(`  idle stop: ${JSON.stringify(idleStop)}`);
+
+    // Shut down like a user pressing Ctrl-C with a browser tab still open:
+    // one viewer watching, so ffmpeg is running when SIGINT arrives.
+    lastViewer = openViewer(streamUrl, api.headers);
+    await eventually(
+      () => lastViewer!.frames > 0 || lastViewer!.error !== null,
+      30_000,
+      "a frame before shutdown",
+    );
   } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
     shutdown = await stopUp(up, rtsp.url);
+    if (lastViewer) await closeViewers([lastViewer]).catch(() => {});
     say(
       `shutdown: exit ${shutdown.exitCode} after ${shutdown.seconds} s, ` +
         `${shutdown.ffmpegLeft} ffmpeg left, ${shutdown.processesLeft} processes left`,
@@ -287,7 +378,7 @@ export async function runFanout(
       seconds,
       warmup,
       viewers: viewerCounts,
-      source: SOURCE,
+      source: { ...SOURCE, pattern },
     },
     rounds,
     sameFfmpegThroughout: ffmpegPids.size === 1,
@@ -303,6 +394,7 @@ export async function runFanout(
         pass: framesPass,
       },
     },
+    idleStop,
     shutdown,
     pass: cpuPass && framesPass && shutdown.clean,
     markdown: "",
@@ -325,6 +417,7 @@ export function fanoutMarkdown(r: FanoutResult): string {
   const lines: string[] = [];
   lines.push(
     `### Live-view fan-out (${r.settings.source.size} @ ${r.settings.source.fps} fps RTSP, ` +
+      `pattern "${r.settings.source.pattern}", ` +
       `${r.settings.seconds} s window after ${r.settings.warmup} s warm-up)`,
     "",
     `Machine: ${r.machine.nproc} CPUs (${r.machine.cpu}), kernel ${r.machine.kernel}, ` +
@@ -333,7 +426,9 @@ export function fanoutMarkdown(r: FanoutResult): string {
     "CPU = the `falcon up` process tree (controller + node agent + ffmpeg). " +
       "The bench process (viewers) and the RTSP test server are excluded.",
     "",
-    "| viewers | CPU s/min | ratio vs 1 | frames/viewer min | median | % of source (min / median) |",
+    `| viewers | CPU s/min | ratio vs ${
+      r.rounds[0]?.viewers ?? 1
+    } | frames/viewer min | median | % of source (min / median) |`,
     "|---:|---:|---:|---:|---:|---:|",
   );
   for (const x of r.rounds) {
@@ -353,14 +448,18 @@ export function fanoutMarkdown(r: FanoutResult): string {
     "CPU s/min per process (the first three make up the total above; " +
       "excluded ones in parentheses):",
     "",
-    `| viewers | ${roles.join(" | ")} | delivered MiB/s | load avg |`,
-    `|---:|${roles.map(() => "---:").join("|")}|---:|---:|`,
+    `| viewers | ${
+      roles.join(" | ")
+    } | JPEG KiB | delivered MiB/s | upstreams | load avg |`,
+    `|---:|${roles.map(() => "---:").join("|")}|---:|---:|---:|---:|`,
   );
   for (const x of r.rounds) {
     lines.push(
       `| ${x.viewers} | ${
         roles.map((k) => (x.breakdown[k] ?? 0).toFixed(2)).join(" | ")
-      } | ${x.mibPerSecond.toFixed(1)} | ${x.loadAverage.toFixed(2)} |`,
+      } | ${x.frameKiB.toFixed(1)} | ${
+        x.mibPerSecond.toFixed(1)
+      } | ${x.upstreamConnections} | ${x.loadAverage.toFixed(2)} |`,
     );
   }
   const top = r.rounds[r.rounds.length - 1];
@@ -385,12 +484,25 @@ export function fanoutMarkdown(r: FanoutResult): string {
     `- ${mark(t.frames.pass)} frames: worst viewer got ${
       pct(t.frames.worstShare)
     } of the source's frames (target ≥ ${pct(t.frames.limit)})`,
-    `- ${mark(r.shutdown.clean)} shutdown: SIGINT → exit ${
-      r.shutdown.exitCode
-    } in ${r.shutdown.seconds} s; ffmpeg left: ${r.shutdown.ffmpegLeft}; ` +
+    `- ${
+      mark(r.shutdown.clean)
+    } shutdown (1 viewer watching, ${r.shutdown.ffmpegAtSigint} ffmpeg running): SIGINT → exit ${r.shutdown.exitCode} in ${r.shutdown.seconds} s; ffmpeg left: ${r.shutdown.ffmpegLeft}; ` +
       `processes left: ${r.shutdown.processesLeft}`,
-    `- one ffmpeg through all rounds: ${r.sameFfmpegThroughout ? "yes" : "no"}`,
+    `- one ffmpeg through all rounds: ${
+      r.sameFfmpegThroughout ? "yes" : "no"
+    }; controller→node upstream connections per round: ${
+      r.rounds.map((x) => x.upstreamConnections).join(", ")
+    } (design: 1)`,
   );
+  const idle = r.idleStop;
+  if (idle) {
+    lines.push(
+      idle.stopped
+        ? `- relay stopped ${idle.waitedSeconds} s after the last viewer left (graces: controller 5 s + node 10 s)`
+        : `- WARN relay did NOT stop within ${idle.waitedSeconds} s of the last viewer leaving: ` +
+          `${idle.ffmpegLeft} ffmpeg still running, ${idle.upstreamsLeft} controller→node upstream connection(s) still open`,
+    );
+  }
   const errors = r.rounds.flatMap((x) =>
     x.viewerErrors.map((e) => `${x.viewers} viewers: ${e}`)
   );
@@ -406,24 +518,37 @@ interface Viewer {
   frames: number;
   bytes: number;
   error: string | null;
+  /** True once the reading loop has ended. */
+  done: boolean;
   close(): Promise<void>;
 }
 
-/** One browser-like viewer: reads the MJPEG stream and counts frames. */
+/**
+ * One browser-like viewer: reads the MJPEG stream and counts frames.
+ *
+ * The Response is kept referenced on purpose: with Deno 2.9, aborting a
+ * fetch whose Response object was garbage-collected (only its body stream is
+ * still being read) does nothing — the connection stays open and frames keep
+ * coming. The bench hit this at 50 viewers after a few seconds; see README
+ * "Issues found". Holding `res` makes `abort()` close the connection.
+ */
 function openViewer(url: string, headers: HeadersInit): Viewer {
   const ac = new AbortController();
+  let res: Response | null = null;
   const v: Viewer = {
     frames: 0,
     bytes: 0,
     error: null,
+    done: false,
     close: async () => {
       ac.abort();
-      await done;
+      await reading;
+      res = null;
     },
   };
-  const done = (async () => {
+  const reading = (async () => {
     try {
-      const res = await fetch(url, { headers, signal: ac.signal });
+      res = await fetch(url, { headers, signal: ac.signal });
       if (!res.ok || !res.body) {
         const text = await res.text().catch(() => "");
         throw new Error(`stream answered ${res.status}: ${text.slice(0, 200)}`);
@@ -437,9 +562,22 @@ function openViewer(url: string, headers: HeadersInit): Viewer {
       if (!ac.signal.aborted) {
         v.error = e instanceof Error ? e.message : String(e);
       }
+    } finally {
+      v.done = true;
     }
   })();
   return v;
+}
+
+/** Closes every viewer; throws when one is still reading 10 s later. */
+async function closeViewers(viewers: Viewer[]): Promise<void> {
+  for (const v of viewers) void v.close();
+  if (!(await eventuallyOrNot(() => viewers.every((v) => v.done), 10_000))) {
+    const open = viewers.filter((v) => !v.done).length;
+    throw new Error(
+      `${open} of ${viewers.length} viewers did not close within 10 s`,
+    );
+  }
 }
 
 // ---------------------------------------------------------- falcon up
@@ -531,6 +669,7 @@ async function stopUp(
   rtspUrl: string,
 ): Promise<FanoutResult["shutdown"]> {
   const tree = descendantPids(up.pid);
+  const ffmpegAtSigint = countFfmpeg(rtspUrl);
   const started = performance.now();
   try {
     up.child.kill("SIGINT");
@@ -564,6 +703,7 @@ async function stopUp(
   }
   const exitCode = status?.code ?? null;
   return {
+    ffmpegAtSigint,
     exitCode,
     seconds: secs,
     ffmpegLeft,
@@ -700,6 +840,74 @@ function hotThreads(
   return rows.sort((x, y) => y.cpuPerMinute - x.cpuPerMinute).slice(0, 5);
 }
 
+/** Socket inodes a process holds open. */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const e of Deno.readDirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(
+          Deno.readLinkSync(`/proc/${pid}/fd/${e.name}`),
+        );
+        if (m) out.add(m[1]);
+      } catch { /* fd closed meanwhile */ }
+    }
+  } catch { /* process gone */ }
+  return out;
+}
+
+interface TcpEntry {
+  localPort: number;
+  remotePort: number;
+  state: string;
+  inode: string;
+}
+
+function tcpTable(): TcpEntry[] {
+  const rows: TcpEntry[] = [];
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      rows.push({
+        localPort: parseInt(f[1].split(":")[1], 16),
+        remotePort: parseInt(f[2].split(":")[1], 16),
+        state: f[3],
+        inode: f[9],
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Open TCP connections from the controller (`up` process) to the node
+ * agent's HTTP port: the camera's upstream stream connections. The design
+ * says one per watched camera, whatever the number of viewers.
+ */
+function upstreamConnections(upPid: number): number {
+  const agent = descendantPids(upPid).find((pid) =>
+    cmdline(pid).includes("node-agent")
+  );
+  if (!agent) return 0;
+  const table = tcpTable();
+  const agentSockets = socketInodes(agent);
+  const listening = new Set(
+    table.filter((t) => t.state === "0A" && agentSockets.has(t.inode))
+      .map((t) => t.localPort),
+  );
+  const mine = socketInodes(upPid);
+  return table.filter((t) =>
+    t.state === "01" && mine.has(t.inode) && listening.has(t.remotePort)
+  ).length;
+}
+
 /** Pids of ffmpeg processes in the `up` tree reading `url`. */
 function ffmpegPidsOf(upPid: number, url: string): number[] {
   return descendantPids(upPid).filter((pid) => {
@@ -784,7 +992,9 @@ async function signIn(base: string, output: string): Promise<Api> {
       csrf = out.csrf_token ?? "";
       how = "signed in as the first-run admin";
     } else {
-      throw new Error("the controller already has accounts; bench needs a fresh data dir");
+      throw new Error(
+        "the controller already has accounts; bench needs a fresh data dir",
+      );
     }
   } else {
     await status.body?.cancel();
@@ -814,15 +1024,19 @@ async function signIn(base: string, output: string): Promise<Api> {
 }
 
 async function waitHttp(url: string, timeoutMs: number): Promise<void> {
-  await eventually(async () => {
-    try {
-      const res = await fetch(url);
-      await res.body?.cancel();
-      return res.ok;
-    } catch {
-      return false;
-    }
-  }, timeoutMs, `${url} to answer`);
+  await eventually(
+    async () => {
+      try {
+        const res = await fetch(url);
+        await res.body?.cancel();
+        return res.ok;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    `${url} to answer`,
+  );
 }
 
 async function eventually(
@@ -852,6 +1066,10 @@ async function eventuallyOrNot(
   return true;
 }
 
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
 function median(sorted: number[]): number {
   const m = sorted.length >> 1;
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
@@ -876,12 +1094,20 @@ export function parseFanoutArgs(args: string[]): FanoutOptions {
       case "--viewers":
         opts.viewers = value().split(",").map((v) => positive(flag, v));
         break;
+      case "--pattern": {
+        const p = value();
+        if (p !== "ball" && p !== "smpte" && p !== "snow") {
+          throw new Error(`--pattern must be ball, smpte or snow, got ${p}`);
+        }
+        opts.pattern = p;
+        break;
+      }
       case "--no-write":
         opts.resultsPath = null;
         break;
       default:
         throw new Error(
-          `unknown flag ${flag}; use --seconds N, --warmup N, --viewers 1,10,50, --no-write`,
+          `unknown flag ${flag}; use --seconds N, --warmup N, --viewers 1,10,50, --pattern ball|smpte|snow, --no-write`,
         );
     }
   }

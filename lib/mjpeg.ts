@@ -141,19 +141,26 @@ function indexOf(
 /** Reads JPEG frames from a multipart byte stream until it ends or the signal aborts. */
 export async function* readMjpeg(
   body: ReadableStream<Uint8Array>,
-  options: MjpegParserOptions = {},
+  options: MjpegParserOptions & { signal?: AbortSignal } = {},
 ): AsyncGenerator<Uint8Array> {
   const parser = new MjpegParser(options);
   const reader = body.getReader();
+  // Cancel the reader itself on abort: an aborted fetch whose Request object was
+  // garbage-collected keeps its body streaming in Deno, so the fetch signal alone
+  // does not reliably close the connection.
+  const onAbort = () => void reader.cancel().catch(() => {});
+  options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     while (true) {
+      if (options.signal?.aborted) return;
       const { value, done } = await reader.read();
       if (done) return;
       for (const frame of parser.push(value)) yield frame;
     }
   } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    await reader.cancel().catch(() => {});
     reader.releaseLock();
-    await body.cancel().catch(() => {});
   }
 }
 

@@ -130,7 +130,7 @@ export class StreamHub {
           await res.body?.cancel();
           throw new Error(`node agent answered ${res.status}`);
         }
-        for await (const jpeg of readMjpeg(res.body)) {
+        for await (const jpeg of readMjpeg(res.body, { signal: ac.signal })) {
           up.hub.publish(jpeg);
           up.lastError = null;
           backoff = 250;

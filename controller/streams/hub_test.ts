@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { mjpegPart } from "../../lib/mjpeg.ts";
+import { StreamHub } from "./hub.ts";
+
+const FRAME = new Uint8Array(40_000);
+FRAME.set([0xff, 0xd8]);
+FRAME.set([0xff, 0xd9], FRAME.length - 2);
+
+/** A stand-in node agent: endless MJPEG per camera, counting open streams. */
+function fakeNodeAgent() {
+  let open = 0;
+  let served = 0;
+  const server = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    onListen: () => {},
+  }, () => {
+    open++;
+    served++;
+    let timer: ReturnType<typeof setInterval>;
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        open--;
+        clearInterval(timer);
+      }
+    };
+    const body = new ReadableStream<Uint8Array>({
+      start(ctrl) {
+        timer = setInterval(() => {
+          try {
+            ctrl.enqueue(mjpegPart(FRAME));
+          } catch {
+            close();
+          }
+        }, 66);
+      },
+      cancel: close,
+    });
+    return new Response(body, {
+      headers: {
+        "content-type": "multipart/x-mixed-replace; boundary=falconframe",
+      },
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    get open() {
+      return open;
+    },
+    get served() {
+      return served;
+    },
+    stop: () => server.shutdown(),
+  };
+}
+
+Deno.test({
+  name:
+    "StreamHub closes every upstream connection after its viewers leave, even after garbage collection",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const agent = fakeNodeAgent();
+    const hub = new StreamHub({
+      resolve: (id) =>
+        Promise.resolve({
+          url: `${agent.url}/v1/cameras/${id}/stream`,
+          token: "t",
+        }),
+      idleGraceMs: 100,
+    });
+    try {
+      const cameras = Array.from({ length: 50 }, (_, i) => `cam-${i}`);
+      const joined = cameras.map((id) => hub.join(id));
+      const deadline = Date.now() + 10_000;
+      while (joined.some((j) => !j.hub.latest()) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(
+        joined.every((j) => j.hub.latest()),
+        "every camera delivered a frame",
+      );
+      assert.equal(agent.open, 50, "one upstream per camera");
+      // Collect garbage while streams flow: the fetch Request objects must not be
+      // what keeps a connection closable (`deno test --v8-flags=--expose-gc`).
+      const gc = (globalThis as { gc?: () => void }).gc;
+      for (let i = 0; i < 100; i++) {
+        gc?.();
+        new Array(200_000).fill(i).map((x) => ({ x }));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const j of joined) j.leave();
+      const closeBy = Date.now() + 5000;
+      while (agent.open > 0 && Date.now() < closeBy) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(hub.upstreamCount, 0);
+      assert.equal(
+        agent.open,
+        0,
+        `${agent.open} upstream connections still streaming after every viewer left`,
+      );
+      assert.equal(agent.served, 50, "no camera opened a second upstream");
+    } finally {
+      hub.closeAll();
+      await Promise.race([
+        agent.stop(),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+    }
+  },
+});
