@@ -1,12 +1,11 @@
 /**
- * The npm packages of deploy/'s tests, pinned here in one place. They are
- * test-only tools, so they stay out of import_map.json (and out of the image:
- * the Dockerfile never copies deploy/).
+ * The npm packages of deploy/'s tests (pinned in import_map.json like every
+ * dependency), gathered in one module so the tests import them from one place.
  */
-export { parseAllDocuments } from "npm:yaml@2.9.1";
-export * as core from "npm:kubernetes-models@5.1.0/v1";
-export * as apps from "npm:kubernetes-models@5.1.0/apps/v1";
-export * as batch from "npm:kubernetes-models@5.1.0/batch/v1";
-export * as networking from "npm:kubernetes-models@5.1.0/networking.k8s.io/v1";
-export * as policy from "npm:kubernetes-models@5.1.0/policy/v1";
-export * as rbac from "npm:kubernetes-models@5.1.0/rbac.authorization.k8s.io/v1";
+export { parseAllDocuments } from "yaml";
+export * as core from "kubernetes-models/v1";
+export * as apps from "kubernetes-models/apps/v1";
+export * as batch from "kubernetes-models/batch/v1";
+export * as networking from "kubernetes-models/networking.k8s.io/v1";
+export * as policy from "kubernetes-models/policy/v1";
+export * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";

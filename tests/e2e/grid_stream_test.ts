@@ -138,8 +138,7 @@ Deno.test({
         ignore: !hasChromium,
         async fn() {
           // Only this test needs a browser driver: no project-wide dependency.
-          // deno-lint-ignore no-import-prefix
-          const { chromium } = await import("npm:playwright-core@1.65.1");
+          const { chromium } = await import("playwright-core");
           const browser = await chromium.launch({
             executablePath: CHROMIUM,
             args: [
