@@ -30,6 +30,78 @@ export interface CameraSpec {
   width: number;
   height: number;
   framerate: number;
+  /**
+   * Recording the node must do now (docs/design/recording.md): present while a
+   * manual recording runs or the camera records continuously; absent or null =
+   * do not record. Optional until every controller sends it.
+   */
+  record?: RecordSpec | null;
+  /** Days of footage to keep for this camera; null = no age limit. */
+  retention_days?: number | null;
+}
+
+/** What and how to record for one camera. */
+export interface RecordSpec {
+  /** The recording session the segments belong to (made by the controller). */
+  session_id: string;
+  /** Segment length, aligned to the wall clock. @default 60 */
+  segment_seconds: number;
+}
+
+/** Node-wide storage rules. */
+export interface StoragePolicy {
+  /** Keep at least this share of the disk free (0-1). @default 0.05 */
+  min_free_ratio: number;
+  /** And at least this many bytes free. @default 5 GiB */
+  min_free_bytes: number;
+  /** Session ids a user marked "keep": retention never deletes their segments. */
+  keep_sessions: string[];
+}
+
+/**
+ * Node → controller, through the node's durable outbox:
+ * `POST /internal/v1/nodes/{node}/events` body `{ events: NodeEvent[] }` →
+ * `{ acked: string[] }`. Each event has a unique id; the controller applies it
+ * idempotently and the node deletes it only once acked.
+ */
+export type NodeEvent = SegmentClosedEvent | SegmentDeletedEvent | RecordingFailedEvent;
+
+export interface SegmentClosedEvent {
+  id: string;
+  type: "segment.closed";
+  camera_id: string;
+  session_id: string;
+  /** Path relative to the node's recordings root: `{camera_id}/{YYYY-MM-DD}/{file}.mp4`. */
+  path: string;
+  /** Wall-clock time of the first and after the last frame (ISO 8601, UTC). */
+  start_at: string;
+  end_at: string;
+  /** Media duration from the file itself. */
+  duration_ms: number;
+  size_bytes: number;
+  video_codec: string;
+  audio_codec: string | null;
+  /** True when this segment was repaired at start after a crash. */
+  recovered: boolean;
+}
+
+export interface SegmentDeletedEvent {
+  id: string;
+  type: "segment.deleted";
+  camera_id: string;
+  path: string;
+  /** Why the node removed it: free-space floor, age, or by request. */
+  reason: "free_space" | "retention" | "requested";
+}
+
+export interface RecordingFailedEvent {
+  id: string;
+  type: "recording.failed";
+  camera_id: string;
+  session_id: string;
+  at: string;
+  /** Redacted reason (ffmpeg stderr tail). Recording retries by itself. */
+  error: string;
 }
 
 export interface DesiredState {
@@ -39,6 +111,8 @@ export interface DesiredState {
   cameras: CameraSpec[];
   /** How long a relay keeps running after its last viewer left. */
   relay_idle_grace_ms: number;
+  /** Optional until every controller sends it; the node then uses the defaults. */
+  storage?: StoragePolicy;
 }
 
 export type RelayState =
