@@ -5,6 +5,7 @@
 import { AppError } from "../lib/errors.ts";
 import { errorMessage, logger } from "../lib/log.ts";
 import { CameraService } from "./cameras/service.ts";
+import { probeCamera } from "./cameras/probe.ts";
 import type { ControllerConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
@@ -126,6 +127,7 @@ export async function startController(
       audit,
       nodeToken,
       snapshot,
+      probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
       version: VERSION,
       trustProxy: cfg.trustProxy,
       styleHashes: [await styleHash()],

@@ -64,7 +64,10 @@ export interface StoragePolicy {
  * `{ acked: string[] }`. Each event has a unique id; the controller applies it
  * idempotently and the node deletes it only once acked.
  */
-export type NodeEvent = SegmentClosedEvent | SegmentDeletedEvent | RecordingFailedEvent;
+export type NodeEvent =
+  | SegmentClosedEvent
+  | SegmentDeletedEvent
+  | RecordingFailedEvent;
 
 export interface SegmentClosedEvent {
   id: string;
@@ -166,3 +169,28 @@ export interface Heartbeat {
 export type NodeStatus = Omit<Heartbeat, "desired_etag"> & {
   desired_etag: string | null;
 };
+
+/**
+ * Controller → node: `POST /v1/probe` — open a source once on the node that
+ * would run it and say what it carries, before the camera is saved.
+ */
+export interface ProbeRequest {
+  protocol: CameraProtocol;
+  source_url: string | null;
+  device_path: string | null;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Redacted reason when ok is false. */
+  error: string | null;
+  video:
+    | { codec: string; width: number; height: number; fps: number | null }
+    | null;
+  audio:
+    | { codec: string; sample_rate: number | null; channels: number | null }
+    | null;
+  /** Node that opened the source. */
+  node: string;
+  elapsed_ms: number;
+}

@@ -12,6 +12,7 @@ import {
 import { VERSION } from "../lib/version.ts";
 import type { NodeAgentConfig } from "./config.ts";
 import { detectFfmpeg } from "./ffmpeg/probe.ts";
+import { ffprobePathFor, probeSource } from "./ffmpeg/source_probe.ts";
 import { createNodeApp } from "./http/app.ts";
 import { ControllerLink } from "./link/controller_link.ts";
 import { RelayManager } from "./relay/manager.ts";
@@ -109,7 +110,13 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     desired_etag: desired?.etag ?? null,
     cameras: relays.runtimes(),
   });
-  const app = createNodeApp({ token, relays, status: heartbeat });
+  const ffprobe = ffprobePathFor(cfg.ffmpeg);
+  const app = createNodeApp({
+    token,
+    relays,
+    status: heartbeat,
+    probe: (req) => probeSource(req, { ffprobe, node: cfg.nodeName }),
+  });
 
   link = new ControllerLink({
     controllerUrl: cfg.controllerUrl,

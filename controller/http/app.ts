@@ -42,6 +42,8 @@ export interface ControllerAppDeps {
   audit: AuditLog;
   nodeToken: string;
   snapshot: (cameraId: string) => Promise<Uint8Array>;
+  /** "Test connection" for a camera source (controller/cameras/probe.ts). */
+  probe: (body: unknown) => Promise<unknown>;
   version: string;
   /** CSP hashes of inline style blocks the dashboard renders. */
   styleHashes?: string[];
@@ -98,6 +100,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       cameras: deps.cameras,
       streams: deps.streams,
       snapshot: deps.snapshot,
+      probe: deps.probe,
       auth: deps.auth,
       audit: deps.audit,
       trustProxy,

@@ -6,7 +6,13 @@ import { Hono } from "hono";
 import { AppError, type ErrorBody, STATUS_OF } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { mjpegResponse } from "../../lib/mjpeg_response.ts";
-import type { NodeStatus } from "../../lib/protocol.ts";
+import type {
+  NodeStatus,
+  ProbeRequest,
+  ProbeResult,
+} from "../../lib/protocol.ts";
+import { z } from "zod";
+import { invalidInput } from "../../lib/validation.ts";
 import type { RelayManager } from "../relay/manager.ts";
 
 const log = logger("node-http");
@@ -15,7 +21,15 @@ export interface NodeAppDeps {
   token: string;
   relays: RelayManager;
   status: () => Promise<NodeStatus>;
+  /** Opens a source once and says what it carries ("test connection"). */
+  probe: (req: ProbeRequest) => Promise<ProbeResult>;
 }
+
+const probeSchema = z.object({
+  protocol: z.enum(["rtsp", "http", "usb", "demo"]),
+  source_url: z.string().max(2048).nullable(),
+  device_path: z.string().regex(/^\/dev\/video\d{1,3}$/).nullable(),
+});
 
 export function createNodeApp(deps: NodeAppDeps): Hono {
   const app = new Hono();
@@ -72,6 +86,20 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
   });
 
   app.get("/v1/status", async (c) => c.json(await deps.status()));
+
+  app.post("/v1/probe", async (c) => {
+    const parsed = probeSchema.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const req = parsed.data;
+    if (req.protocol === "usb" ? !req.device_path : !req.source_url) {
+      throw new AppError(
+        "invalid_input",
+        "source_url or device_path is required",
+        { field: "source_url" },
+      );
+    }
+    return c.json(await deps.probe(req));
+  });
   app.notFound((c) =>
     c.json(
       {

@@ -41,6 +41,7 @@ export function registeredRoutes(stack: Stack): Route[] {
     audit: c.audit,
     nodeToken: c.nodeToken,
     snapshot: unused,
+    probe: unused,
     version: "enumeration",
     mountWeb: (a) =>
       mountDashboard(

@@ -75,6 +75,7 @@ const ADMIN_ONLY = new Set([
   "POST /api/cameras",
   "PATCH /api/cameras/:id",
   "DELETE /api/cameras/:id",
+  "POST /api/cameras/probe",
   "GET /api/nodes",
   "GET /api/nodes/:name",
 ]);

@@ -22,6 +22,8 @@ export interface CamerasApiDeps {
   auth: AuthService;
   audit: AuditLog;
   trustProxy: boolean;
+  /** "Test connection": opens a source on its node before the camera is saved. */
+  probe: (body: unknown) => Promise<unknown>;
 }
 
 const PROTOCOLS = new Set(["rtsp", "http", "usb", "demo", "onvif"]);
@@ -92,6 +94,11 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   app.get("", list);
   app.post("/", admin, create);
   app.post("", admin, create);
+  app.post(
+    "/probe",
+    admin,
+    async (c) => c.json(await deps.probe(await jsonBody(c))),
+  );
   app.get("/:id", async (c) => {
     await visibleRow(c, c.req.param("id"));
     return c.json(await deps.cameras.get(c.req.param("id")));
