@@ -1,6 +1,6 @@
 /**
  * The main navigation in the header for signed-in users. Admin-only pages
- * (Users, Audit log) are not linked for viewers; the current page carries
+ * (Nodes, Users, Audit log) are not linked for viewers; the current page carries
  * `aria-current="page"`.
  */
 import type { WebUser } from "../controller/web/types.ts";
@@ -19,6 +19,7 @@ interface NavLink {
 
 export const NAV_LINKS: readonly NavLink[] = [
   { href: "/", label: "Cameras" },
+  { href: "/nodes", label: "Nodes", admin: true },
   { href: "/users", label: "Users", admin: true },
   { href: "/tokens", label: "Tokens" },
   { href: "/audit", label: "Audit log", admin: true },

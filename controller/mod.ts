@@ -17,6 +17,7 @@ import { principalFromRequest } from "./http/middleware/auth.ts";
 import { toWebUser } from "./web/auth_glue.ts";
 import { styleHash } from "./web/render.ts";
 import { NodeService } from "./nodes/service.ts";
+import { RecordingReconciler, RecordingService } from "./recordings/mod.ts";
 import { loadSecretKey, SecretBox } from "./secrets/secret_box.ts";
 import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
@@ -37,6 +38,8 @@ export interface Controller {
   bus: EventBus;
   auth: AuthService;
   audit: AuditLog;
+  recordings: RecordingService;
+  reconciler: RecordingReconciler;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -115,6 +118,19 @@ export async function startController(
 
     const audit = new AuditLog(db.sql);
     const auth = new AuthService(db.sql, audit, opts.auth);
+    const recordings = new RecordingService({
+      sql: db.sql,
+      bus,
+      cameras,
+      nodes,
+      nodeToken,
+    });
+    const reconciler = new RecordingReconciler({
+      sql: db.sql,
+      bus,
+      nodes,
+      nodeToken,
+    });
 
     const islands = opts.web === false ? null : await buildIslands();
     const app = createControllerApp({
@@ -127,6 +143,8 @@ export async function startController(
       audit,
       nodeToken,
       snapshot,
+      recordings,
+      reconciler,
       probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
       version: VERSION,
       trustProxy: cfg.trustProxy,
@@ -151,6 +169,7 @@ export async function startController(
               return p ? toWebUser(p) : null;
             },
             setupRequired: () => auth.setupRequired(),
+            cameraExists: (id) => cameras.row(id).then(() => true, () => false),
           }, islands)
         : undefined,
     });
@@ -161,6 +180,7 @@ export async function startController(
     }, 10 * 60_000);
 
     nodes.start();
+    reconciler.start();
     const ac = new AbortController();
     const server = Deno.serve({
       port: cfg.port,
@@ -192,9 +212,12 @@ export async function startController(
       bus,
       auth,
       audit,
+      recordings,
+      reconciler,
       setupUrl,
       async close() {
         clearInterval(sessionSweep);
+        reconciler.stop();
         nodes.stop();
         streams.closeAll();
         ac.abort();

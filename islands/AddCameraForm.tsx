@@ -1,79 +1,33 @@
 /**
- * Add-camera form. Fields follow the protocol; the API's validation errors
- * show under the field they name. The grid learns about the new camera from
- * `/api/events`, so this island only resets itself on success.
+ * Add-camera form. Fields follow the protocol; the node is a choice of the
+ * known nodes (required for USB cameras, "any node" for network cameras) and
+ * the chosen node's USB devices are offered as device paths. "Test
+ * connection" asks that node to open the source once before saving. The
+ * API's validation errors show under the field they name. The grid learns
+ * about the new camera from `/api/events`, so this island only resets itself
+ * on success.
  */
 import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
+import { CameraFields, TestConnection } from "../components/CameraFields.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
-import type { CameraView } from "../controller/web/types.ts";
+import {
+  DEFAULTS,
+  type Field,
+  fieldsFor,
+  probeBody,
+  type Protocol,
+  toBody,
+  type Values,
+} from "../controller/web/client/camera_form.ts";
+import { useProbe } from "../controller/web/client/probe.ts";
+import type { CameraView, NodeChoice } from "../controller/web/types.ts";
+
+export { fieldsFor, toBody };
 
 export interface AddCameraFormProps {
-  /** Known node names, offered as suggestions for USB cameras. */
-  nodes: string[];
-}
-
-type Protocol = "rtsp" | "http" | "usb" | "demo";
-type Field =
-  | "name"
-  | "protocol"
-  | "source_url"
-  | "device_path"
-  | "node_name"
-  | "resolution"
-  | "framerate"
-  | "location";
-type Values = Record<Field, string>;
-
-const PROTOCOLS: { value: Protocol; label: string }[] = [
-  { value: "rtsp", label: "RTSP" },
-  { value: "http", label: "HTTP (MJPEG / JPEG)" },
-  { value: "usb", label: "USB device" },
-  { value: "demo", label: "Demo test pattern" },
-];
-
-const SOURCE_PLACEHOLDER: Record<Protocol, string> = {
-  rtsp: "rtsp://user:pass@192.168.1.10:554/stream1",
-  http: "http://192.168.1.11/video.mjpg",
-  usb: "",
-  demo: "demo://",
-};
-
-const DEFAULTS: Values = {
-  name: "",
-  protocol: "rtsp",
-  source_url: "",
-  device_path: "",
-  node_name: "",
-  resolution: "640x480",
-  framerate: "15",
-  location: "",
-};
-
-/** Which fields a protocol shows, in the order they are sent. */
-export function fieldsFor(protocol: Protocol): Field[] {
-  return protocol === "usb"
-    ? [
-      "name",
-      "protocol",
-      "device_path",
-      "node_name",
-      "location",
-      "resolution",
-      "framerate",
-    ]
-    : ["name", "protocol", "source_url", "location", "resolution", "framerate"];
-}
-
-/** The JSON body for `POST /api/cameras`: only the protocol's fields, empty optional ones left out. */
-export function toBody(v: Values): Record<string, string | number> {
-  const body: Record<string, string | number> = {};
-  for (const f of fieldsFor(v.protocol as Protocol)) {
-    const value = v[f].trim();
-    if (f === "framerate") body[f] = Number(value);
-    else if (value !== "" || f === "name") body[f] = value;
-  }
-  return body;
+  /** Known nodes with their USB devices (admins). */
+  nodes: NodeChoice[];
 }
 
 export default function AddCameraForm({ nodes }: AddCameraFormProps) {
@@ -83,9 +37,9 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
   const [added, setAdded] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const nameInput = useRef<HTMLInputElement>(null);
+  const probe = useProbe();
 
-  const protocol = values.protocol as Protocol;
-  const shown = fieldsFor(protocol);
+  const shown = fieldsFor(values.protocol as Protocol);
 
   const set = (field: Field, value: string) => {
     setValues((prev) => {
@@ -102,6 +56,24 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
     });
     setErrors((prev) => ({ ...prev, [field]: undefined }));
     setAdded(null);
+    probe.reset();
+  };
+
+  /** Shows an API error under the field it names, else above the form. */
+  const showError = (message: string, field?: string) => {
+    if (field && shown.includes(field as Field)) {
+      setErrors({ [field]: message });
+    } else setFormError(message);
+  };
+
+  const test = async () => {
+    setFormError(null);
+    const out = await probe.run(probeBody(values));
+    if (
+      out.kind === "failed" && out.field && shown.includes(out.field as Field)
+    ) {
+      setErrors((prev) => ({ ...prev, [out.field as Field]: out.text }));
+    }
   };
 
   const submit = async (e: JSX.TargetedSubmitEvent<HTMLFormElement>) => {
@@ -119,89 +91,26 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
     setSending(false);
     if (res.ok) {
       setValues(DEFAULTS);
+      probe.reset();
       setAdded(res.value?.name ?? values.name);
       nameInput.current?.focus();
       return;
     }
-    const field = res.error.field as Field | undefined;
-    if (field && shown.includes(field)) {
-      setErrors({ [field]: res.error.message });
-    } else setFormError(res.error.message);
+    showError(res.error.message, res.error.field);
   };
-
-  const input = (
-    field: Field,
-    label: string,
-    attrs: JSX.InputHTMLAttributes<HTMLInputElement> = {},
-  ) => (
-    <Row field={field} label={label} error={errors[field]}>
-      <input
-        id={`add-${field}`}
-        name={field}
-        value={values[field]}
-        onInput={(e) => set(field, e.currentTarget.value)}
-        aria-invalid={errors[field] ? "true" : undefined}
-        aria-describedby={errors[field] ? `add-${field}-err` : undefined}
-        {...attrs}
-      />
-    </Row>
-  );
 
   return (
     <form class="add" onSubmit={submit} aria-busy={sending}>
       {formError && <p class="err full" role="alert">{formError}</p>}
-      {input("name", "Name", {
-        required: true,
-        maxLength: 100,
-        autocomplete: "off",
-        ref: nameInput,
-      })}
-      <Row field="protocol" label="Protocol" error={errors.protocol}>
-        <select
-          id="add-protocol"
-          name="protocol"
-          value={protocol}
-          onChange={(e) => set("protocol", e.currentTarget.value)}
-        >
-          {PROTOCOLS.map((p) => (
-            <option key={p.value} value={p.value}>{p.label}</option>
-          ))}
-        </select>
-      </Row>
-      {shown.includes("source_url") &&
-        input("source_url", "Source URL", {
-          required: true,
-          placeholder: SOURCE_PLACEHOLDER[protocol],
-          autocomplete: "off",
-          spellcheck: false,
-        })}
-      {shown.includes("device_path") &&
-        input("device_path", "Device path", {
-          required: true,
-          placeholder: "/dev/video0",
-        })}
-      {shown.includes("node_name") &&
-        input("node_name", "Node", {
-          required: true,
-          list: "add-nodes",
-          placeholder: nodes[0] ?? "node name",
-        })}
-      {input("location", "Location (optional)", { placeholder: "Front door" })}
-      {input("resolution", "Resolution", {
-        required: true,
-        pattern: "\\d{2,5}x\\d{2,5}",
-        placeholder: "640x480",
-      })}
-      {input("framerate", "Frame rate (fps)", {
-        type: "number",
-        required: true,
-        min: 1,
-        max: 60,
-        step: 1,
-      })}
-      <datalist id="add-nodes">
-        {nodes.map((n) => <option key={n} value={n} />)}
-      </datalist>
+      <CameraFields
+        prefix="add"
+        values={values}
+        errors={errors}
+        set={set}
+        nodes={nodes}
+        nameRef={nameInput}
+      />
+      <TestConnection state={probe.state} onTest={test} id="add-probe" />
       <div class="bar full">
         <button type="submit" class="primary" disabled={sending}>
           {sending ? "Adding…" : "Add camera"}
@@ -209,22 +118,5 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
         {added && <p class="ok" role="status">Added “{added}”.</p>}
       </div>
     </form>
-  );
-}
-
-function Row(
-  { field, label, error, children }: {
-    field: Field;
-    label: string;
-    error?: string;
-    children: JSX.Element;
-  },
-) {
-  return (
-    <div class="field">
-      <label for={`add-${field}`}>{label}</label>
-      {children}
-      {error && <p class="err" id={`add-${field}-err`}>{error}</p>}
-    </div>
   );
 }

@@ -2,30 +2,76 @@
  * Live camera tiles. All tiles share ONE multiplexed stream
  * (`/api/streams/live?cameras=…`, reopened when the set of cameras changes
  * and with backoff after errors); each frame is painted into its tile's
- * canvas. Each tile shows the camera's details and status and deletes the
- * camera after an inline confirmation. Tiles are added, updated and removed
+ * canvas. Each tile links to the camera's page, shows its details and status,
+ * goes full screen (Fullscreen API on its canvas container; Esc leaves) and
+ * deletes the camera after an inline confirmation. The toolbar picks the
+ * columns (auto, 1×1 … 4×4) or a compact list (no stream while shown),
+ * remembered per user in `localStorage`. Tiles are added, updated and removed
  * from `/api/events`. Without JavaScript, a `<noscript>` MJPEG `<img>` per tile
  * shows the live view (inert once scripts run, so no per-tile connection).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
+import { useFullscreen } from "../controller/web/client/fullscreen.ts";
+import {
+  DEFAULT_LAYOUT,
+  type GridColumns,
+  type GridLayout,
+  loadLayout,
+  saveLayout,
+} from "../controller/web/client/grid_layout.ts";
 import {
   canvasPainter,
   openGridStream,
 } from "../controller/web/client/grid_stream.ts";
+import {
+  CANVAS_STYLE,
+  canvasSize,
+  escapeHtml,
+  retryDelayMs,
+} from "../controller/web/client/live_view.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
 import type { CameraEvent, CameraView } from "../controller/web/types.ts";
 
+export { retryDelayMs };
+
 export interface CameraGridProps {
   cameras: CameraView[];
+  /** The signed-in user's id: the layout choice is remembered per user. */
+  userId?: string;
+  /** Whether tiles offer Delete (admins). @default true */
+  admin?: boolean;
 }
+
+const COLUMNS: { cols: GridColumns; label: string }[] = [
+  { cols: 0, label: "Auto" },
+  { cols: 1, label: "1×1" },
+  { cols: 2, label: "2×2" },
+  { cols: 3, label: "3×3" },
+  { cols: 4, label: "4×4" },
+];
 
 export default function CameraGrid(props: CameraGridProps) {
   const [cameras, setCameras] = useState(props.cameras);
   const [failures, setFailures] = useState(0);
+  // The server renders the default; the stored choice applies once hydrated,
+  // and the stream waits for it (a list shows no video).
+  const [layout, setLayout] = useState<GridLayout>(DEFAULT_LAYOUT);
+  const [ready, setReady] = useState(false);
   const painters = useRef(new Map<string, (jpeg: Uint8Array) => void>());
   const stream = useRef<{ retryNow(): void } | null>(null);
+  const userId = props.userId ?? "";
+
+  useEffect(() => {
+    setLayout(loadLayout(userId));
+    setReady(true);
+  }, []);
+
+  const choose = (next: GridLayout) => {
+    setLayout(next);
+    saveLayout(userId, next);
+  };
 
   useEffect(() =>
     subscribeLive((e) => {
@@ -35,7 +81,7 @@ export default function CameraGrid(props: CameraGridProps) {
     }), []);
 
   // One stream for every shown camera; a new one when the set changes.
-  const ids = streamIds(cameras);
+  const ids = ready && layout.view === "grid" ? streamIds(cameras) : "";
   useEffect(() => {
     if (!ids) return;
     setFailures(0);
@@ -69,18 +115,31 @@ export default function CameraGrid(props: CameraGridProps) {
     );
   }
   return (
-    <ul class="grid">
-      {cameras.map((c) => (
-        <Tile
-          key={c.id}
-          camera={c}
-          failures={failures}
-          painters={painters.current}
-          onRemoved={removed}
-        />
-      ))}
-    </ul>
+    <div class="stack">
+      <LayoutBar layout={layout} onChange={choose} />
+      {layout.view === "list"
+        ? <CameraList cameras={cameras} />
+        : (
+          <ul class={gridClass(layout.cols)}>
+            {cameras.map((c) => (
+              <Tile
+                key={c.id}
+                camera={c}
+                failures={failures}
+                painters={painters.current}
+                onRemoved={removed}
+                admin={props.admin !== false}
+              />
+            ))}
+          </ul>
+        )}
+    </div>
   );
+}
+
+/** The grid's class for a column choice: `grid` (auto-fill) or `grid c1` … `grid c4`. */
+export function gridClass(cols: GridColumns): string {
+  return cols === 0 ? "grid" : `grid c${cols}`;
 }
 
 /** The stream's `cameras` list: ids sorted, so a reorder opens no new stream. */
@@ -101,36 +160,97 @@ export function applyCameraEvent(
   return next;
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
-const CANVAS_STYLE =
-  "position:absolute;inset:0;width:100%;height:100%;object-fit:contain";
-const RETRY_BASE_MS = 2_000;
-const RETRY_MAX_MS = 60_000;
-
-/** Wait before stream retry number `failures` (1, 2, …): 2 s doubling to 60 s, ±25 % jitter. */
-export function retryDelayMs(
-  failures: number,
-  random: number = Math.random(),
-): number {
-  const base = Math.min(
-    RETRY_MAX_MS,
-    RETRY_BASE_MS * 2 ** Math.max(0, failures - 1),
+/** Grid or list, and the grid's columns; buttons with `aria-pressed`. */
+export function LayoutBar(
+  { layout, onChange }: {
+    layout: GridLayout;
+    onChange: (next: GridLayout) => void;
+  },
+) {
+  return (
+    <div class="bar tools">
+      <div class="seg" role="group" aria-label="Show cameras as">
+        {(["grid", "list"] as const).map((view) => (
+          <button
+            key={view}
+            type="button"
+            aria-pressed={layout.view === view ? "true" : "false"}
+            onClick={() => onChange({ ...layout, view })}
+          >
+            {view === "grid" ? "Grid" : "List"}
+          </button>
+        ))}
+      </div>
+      {layout.view === "grid" && (
+        <div class="seg" role="group" aria-label="Grid columns">
+          {COLUMNS.map((c) => (
+            <button
+              key={c.cols}
+              type="button"
+              aria-pressed={layout.cols === c.cols ? "true" : "false"}
+              onClick={() => onChange({ ...layout, cols: c.cols })}
+            >
+              {c.label}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
   );
-  return Math.round(base * (0.75 + random / 2));
 }
 
+/** The compact list: name, status, node, protocol, resolution, last error. */
+export function CameraList({ cameras }: { cameras: CameraView[] }) {
+  return (
+    <div class="scroll">
+      <table class="tbl">
+        <caption class="sr">Cameras</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Status</th>
+            <th scope="col">Node</th>
+            <th scope="col">Protocol</th>
+            <th scope="col">Resolution</th>
+            <th scope="col">Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {cameras.map((c) => (
+            <tr key={c.id}>
+              <th scope="row">
+                <a href={cameraHref(c.id)}>{c.name}</a>
+              </th>
+              <td>
+                <StatusBadge status={c.status} />
+              </td>
+              <td>{c.assigned_node ?? c.node_name ?? "—"}</td>
+              <td>{c.protocol.toUpperCase()}</td>
+              <td>{c.resolution}</td>
+              <td class="wrap">{c.error_message ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const cameraHref = (id: string) => `/cameras/${encodeURIComponent(id)}`;
+
 function Tile(
-  { camera, failures, painters, onRemoved }: {
+  { camera, failures, painters, onRemoved, admin }: {
     camera: CameraView;
     failures: number;
     painters: Map<string, (jpeg: Uint8Array) => void>;
     onRemoved: (id: string) => void;
+    admin: boolean;
   },
 ) {
   const path = `/api/cameras/${encodeURIComponent(camera.id)}`;
   const canvas = useRef<HTMLCanvasElement>(null);
+  const view = useRef<HTMLDivElement>(null);
+  const fs = useFullscreen(view);
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -160,15 +280,16 @@ function Tile(
 
   const down = camera.status === "error" || camera.status === "offline";
   const node = camera.assigned_node ?? camera.node_name;
+  const size = canvasSize(camera.resolution);
   return (
     <li class="tile">
-      <div class="view">
+      <div ref={view} class={fs.pseudo ? "view max" : "view"}>
         <canvas
           ref={canvas}
           role="img"
           aria-label={`Live view of ${camera.name}`}
-          width={Number(camera.resolution.split("x")[0]) || 640}
-          height={Number(camera.resolution.split("x")[1]) || 480}
+          width={size.width}
+          height={size.height}
         />
         <noscript
           dangerouslySetInnerHTML={{
@@ -183,10 +304,21 @@ function Tile(
             {failures > 0 && <small>Reconnecting…</small>}
           </div>
         )}
+        <span class="fs-name" aria-hidden="true">{camera.name}</span>
+        <button
+          type="button"
+          class="fs"
+          aria-label={fs.active
+            ? `Exit full screen view of ${camera.name}`
+            : `Full screen view of ${camera.name}`}
+          onClick={fs.toggle}
+        >
+          {fs.active ? "Exit full screen" : "Full screen"}
+        </button>
       </div>
       <div class="meta">
         <h3>
-          <span>{camera.name}</span>
+          <a href={cameraHref(camera.id)}>{camera.name}</a>
           <StatusBadge status={camera.status} />
         </h3>
         <p>{camera.location ?? "No location"}</p>
@@ -196,7 +328,7 @@ function Tile(
         </p>
       </div>
       <div class="acts">
-        {confirming
+        {!admin ? null : confirming
           ? (
             <>
               <span>Delete?</span>

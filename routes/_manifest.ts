@@ -8,8 +8,10 @@ import type { RouteManifest } from "../controller/web/types.ts";
 import * as NotFound from "./_404.tsx";
 import * as Account from "./account.tsx";
 import * as Audit from "./audit.tsx";
+import * as CameraPage from "./cameras/[id].tsx";
 import * as Index from "./index.tsx";
 import * as Login from "./login.tsx";
+import * as Nodes from "./nodes.tsx";
 import * as Setup from "./setup.tsx";
 import * as Tokens from "./tokens.tsx";
 import * as Users from "./users.tsx";
@@ -17,6 +19,8 @@ import * as Users from "./users.tsx";
 export const manifest: RouteManifest = {
   routes: [
     { file: "index.tsx", pattern: "/", module: Index },
+    { file: "cameras/[id].tsx", pattern: "/cameras/:id", module: CameraPage },
+    { file: "nodes.tsx", pattern: "/nodes", module: Nodes },
     { file: "login.tsx", pattern: "/login", module: Login },
     { file: "setup.tsx", pattern: "/setup", module: Setup },
     { file: "users.tsx", pattern: "/users", module: Users },

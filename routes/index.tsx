@@ -5,7 +5,11 @@
 import { Layout } from "../components/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
-import { toCameraView, toNodeView } from "../controller/web/views.ts";
+import {
+  toCameraView,
+  toNodeChoice,
+  toNodeView,
+} from "../controller/web/views.ts";
 import AddCameraForm from "../islands/AddCameraForm.tsx";
 import CameraCounts from "../islands/CameraCounts.tsx";
 import CameraGrid from "../islands/CameraGrid.tsx";
@@ -14,10 +18,11 @@ export const title = "Cameras";
 
 export default async function CamerasPage({ deps, user }: RouteContext) {
   const me = user!;
-  const [cameras, nodes] = await Promise.all([
+  const [cameras, nodeList] = await Promise.all([
     deps.listCameras(me).then((list) => list.map(toCameraView)),
-    deps.listNodes(me).then((list) => list.map(toNodeView)),
+    deps.listNodes(me),
   ]);
+  const nodes = nodeList.map(toNodeView);
   const counts = {
     cameras: cameras.map((c) => ({ id: c.id, status: c.status })),
     nodes: nodes.map((n) => ({ name: n.name, status: n.status })),
@@ -31,7 +36,11 @@ export default async function CamerasPage({ deps, user }: RouteContext) {
     >
       <section aria-labelledby="cameras-h">
         <h2 id="cameras-h">Cameras</h2>
-        <Island name="CameraGrid" component={CameraGrid} props={{ cameras }} />
+        <Island
+          name="CameraGrid"
+          component={CameraGrid}
+          props={{ cameras, userId: me.id, admin: me.role === "admin" }}
+        />
       </section>
       {me.role === "admin" && (
         <section aria-labelledby="add-h">
@@ -39,7 +48,7 @@ export default async function CamerasPage({ deps, user }: RouteContext) {
           <Island
             name="AddCameraForm"
             component={AddCameraForm}
-            props={{ nodes: nodes.map((n) => n.name) }}
+            props={{ nodes: nodeList.map(toNodeChoice) }}
           />
         </section>
       )}

@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { CAMERA_PROTOCOLS } from "../../lib/protocol.ts";
 
+/** off: records only when started; manual: the same, stated; continuous: always records. */
+export const RECORDING_MODES = ["off", "manual", "continuous"] as const;
+
 export const NODE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
 const RESOLUTION = /^(\d{2,5})x(\d{2,5})$/;
 
@@ -53,6 +56,14 @@ const fields = {
       "framerate must be between 1 and 60",
     ),
   metadata,
+  recording_mode: z.enum(RECORDING_MODES, {
+    error: `recording_mode must be one of ${RECORDING_MODES.join(", ")}`,
+  }),
+  retention_days: z.number({ error: "retention_days must be a number or null" })
+    .int("retention_days must be a whole number of days")
+    .min(1, "retention_days must be between 1 and 3650")
+    .max(3650, "retention_days must be between 1 and 3650")
+    .nullable(),
 };
 
 export const createCameraSchema = z.strictObject({
@@ -70,6 +81,8 @@ export const createCameraSchema = z.strictObject({
   resolution: resolution.default("640x480"),
   framerate: fields.framerate.default(15),
   metadata: metadata.default({}),
+  recording_mode: fields.recording_mode.default("off"),
+  retention_days: fields.retention_days.default(null),
 });
 
 export const updateCameraSchema = z.strictObject({
@@ -81,6 +94,8 @@ export const updateCameraSchema = z.strictObject({
   resolution: resolution.optional(),
   framerate: fields.framerate.optional(),
   metadata: metadata.optional(),
+  recording_mode: fields.recording_mode.optional(),
+  retention_days: fields.retention_days.optional(),
 });
 
 export type CreateCameraInput = z.infer<typeof createCameraSchema>;

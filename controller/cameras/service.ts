@@ -12,6 +12,9 @@ import type { Sql } from "../db/client.ts";
 import * as db from "../db/cameras.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
+import { endSession, openSessionOf } from "../db/recordings.ts";
+import { recordSpecsFor } from "../recordings/desired.ts";
+import { sessionJson } from "../recordings/view.ts";
 import {
   checkSource,
   createCameraSchema,
@@ -34,6 +37,8 @@ export interface CameraServiceDeps {
   box: SecretBox;
   bus: EventBus;
   nodes: NodeDirectory;
+  /** Segment length sent to nodes in CameraSpec.record. @default 60 */
+  segmentSeconds?: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,6 +96,8 @@ export class CameraService {
         resolution: input.resolution,
         framerate: input.framerate,
         metadata: input.metadata,
+        recording_mode: input.recording_mode,
+        retention_days: input.retention_days,
       })
     );
     this.deps.nodes.changed(row.assigned_node);
@@ -140,6 +147,12 @@ export class CameraService {
     if (patch.resolution !== undefined) changes.resolution = patch.resolution;
     if (patch.framerate !== undefined) changes.framerate = patch.framerate;
     if (patch.metadata !== undefined) changes.metadata = patch.metadata;
+    if (patch.recording_mode !== undefined) {
+      changes.recording_mode = patch.recording_mode;
+    }
+    if (patch.retention_days !== undefined) {
+      changes.retention_days = patch.retention_days;
+    }
     if (src.source_url !== currentSource) {
       changes.source_url_sealed = src.source_url
         ? await this.deps.box.seal(src.source_url)
@@ -164,6 +177,19 @@ export class CameraService {
       throw new AppError("not_found", `Camera "${id}" does not exist`, {
         field: "id",
       });
+    }
+    if (row.recording_mode !== "continuous") {
+      // Leaving continuous mode ends its session now, even while the node is away.
+      const open = await openSessionOf(this.deps.sql, row.id);
+      if (open?.kind === "continuous") {
+        const ended = await endSession(this.deps.sql, open.id, "completed");
+        if (ended) {
+          this.deps.bus.publish({
+            kind: "recording",
+            data: { type: "ended", recording: sessionJson(ended) },
+          });
+        }
+      }
     }
     this.deps.nodes.changed(current.assigned_node);
     if (row.assigned_node !== current.assigned_node) {
@@ -194,9 +220,21 @@ export class CameraService {
     return { message: `Camera "${row.name}" deleted`, id };
   }
 
-  /** Desired-state entries for the cameras a node runs, with decrypted sources. */
+  /**
+   * Desired-state entries for the cameras a node runs, with decrypted sources,
+   * what to record (recordings/desired.ts: may open sessions on demand) and
+   * the retention.
+   */
   async specsForNode(node: string): Promise<CameraSpec[]> {
     const rows = await db.camerasOfNode(this.deps.sql, node);
+    const records = await recordSpecsFor(this.deps.sql, node, rows, {
+      segmentSeconds: this.deps.segmentSeconds,
+      onChange: (ch) =>
+        this.deps.bus.publish({
+          kind: "recording",
+          data: { type: ch.type, recording: sessionJson(ch.session) },
+        }),
+    });
     return await Promise.all(rows.map(async (r) => {
       const [w, h] = r.resolution.split("x").map(Number);
       return {
@@ -210,6 +248,8 @@ export class CameraService {
         width: w,
         height: h,
         framerate: r.framerate,
+        record: records.get(r.id) ?? null,
+        retention_days: r.retention_days ?? null,
       };
     }));
   }

@@ -16,6 +16,10 @@ export interface CameraJson {
   status: CameraRow["status"];
   error_message: string | null;
   metadata: Record<string, unknown>;
+  /** off | manual | continuous. */
+  recording_mode: CameraRow["recording_mode"];
+  /** Days of footage kept; null = no age limit. */
+  retention_days: number | null;
   stream_url: string;
   snapshot_url: string;
   created_at: string;
@@ -37,6 +41,8 @@ export function cameraJson(row: CameraRow): CameraJson {
     status: row.status,
     error_message: row.error_message,
     metadata: row.metadata ?? {},
+    recording_mode: row.recording_mode ?? "off",
+    retention_days: row.retention_days ?? null,
     stream_url: `/api/cameras/${row.id}/stream`,
     snapshot_url: `/api/cameras/${row.id}/snapshot`,
     created_at: new Date(row.created_at).toISOString(),

@@ -2,6 +2,7 @@
 import type { Sql } from "./client.ts";
 
 export type CameraStatus = "pending" | "online" | "error" | "offline";
+export type RecordingMode = "off" | "manual" | "continuous";
 
 export interface CameraRow {
   id: string;
@@ -18,6 +19,10 @@ export interface CameraRow {
   status: CameraStatus;
   error_message: string | null;
   metadata: Record<string, unknown>;
+  /** off | manual | continuous (docs/guide/recordings.md). */
+  recording_mode: RecordingMode;
+  /** Days of footage the node keeps; null = no age limit. */
+  retention_days: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -25,10 +30,18 @@ export interface CameraRow {
 export type NewCamera =
   & Omit<
     CameraRow,
-    "id" | "created_at" | "updated_at" | "status" | "error_message"
+    | "id"
+    | "created_at"
+    | "updated_at"
+    | "status"
+    | "error_message"
+    | "recording_mode"
+    | "retention_days"
   >
   & {
     status?: CameraStatus;
+    recording_mode?: RecordingMode;
+    retention_days?: number | null;
   };
 
 export interface CameraFilter {
@@ -65,10 +78,12 @@ export async function getCamera(
 export async function insertCamera(sql: Sql, c: NewCamera): Promise<CameraRow> {
   const [row] = await sql<CameraRow[]>`
     insert into cameras (name, protocol, location, source_url_sealed, source_url_redacted, device_path,
-                         node_name, assigned_node, resolution, framerate, metadata, status)
+                         node_name, assigned_node, resolution, framerate, metadata, status,
+                         recording_mode, retention_days)
     values (${c.name}, ${c.protocol}, ${c.location}, ${c.source_url_sealed}, ${c.source_url_redacted},
             ${c.device_path}, ${c.node_name}, ${c.assigned_node}, ${c.resolution}, ${c.framerate},
-            ${sql.json(c.metadata as postgresJson)}, ${c.status ?? "pending"})
+            ${sql.json(c.metadata as postgresJson)}, ${c.status ?? "pending"},
+            ${c.recording_mode ?? "off"}, ${c.retention_days ?? null})
     returning *`;
   return row;
 }
@@ -90,6 +105,8 @@ export type CameraPatch = Partial<
     | "metadata"
     | "status"
     | "error_message"
+    | "recording_mode"
+    | "retention_days"
   >
 >;
 

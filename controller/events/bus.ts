@@ -6,6 +6,7 @@
  * off (its SSE client reconnects and reloads state) instead of growing memory.
  */
 import type { CameraJson } from "../cameras/view.ts";
+import type { SessionJson } from "../recordings/view.ts";
 
 export type CameraEvent =
   | { type: "created" | "updated" | "status"; camera: CameraJson }
@@ -18,10 +19,22 @@ export interface NodeEvent {
   last_heartbeat_at: string | null;
 }
 
-export type FalconEvent = { kind: "camera"; data: CameraEvent } | {
-  kind: "node";
-  data: NodeEvent;
-};
+/** Recording sessions: started/ended/updated (keep), deleted, and node-reported failures. */
+export type RecordingEvent =
+  | { type: "started" | "ended" | "updated"; recording: SessionJson }
+  | { type: "deleted"; id: string; camera_id: string | null }
+  | {
+    type: "failed";
+    id: string;
+    camera_id: string | null;
+    error: string;
+    at: string;
+  };
+
+export type FalconEvent =
+  | { kind: "camera"; data: CameraEvent }
+  | { kind: "node"; data: NodeEvent }
+  | { kind: "recording"; data: RecordingEvent };
 
 export interface Subscription {
   /** Next event; null when closed or cut off for falling behind. */

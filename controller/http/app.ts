@@ -12,15 +12,21 @@ import type { CameraService } from "../cameras/service.ts";
 import type { Sql } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { NodeService } from "../nodes/service.ts";
+import {
+  type RecordingReconciler,
+  RecordingService,
+} from "../recordings/mod.ts";
 import type { StreamHub } from "../streams/hub.ts";
 import { auditApi } from "./api/audit.ts";
 import { authApi } from "./api/auth.ts";
 import { camerasApi } from "./api/cameras.ts";
 import { eventsApi } from "./api/events.ts";
 import { nodesApi } from "./api/nodes.ts";
+import { cameraRecordingsApi, recordingsApi } from "./api/recordings.ts";
 import { parseCameraIds, streamsApi } from "./api/streams.ts";
 import { tokensApi } from "./api/tokens.ts";
 import { usersApi } from "./api/users.ts";
+import { nodeEventsApi } from "./internal/events.ts";
 import { nodeProtocolApi } from "./internal/nodes.ts";
 import {
   type AuthEnv,
@@ -44,6 +50,10 @@ export interface ControllerAppDeps {
   snapshot: (cameraId: string) => Promise<Uint8Array>;
   /** "Test connection" for a camera source (controller/cameras/probe.ts). */
   probe: (body: unknown) => Promise<unknown>;
+  /** Recordings; made from the services above when not given. */
+  recordings?: RecordingService;
+  /** The recordings reconcile job, for POST /api/recordings/reconcile. */
+  reconciler?: RecordingReconciler;
   version: string;
   /** CSP hashes of inline style blocks the dashboard renders. */
   styleHashes?: string[];
@@ -84,6 +94,14 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   const limit = limitBody(deps.maxBodyBytes ?? 1024 * 1024);
   app.use("/internal/*", limit, requireNodeToken(deps.nodeToken));
   app.route("/internal/v1/nodes", nodeProtocolApi(deps.nodes));
+  const recordings = deps.recordings ?? new RecordingService({
+    sql: deps.sql,
+    bus: deps.bus,
+    cameras: deps.cameras,
+    nodes: deps.nodes,
+    nodeToken: deps.nodeToken,
+  });
+  app.route("/internal/v1/nodes", nodeEventsApi(recordings));
 
   const authenticated = requireAuth(deps.auth);
   app.use("/api/*", limit, async (c, next) => {
@@ -106,6 +124,16 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       trustProxy,
     }),
   );
+  const recordingDeps = {
+    recordings,
+    reconciler: deps.reconciler,
+    cameras: deps.cameras,
+    auth: deps.auth,
+    audit: deps.audit,
+    trustProxy,
+  };
+  app.route("/api/cameras", cameraRecordingsApi(recordingDeps));
+  app.route("/api/recordings", recordingsApi(recordingDeps));
   app.use("/api/nodes/*", requireRole("admin"));
   app.use("/api/nodes", requireRole("admin"));
   app.route("/api/nodes", nodesApi(deps.nodes));

@@ -16,6 +16,7 @@ import * as nodesDb from "../db/nodes.ts";
 import type { EventBus, NodeEvent } from "../events/bus.ts";
 import type { CameraService, NodeDirectory } from "../cameras/service.ts";
 import { cameraJson } from "../cameras/view.ts";
+import { storagePolicyFor } from "../recordings/desired.ts";
 
 const log = logger("nodes");
 
@@ -43,7 +44,10 @@ export class NodeService implements NodeDirectory {
   #polls = new Map<string, number>();
   #lastSeen = new Map<string, number>();
   #addresses = new Map<string, string>();
+  /** Load last published in a `node` event, per node (see `loadChanged`). */
+  #publishedLoad = new Map<string, NodeLoad>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #pollTimers = new Set<ReturnType<typeof setTimeout>>();
   #opts: Required<NodeServiceOptions>;
   cameras!: CameraService;
 
@@ -73,6 +77,8 @@ export class NodeService implements NodeDirectory {
 
   stop(): void {
     clearInterval(this.#timer);
+    for (const t of this.#pollTimers) clearTimeout(t);
+    this.#pollTimers.clear();
     for (const set of this.#waiters.values()) for (const w of set) w();
   }
 
@@ -141,10 +147,16 @@ export class NodeService implements NodeDirectory {
       version: hb.version,
       info: { ...facts, camera_runtime: cameras },
     });
+    const load = loadOf(hb.load);
     if (cameOnline) {
       log.info("node online", { node: name, address: hb.address });
+      if (load) this.#publishedLoad.set(name, load);
       this.bus.publish({ kind: "node", data: nodeEvent(row) });
       await this.#placeUnplaced();
+    } else if (load && loadChanged(this.#publishedLoad.get(name), load)) {
+      // The dashboard's load sparklines: at most one event per heartbeat.
+      this.#publishedLoad.set(name, load);
+      this.bus.publish({ kind: "node", data: nodeEvent(row) });
     }
     await this.#applyRuntime(name, cameras);
     return await this.desired(name);
@@ -156,6 +168,7 @@ export class NodeService implements NodeDirectory {
       node: name,
       cameras,
       relay_idle_grace_ms: this.#opts.relayIdleGraceMs,
+      storage: await storagePolicyFor(this.sql, name),
     };
     return { ...body, etag: await etagOf(body) };
   }
@@ -202,7 +215,8 @@ export class NodeService implements NodeDirectory {
 
   #pollDropped(name: string) {
     const droppedAt = Date.now();
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.#pollTimers.delete(timer);
       const seen = this.#lastSeen.get(name) ?? 0;
       if ((this.#polls.get(name) ?? 0) === 0 && seen <= droppedAt) {
         this.markOffline(name, "its connection dropped").catch((e) =>
@@ -210,6 +224,7 @@ export class NodeService implements NodeDirectory {
         );
       }
     }, this.#opts.pollGraceMs);
+    this.#pollTimers.add(timer);
   }
 
   /** One liveness pass: nodes silent for longer than offlineAfterMs go offline. */
@@ -297,7 +312,16 @@ function nodeJson(r: nodesDb.NodeRow, cameras: number): NodeJson {
   };
 }
 
-function nodeEvent(r: nodesDb.NodeRow): NodeEvent {
+/** A node agent's CPU and memory, from its heartbeat. */
+export interface NodeLoad {
+  cpu_percent: number;
+  memory_bytes: number;
+}
+
+/** A `node` event: the node's state and, for the dashboard's sparklines, its last heartbeat's load. */
+export type NodeEventWithLoad = NodeEvent & { load: NodeLoad | null };
+
+function nodeEvent(r: nodesDb.NodeRow): NodeEventWithLoad {
   return {
     name: r.name,
     status: r.status,
@@ -305,7 +329,31 @@ function nodeEvent(r: nodesDb.NodeRow): NodeEvent {
     last_heartbeat_at: r.last_heartbeat_at
       ? new Date(r.last_heartbeat_at).toISOString()
       : null,
+    load: loadOf((r.info as Record<string, unknown> | null)?.load),
   };
+}
+
+/** A well-formed load, or null. */
+function loadOf(v: unknown): NodeLoad | null {
+  const l = v as Partial<NodeLoad> | null | undefined;
+  return l && Number.isFinite(l.cpu_percent) &&
+      Number.isFinite(l.memory_bytes)
+    ? { cpu_percent: l.cpu_percent!, memory_bytes: l.memory_bytes! }
+    : null;
+}
+
+/**
+ * Whether a node's load moved enough since it was last published to be worth
+ * a `node` event: 2 percentage points of CPU, or 5 % of memory.
+ */
+export function loadChanged(
+  prev: NodeLoad | undefined,
+  next: NodeLoad,
+): boolean {
+  if (!prev) return true;
+  return Math.abs(next.cpu_percent - prev.cpu_percent) >= 2 ||
+    Math.abs(next.memory_bytes - prev.memory_bytes) >=
+      0.05 * Math.max(prev.memory_bytes, 1);
 }
 
 async function etagOf(value: unknown): Promise<string> {

@@ -27,11 +27,22 @@ import {
   rangeLabel,
 } from "../../islands/AuditLog.tsx";
 import { checkPasswords } from "../../islands/AccountForm.tsx";
+import {
+  CameraFields,
+  TestConnection,
+} from "../../components/CameraFields.tsx";
+import { DiskChart, diskSummary } from "../../components/DiskChart.tsx";
+import { Sparkline } from "../../components/Sparkline.tsx";
+import { CameraList, LayoutBar } from "../../islands/CameraGrid.tsx";
+import { NodeCard } from "../../islands/NodesView.tsx";
+import { DEFAULTS } from "./client/camera_form.ts";
+import { toNodeChoice, toNodeDetail } from "./views.ts";
 import { buildIslands, mountDashboard } from "./mod.ts";
 import type {
   CameraView,
   DashboardDeps,
   IslandAssets,
+  NodeView,
   WebUser,
 } from "./types.ts";
 
@@ -196,6 +207,7 @@ Deno.test("the nav links every page an admin may open and marks the current one"
     const links = navLinks((await get(ADMIN, p.path)).html);
     assert.deepEqual(links.map((l) => [l.href, l.text]), [
       ["/", "Cameras"],
+      ["/nodes", "Nodes"],
       ["/users", "Users"],
       ["/tokens", "Tokens"],
       ["/audit", "Audit log"],
@@ -221,7 +233,8 @@ Deno.test("the nav hides admin pages from viewers", async () => {
       "/account",
     ], path);
     assert.ok(
-      !html.includes('href="/users"') && !html.includes('href="/audit"'),
+      !html.includes('href="/users"') && !html.includes('href="/audit"') &&
+        !html.includes('href="/nodes"'),
       path,
     );
   }
@@ -513,5 +526,520 @@ Deno.test("checkPasswords(): current given, new long enough and typed twice", ()
   assert.match(
     checkPasswords({ ...ok, confirm: "correct horse!" }).confirm!,
     /differ/,
+  );
+});
+
+// --- the camera page and the nodes page ---
+
+/** `html()` under another name, for tests that also hold a page's `html`. */
+const html_ = html;
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+const PORCH: CameraView = {
+  ...CAMERAS[0],
+  id: "33333333-3333-4333-8333-333333333333",
+  name: "Porch",
+  protocol: "rtsp",
+  location: "Front porch",
+  source_url: "rtsp://admin:***@192.168.1.10:554/stream1",
+  node_name: null,
+  assigned_node: "node-a",
+  resolution: "1920x1080",
+  framerate: 25,
+  status: "error",
+  error_message: "Connection refused by 192.168.1.10:554",
+};
+const DESK: CameraView = {
+  ...CAMERAS[0],
+  id: "44444444-4444-4444-8444-444444444444",
+  name: "Desk",
+  protocol: "usb",
+  source_url: null,
+  device_path: "/dev/video2",
+  node_name: "node-a",
+  assigned_node: "node-a",
+};
+const ALL = [...CAMERAS, PORCH, DESK];
+/** The viewer is granted the first camera only. */
+const GRANTED = new Set([CAMERAS[0].id]);
+
+const NODES: NodeView[] = [
+  {
+    name: "node-a",
+    status: "online",
+    address: "http://10.0.0.4:30901",
+    last_heartbeat_at: "2026-01-02T03:04:05.000Z",
+    version: "0.9.0",
+    cameras: 2,
+    info: {
+      ffmpeg: { available: true, version: "6.1.1", path: "/usr/bin/ffmpeg" },
+      usb_devices: ["/dev/video0", "/dev/video2"],
+      disk: {
+        path: "/var/lib/falcon",
+        total_bytes: 500 * GiB,
+        free_bytes: 380 * GiB,
+      },
+      load: { cpu_percent: 23.4, memory_bytes: 150 * MiB },
+      camera_runtime: [
+        {
+          id: PORCH.id,
+          state: "backoff",
+          viewers: 2,
+          fps: 0,
+          error: "Connection refused",
+          restarts: 3,
+          last_frame_at: null,
+        },
+        {
+          id: "99999999-9999-4999-8999-999999999999",
+          state: "running",
+          viewers: 0,
+          fps: 14.96,
+          error: null,
+          restarts: 0,
+          last_frame_at: "2026-01-02T03:04:04.000Z",
+        },
+      ],
+      started_at: "2026-01-01T00:00:00.000Z",
+      version: "0.9.0",
+    },
+  },
+  {
+    name: "node-b",
+    status: "offline",
+    address: null,
+    last_heartbeat_at: null,
+    version: null,
+    cameras: 0,
+    info: {
+      ffmpeg: { available: false, version: null, path: "ffmpeg" },
+      usb_devices: [],
+      disk: null,
+    },
+  },
+];
+
+function fullDashboard(
+  user: WebUser | null,
+  over: Partial<DashboardDeps> = {},
+): Hono {
+  const deps: DashboardDeps = {
+    user: () => Promise.resolve(user),
+    setupRequired: () => Promise.resolve(false),
+    listCameras: (u) =>
+      Promise.resolve(
+        u.role === "admin" ? ALL : ALL.filter((c) => GRANTED.has(c.id)),
+      ),
+    listNodes: (u) => Promise.resolve(u.role === "admin" ? NODES : []),
+    cameraExists: (id) => Promise.resolve(ALL.some((c) => c.id === id)),
+    ...over,
+  };
+  const app = new Hono();
+  mountDashboard(app, deps, assets);
+  return app;
+}
+
+async function fetchPage(
+  user: WebUser | null,
+  path: string,
+  over: Partial<DashboardDeps> = {},
+): Promise<{ status: number; html: string; res: Response }> {
+  const res = await fullDashboard(user, over).request(path);
+  // As `html()` does: without the precompiled JSX's stray spaces inside tags.
+  const text = (await res.text()).replace(/\s+>/g, ">").replace(/ {2,}/g, " ");
+  return { status: res.status, html: text, res };
+}
+
+/** The JSON props that follow an island's marker. */
+function islandProps(html: string, name: string): Record<string, unknown> {
+  const m = new RegExp(
+    `<fe-island data-island="${name}"[^>]*>[\\s\\S]*?</fe-island><script type="application/json" data-island-props(?:="")?>([^<]*)</script>`,
+  ).exec(html);
+  assert.ok(m, `${name} props`);
+  return JSON.parse(m[1]);
+}
+
+Deno.test("/cameras/{id} renders for admins and granted viewers; admins get the edit form", async () => {
+  const admin = await fetchPage(ADMIN, `/cameras/${PORCH.id}`);
+  assert.equal(admin.status, 200);
+  assert.equal(admin.res.headers.get("cache-control"), "no-store");
+  assert.ok(admin.html.includes("<title>Camera · Falcon-Eye</title>"));
+  assert.ok(admin.html.includes('data-island="CameraDetail"'));
+  assert.ok(admin.html.includes('data-island="CameraEditForm"'));
+  assert.ok(admin.html.includes(">Delete camera</button>"));
+  assert.ok(admin.html.includes('<a href="/">← All cameras</a>'));
+  assert.deepEqual(islandProps(admin.html, "CameraDetail"), {
+    camera: PORCH,
+    admin: true,
+  });
+
+  const viewer = await fetchPage(VIEWER, `/cameras/${CAMERAS[0].id}`);
+  assert.equal(viewer.status, 200);
+  assert.ok(viewer.html.includes('data-island="CameraDetail"'));
+  assert.ok(!viewer.html.includes('data-island="CameraEditForm"'));
+  assert.ok(!viewer.html.includes("Delete camera"), "viewers cannot delete");
+  assert.ok(!viewer.html.includes("<form"), "viewers get no form");
+  assert.ok(viewer.html.includes(">Snapshot</a>"), "viewers take snapshots");
+
+  const out = await fullDashboard(null).request(`/cameras/${PORCH.id}`);
+  assert.equal(out.status, 303);
+  assert.equal(
+    out.headers.get("location"),
+    `/login?next=${encodeURIComponent(`/cameras/${PORCH.id}`)}`,
+  );
+  await out.body?.cancel();
+});
+
+Deno.test("/cameras/{unknown} is 404, a camera not granted is 403; neither loads JavaScript", async () => {
+  for (
+    const [user, path, status, text] of [
+      [ADMIN, "/cameras/nope", 404, "Camera not found"],
+      [
+        VIEWER,
+        "/cameras/55555555-5555-4555-8555-555555555555",
+        404,
+        "Camera not found",
+      ],
+      [VIEWER, `/cameras/${PORCH.id}`, 403, "No access to this camera"],
+    ] as const
+  ) {
+    const { status: got, html, res } = await fetchPage(user, path);
+    assert.equal(got, status, `${path} as ${user.role}`);
+    assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    assert.ok(html.includes(`<title>${text} · Falcon-Eye</title>`), html);
+    assert.ok(html.includes(`<h2 id="err-h">${text}</h2>`));
+    assert.ok(!html.includes("Porch"), "nothing of the camera shows");
+    assert.equal(scriptSrcs(html).length, 0);
+  }
+  assert.ok(
+    (await fetchPage(ADMIN, "/cameras/%3Cb%3E")).html.includes(
+      "<code>/cameras/%3Cb%3E</code>",
+    ),
+    "the path is shown escaped",
+  );
+  // Without deps.cameraExists an invisible camera is simply not found.
+  const { status } = await fetchPage(VIEWER, `/cameras/${PORCH.id}`, {
+    cameraExists: undefined,
+  });
+  assert.equal(status, 404);
+});
+
+Deno.test("the camera page server-renders the details, with the password redacted even if the deps leak it", async () => {
+  const leaky = {
+    ...PORCH,
+    source_url: "rtsp://admin:hunter2secret@192.168.1.10:554/stream1",
+  };
+  const { html } = await fetchPage(ADMIN, `/cameras/${PORCH.id}`, {
+    listCameras: () => Promise.resolve([leaky]),
+  });
+  assert.ok(!html.includes("hunter2secret"), "no password anywhere");
+  assert.ok(
+    html.includes(
+      "<dt>Source</dt><dd><code>rtsp://admin:***@192.168.1.10:554/stream1</code></dd>",
+    ),
+  );
+  for (
+    const fact of [
+      "<dt>Protocol</dt><dd>RTSP</dd>",
+      "<dt>Node</dt><dd>node-a</dd>",
+      "<dt>Resolution</dt><dd>1920×1080</dd>",
+      "<dt>Frame rate</dt><dd>25 fps</dd>",
+      "<dt>Location</dt><dd>Front porch</dd>",
+    ]
+  ) assert.ok(html.includes(fact), fact);
+  assert.ok(html.includes('<h2 id="camera-h">Porch</h2>'));
+  assert.ok(html.includes('<span class="badge s-error">Error</span>'));
+  assert.ok(html.includes("Connection refused by 192.168.1.10:554"));
+  assert.match(
+    html,
+    /<a class="button" href="\/api\/cameras\/33333333-3333-4333-8333-333333333333\/snapshot" download="Porch.jpg">Snapshot<\/a>/,
+  );
+  // One live view: a canvas fed by the multiplexed stream; an <img> only without JS.
+  assert.match(html, /<canvas[^>]*aria-label="Live view of Porch"/);
+  assert.ok(
+    html.includes(
+      `<noscript><img src="/api/cameras/${PORCH.id}/stream" alt="Live view of Porch"></noscript>`,
+    ),
+  );
+  assert.doesNotMatch(html, /\sstyle=/, "the CSP refuses inline styles");
+  // The edit form starts from the redacted URL and says how the password is kept.
+  assert.match(
+    html,
+    /<input id="edit-source_url" name="source_url" value="rtsp:\/\/admin:\*\*\*@192\.168\.1\.10:554\/stream1"/,
+  );
+  assert.ok(html.includes("The password shows as ***"));
+
+  // A USB camera shows its device instead of a source.
+  const usb = await fetchPage(ADMIN, `/cameras/${DESK.id}`);
+  assert.ok(
+    usb.html.includes("<dt>Device</dt><dd><code>/dev/video2</code></dd>"),
+  );
+  assert.ok(
+    usb.html.includes(
+      "<dt>Node</dt><dd>node-a (pinned)</dd>",
+    ),
+  );
+});
+
+Deno.test("the camera forms: labelled fields, node choice with USB devices, test connection", async () => {
+  // Edit form of a network camera: node optional ("any node"), protocol fixed.
+  const { html } = await fetchPage(ADMIN, `/cameras/${PORCH.id}`);
+  const n = assertLabelled(html, "/cameras/{id} as admin");
+  assert.equal(n, 7, "name, protocol, source, node, location, resolution, fps");
+  assert.match(
+    html,
+    /<input id="edit-protocol" name="protocol" value="RTSP" aria-describedby="edit-protocol-hint" readonly/,
+  );
+  assert.match(
+    html,
+    /<select id="edit-node_name" name="node_name"[^>]*><option value="" selected>Any online node<\/option><option value="node-a">node-a<\/option><option value="node-b">node-b \(offline\)<\/option><\/select>/,
+  );
+  assert.ok(html.includes(">Test connection</button>"));
+  assert.ok(html.includes('<p id="edit-probe" role="status" class="hint">'));
+  assert.ok(html.includes(">Save changes</button>"));
+
+  // The add form on the grid page offers the nodes too.
+  const grid = (await fetchPage(ADMIN, "/")).html;
+  assertLabelled(grid, "/ as admin");
+  assert.ok(grid.includes('<option value="node-b">node-b (offline)</option>'));
+  assert.ok(grid.includes('<p id="add-probe" role="status"'));
+
+  // A USB camera: the node is required, its devices are suggested.
+  const usb = html_(h(CameraFields, {
+    prefix: "t",
+    values: { ...DEFAULTS, protocol: "usb", node_name: "node-a" },
+    errors: { device_path: "device_path must look like /dev/video0" },
+    set: noop,
+    nodes: NODES.map(toNodeChoice),
+  }));
+  assertLabelled(usb, "usb fields");
+  assert.match(
+    usb,
+    /<select id="t-node_name" name="node_name" value="node-a" required/,
+  );
+  assert.ok(usb.includes('list="t-devices"'));
+  assert.ok(
+    usb.includes(
+      '<datalist id="t-devices"><option value="/dev/video0"></option><option value="/dev/video2"></option></datalist>',
+    ),
+  );
+  assert.ok(usb.includes("Devices on node-a: /dev/video0, /dev/video2"));
+  assert.match(
+    usb,
+    /aria-invalid="true" aria-describedby="t-device_path-hint t-device_path-err"/,
+  );
+  assert.ok(!usb.includes('id="t-source_url"'), "no source URL for USB");
+  const noNode = html_(h(CameraFields, {
+    prefix: "t",
+    values: { ...DEFAULTS, protocol: "usb" },
+    errors: {},
+    set: noop,
+    nodes: NODES.map(toNodeChoice),
+  }));
+  assert.ok(noNode.includes("Choose a node to see its devices."));
+  assert.ok(noNode.includes("Choose the node with the device</option>"));
+
+  // Test connection: progress, then the result or the error inline.
+  const probe = (state: Parameters<typeof TestConnection>[0]["state"]) =>
+    html_(h(TestConnection, { state, onTest: noop, id: "p" }));
+  assert.match(
+    probe({ kind: "running" }),
+    /<button type="button" disabled aria-describedby="p">Testing…<\/button><p id="p" role="status" class="hint">Opening the source/,
+  );
+  assert.ok(
+    probe({
+      kind: "ok",
+      text: "h264 · 1920×1080 · 25 fps · audio pcm_mulaw (node n1, 0.8 s)",
+    }).includes(
+      '<p id="p" role="status" class="ok">Connected: h264 · 1920×1080 · 25 fps · audio pcm_mulaw (node n1, 0.8 s)</p>',
+    ),
+  );
+  assert.ok(
+    probe({ kind: "failed", text: "401 Unauthorized (node n1, 2.0 s)" })
+      .includes('class="err">Cannot connect: 401 Unauthorized'),
+  );
+});
+
+Deno.test("/nodes: admins only; each node's facts, ffmpeg warning, cameras, disk chart and sparklines", async () => {
+  const { status, html } = await fetchPage(ADMIN, "/nodes");
+  assert.equal(status, 200);
+  assert.ok(html.includes("<title>Nodes · Falcon-Eye</title>"));
+  assert.deepEqual(
+    navLinks(html).filter((l) => l.current).map((l) => l.href),
+    ["/nodes"],
+  );
+  assert.ok(html.includes("since this page opened"));
+  assert.ok(
+    html.includes(
+      '<span id="node-node-a-h">node-a</span><span class="badge s-online">Online</span>',
+    ),
+  );
+  assert.ok(html.includes('<span class="badge s-offline">Offline</span>'));
+  assert.ok(html.includes("<dt>ffmpeg</dt><dd>6.1.1</dd>"));
+  assert.ok(html.includes('<span class="warn">ffmpeg missing'));
+  assert.ok(html.includes("<code>/dev/video0</code><code>/dev/video2</code>"));
+  assert.ok(html.includes("<code>http://10.0.0.4:30901</code>"));
+  // Disk: an SVG image with a text alternative, and the numbers as text.
+  assert.match(
+    html,
+    /<svg class="disk-bar" viewBox="0 0 100 8" preserveAspectRatio="none" role="img" aria-labelledby="node-node-a-disk-title"><title id="node-node-a-disk-title">Disk \/var\/lib\/falcon: 120 GiB used of 500 GiB \(24 %\), 380 GiB free<\/title>/,
+  );
+  assert.ok(html.includes('<rect class="disk-used" x="0" y="0" width="24"'));
+  assert.ok(html.includes("120 GiB used (24 %)"));
+  assert.ok(html.includes('<h4>Disk</h4><p class="hint">Not reported.</p>'));
+  // Cameras the node runs: named and linked when the camera is known.
+  assert.match(
+    html,
+    /<th scope="row"><a href="\/cameras\/33333333-3333-4333-8333-333333333333">Porch<\/a><\/th><td>backoff<\/td><td>2<\/td><td>0<\/td><td>3<\/td><td class="wrap">Connection refused<\/td>/,
+  );
+  assert.match(
+    html,
+    /<th scope="row"><code>99999999<\/code><\/th><td>running<\/td><td>0<\/td><td>15<\/td>/,
+  );
+  // Sparklines start with the load of the last heartbeat.
+  assert.match(
+    html,
+    /role="img" aria-label="CPU now 23 %; 1 sample since this page opened, from 23 % to 23 %"/,
+  );
+  assert.ok(html.includes("Memory <b>150 MiB</b>"));
+  assert.doesNotMatch(html, /\sstyle=/);
+
+  const viewer = await fetchPage(VIEWER, "/nodes");
+  assert.equal(viewer.status, 403);
+  assert.ok(!viewer.html.includes('data-island="NodesView"'));
+  assert.ok(!viewer.html.includes("node-a"));
+  const out = await fullDashboard(null).request("/nodes");
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get("location"), "/login?next=%2Fnodes");
+  await out.body?.cancel();
+
+  const empty = await fetchPage(ADMIN, "/nodes", {
+    listNodes: () => Promise.resolve([]),
+  });
+  assert.ok(empty.html.includes("No node agent has connected yet."));
+});
+
+Deno.test("the new pages load only their islands; JS per page (gzip) within the budget", async () => {
+  const pages = [
+    {
+      user: ADMIN,
+      path: "/",
+      islands: ["AddCameraForm", "CameraCounts", "CameraGrid", "UserMenu"],
+    },
+    {
+      user: VIEWER,
+      path: "/",
+      islands: ["CameraCounts", "CameraGrid", "UserMenu"],
+    },
+    {
+      user: ADMIN,
+      path: `/cameras/${PORCH.id}`,
+      islands: ["CameraDetail", "CameraEditForm", "UserMenu"],
+    },
+    {
+      user: VIEWER,
+      path: `/cameras/${CAMERAS[0].id}`,
+      islands: ["CameraDetail", "UserMenu"],
+    },
+    { user: ADMIN, path: "/nodes", islands: ["NodesView", "UserMenu"] },
+  ];
+  for (const p of pages) {
+    const { html } = await fetchPage(p.user, p.path);
+    const srcs = scriptSrcs(html);
+    assert.deepEqual(srcs, [
+      assets.bootUrl,
+      ...p.islands.map((i) => assets.islandUrl(i)),
+    ], `${p.path} as ${p.user.role}`);
+    const urls = new Set([...srcs, ...srcs.flatMap((u) => assets.preloads(u))]);
+    let gzip = 0;
+    for (const url of urls) gzip += await gzipSize(assets.files.get(url)!.body);
+    console.log(
+      `${p.path} (${p.user.role}): ${urls.size} files, ${gzip} B gzip`,
+    );
+    assert.ok(gzip <= GZIP_BUDGET_BYTES, `${p.path}: ${gzip} B gzip`);
+  }
+});
+
+Deno.test("grid parts: the layout bar says what is pressed; the list view shows status as text", () => {
+  const bar = html_(h(LayoutBar, {
+    layout: { view: "grid", cols: 2 },
+    onChange: noop,
+  }));
+  assert.ok(
+    bar.includes(
+      '<div class="seg" role="group" aria-label="Show cameras as"><button type="button" aria-pressed="true">Grid</button><button type="button" aria-pressed="false">List</button></div>',
+    ),
+  );
+  assert.ok(
+    bar.includes('<button type="button" aria-pressed="true">2×2</button>'),
+  );
+  assert.equal([...bar.matchAll(/aria-pressed="true"/g)].length, 2);
+  const list = html_(h(LayoutBar, {
+    layout: { view: "list", cols: 2 },
+    onChange: noop,
+  }));
+  assert.ok(!list.includes("2×2"), "no columns for the list");
+
+  const table = html_(h(CameraList, { cameras: [PORCH, DESK] }));
+  assert.match(
+    table,
+    /<th scope="row"><a href="\/cameras\/33333333-3333-4333-8333-333333333333">Porch<\/a><\/th><td><span class="badge s-error">Error<\/span><\/td><td>node-a<\/td><td>RTSP<\/td><td>1920x1080<\/td><td class="wrap">Connection refused by 192.168.1.10:554<\/td>/,
+  );
+  assert.match(
+    table,
+    />Desk<\/a><\/th><td><span class="badge s-online">Online<\/span><\/td><td>node-a<\/td><td>USB<\/td><td>640x480<\/td><td class="wrap">—<\/td>/,
+  );
+});
+
+Deno.test("DiskChart, Sparkline and NodeCard render accessible SVG", () => {
+  const disk = { path: "/data", total_bytes: 100 * GiB, free_bytes: 5 * GiB };
+  assert.equal(
+    diskSummary(disk),
+    "/data: 95 GiB used of 100 GiB (95 %), 5 GiB free",
+  );
+  const chart = html_(h(DiskChart, { id: "d", disk }));
+  assert.ok(chart.includes('aria-labelledby="d-title"'));
+  assert.ok(
+    chart.includes('<rect class="disk-used disk-full"'),
+    "nearly full shows as such",
+  );
+  assert.ok(chart.includes('<span class="warn">95 GiB used (95 %)</span>'));
+  // Free larger than total (a bad report) is clamped, never negative.
+  assert.equal(
+    diskSummary({ path: "/x", total_bytes: 10, free_bytes: 20 }),
+    "/x: 0 B used of 10 B (0 %), 10 B free",
+  );
+
+  const spark = html_(h(Sparkline, {
+    label: "CPU",
+    values: [10, 50, 30],
+    max: 100,
+    format: (v: number) => `${v} %`,
+  }));
+  assert.ok(
+    spark.includes(
+      'aria-label="CPU now 30 %; 3 samples since this page opened, from 10 % to 50 %"',
+    ),
+  );
+  assert.match(spark, /<path d="M[\d.,L]+"/);
+  const none = html_(
+    h(Sparkline, { label: "CPU", values: [], max: 100, format: String }),
+  );
+  assert.ok(none.includes('aria-label="CPU: no samples yet"'));
+  assert.ok(!none.includes("<path"));
+
+  const card = html_(h(NodeCard, {
+    node: toNodeDetail(NODES[0]),
+    series: { cpu: [5, 25], mem: [100 * MiB, 120 * MiB] },
+  }));
+  assert.ok(card.includes("CPU <b>25 %</b>"));
+  assert.ok(card.includes("Memory <b>120 MiB</b>"));
+  assert.match(
+    card,
+    /<th scope="row"><code>33333333<\/code><\/th>/,
+    "no names given: ids",
   );
 });

@@ -116,6 +116,27 @@ input,select{font:inherit;padding:.4em .55em;border:1px solid var(--bd);border-r
 .add.one{grid-template-columns:minmax(0,28rem)}
 .secret{display:grid;gap:.6rem;padding:1rem;background:var(--card);border:2px solid var(--warn);border-radius:8px}.secret p{margin:0}.secret>button{justify-self:start}input[readonly]{background:var(--card)}
 .code{margin:0;padding:.6rem .75rem;background:var(--bg);border:1px solid var(--bd);border-radius:6px;overflow-x:auto;font-size:.85rem}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+.grid.c1{grid-template-columns:minmax(0,1fr)}.grid.c2{grid-template-columns:repeat(2,minmax(0,1fr))}.grid.c3{grid-template-columns:repeat(3,minmax(0,1fr))}.grid.c4{grid-template-columns:repeat(4,minmax(0,1fr))}
+@media (max-width:700px){.grid.c3,.grid.c4{grid-template-columns:repeat(2,minmax(0,1fr))}}
+.seg{display:inline-flex}.seg button{border-radius:0}.seg button+button{margin-left:-1px}.seg button:first-child{border-radius:6px 0 0 6px}.seg button:last-child{border-radius:0 6px 6px 0}
+.seg button[aria-pressed=true]{background:var(--acc);border-color:var(--acc);color:var(--on-acc)}.seg button:focus-visible{position:relative;z-index:1}
+.view .fs{position:absolute;top:.45rem;right:.45rem;z-index:2;padding:.15em .6em;font-size:.8rem;background:rgba(0,0,0,.62);color:#fff;border-color:rgba(255,255,255,.45)}.view .fs:focus-visible{outline:2px solid #fff;outline-offset:1px}
+.fs-name{display:none}.view:fullscreen .fs-name,.view.max .fs-name{display:block;position:absolute;top:.45rem;left:.6rem;z-index:2;padding:.1em .5em;border-radius:4px;background:rgba(0,0,0,.62);color:#fff}
+.view:fullscreen{aspect-ratio:auto;width:100%;height:100%}.view.max{position:fixed;inset:0;z-index:50;aspect-ratio:auto}
+.meta h3 a{color:inherit}
+a.button{display:inline-block;padding:.35em .9em;border:1px solid var(--bd);border-radius:6px;background:var(--card);color:inherit;text-decoration:none}
+.detail{display:grid;gap:1rem;grid-template-columns:minmax(0,2fr) minmax(15rem,1fr);align-items:start}.detail>.head{grid-column:1/-1}
+@media (max-width:800px){.detail{grid-template-columns:minmax(0,1fr)}}
+.head{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem .75rem;margin:0}.head>h2{margin:0}
+.view.big{border-radius:8px;overflow:hidden}
+.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;margin:0;font-size:.9rem}.facts dt{color:var(--mut);font-weight:600}.facts dd{margin:0;overflow-wrap:anywhere}
+.nodes{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,26rem),1fr));margin:0;padding:0;list-style:none}
+.card{display:grid;gap:.8rem;align-content:start;padding:.8rem 1rem;background:var(--card);border:1px solid var(--bd);border-radius:8px}.card>h3{font-size:1.05rem}
+.lead{margin-bottom:.9rem}.part{display:grid;gap:.4rem}.part>h4{margin:0;font-size:.85rem;color:var(--mut)}
+.loads{display:flex;flex-wrap:wrap;gap:.75rem 1.5rem}.spark{display:grid;gap:.2rem;font-size:.85rem}.spark svg{display:block;overflow:visible}.spark small{font-size:.75rem}
+.spark path{fill:none;stroke:var(--acc);stroke-width:1.5;stroke-linejoin:round}.spark-bg{fill:var(--bg);stroke:var(--bd);stroke-width:1}
+.disk{display:grid;gap:.3rem;margin:0}.disk-bar{display:block;width:100%;height:14px}.disk-free{fill:var(--bd)}.disk-used{fill:var(--acc)}.disk-used.disk-full{fill:var(--err)}.disk figcaption{font-size:.85rem;color:var(--mut)}
 `.trim().replaceAll("\n", "");
 
 /** CSP source expression (`sha256-…`) of the dashboard's one inline style block. */

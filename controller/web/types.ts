@@ -36,6 +36,60 @@ export interface NodeView {
   status: NodeState;
   address: string | null;
   last_heartbeat_at: string | null;
+  /** Node agent version from the last heartbeat. */
+  version?: string | null;
+  /** Cameras placed on the node. */
+  cameras?: number;
+  /**
+   * Facts of the last heartbeat as the node service stores them (`ffmpeg`,
+   * `usb_devices`, `disk`, `load`, `camera_runtime`, `started_at`); read it
+   * through `toNodeDetail()`, which checks every field.
+   */
+  info?: Record<string, unknown>;
+}
+
+/** CPU and memory of a node agent, from a heartbeat. */
+export interface NodeLoad {
+  cpu_percent: number;
+  memory_bytes: number;
+}
+
+/** One camera the node agent runs, as its last heartbeat reported it. */
+export interface CameraRuntimeView {
+  id: string;
+  /** The camera's name when the user may see it, else null. */
+  name: string | null;
+  state: string;
+  viewers: number;
+  fps: number;
+  error: string | null;
+  restarts: number;
+  last_frame_at: string | null;
+}
+
+/** A node with its last heartbeat's facts, for the nodes page (admins). */
+export interface NodeDetailView {
+  name: string;
+  status: NodeState;
+  address: string | null;
+  version: string | null;
+  last_heartbeat_at: string | null;
+  started_at: string | null;
+  /** Cameras placed on the node. */
+  cameras: number;
+  /** null when the node never reported it. */
+  ffmpeg: { available: boolean; version: string | null } | null;
+  usb_devices: string[];
+  disk: { path: string; total_bytes: number; free_bytes: number } | null;
+  load: NodeLoad | null;
+  camera_runtime: CameraRuntimeView[];
+}
+
+/** A node as the camera forms offer it: where a camera can run, and its USB devices. */
+export interface NodeChoice {
+  name: string;
+  status: NodeState;
+  usb_devices: string[];
 }
 
 /** The signed-in user as pages see them. */
@@ -57,6 +111,12 @@ export interface DashboardDeps {
   user(req: Request): Promise<WebUser | null>;
   /** True while no account exists: every page leads to /setup. */
   setupRequired(): Promise<boolean>;
+  /**
+   * Whether a camera with this id exists at all, whoever may see it: the
+   * camera page answers 403 (not 404) for a camera the user is not granted.
+   * Without it, such a camera is a 404.
+   */
+  cameraExists?(id: string): Promise<boolean>;
 }
 
 /** Data of the SSE event `camera` on `/api/events`. */
@@ -68,6 +128,10 @@ export type CameraEvent =
 export interface NodeEvent {
   name: string;
   status: NodeState;
+  address?: string | null;
+  last_heartbeat_at?: string | null;
+  /** The heartbeat's load; sent when a node comes online and when its load changes noticeably. */
+  load?: NodeLoad | null;
 }
 
 /** One built file, served from memory. */

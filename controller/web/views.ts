@@ -3,7 +3,14 @@
  * these, so an island receives exactly the documented fields and never extra
  * ones (metadata, internal state) that happen to ride on the domain objects.
  */
-import type { CameraView, NodeView } from "./types.ts";
+import type {
+  CameraRuntimeView,
+  CameraView,
+  NodeChoice,
+  NodeDetailView,
+  NodeLoad,
+  NodeView,
+} from "./types.ts";
 
 export function toCameraView(c: CameraView): CameraView {
   return {
@@ -31,4 +38,94 @@ export function toNodeView(n: NodeView): NodeView {
     address: n.address,
     last_heartbeat_at: n.last_heartbeat_at,
   };
+}
+
+/**
+ * The nodes page's view of a node: its last heartbeat's facts, each checked
+ * (the stored `info` is whatever the node agent sent). `cameraNames` names the
+ * cameras of `camera_runtime` the user may see.
+ */
+export function toNodeDetail(
+  n: NodeView,
+  cameraNames: ReadonlyMap<string, string> = new Map(),
+): NodeDetailView {
+  const info = record(n.info) ?? {};
+  const ffmpeg = record(info.ffmpeg);
+  const disk = record(info.disk);
+  return {
+    name: n.name,
+    status: n.status,
+    address: n.address,
+    version: str(n.version) ?? str(info.version),
+    last_heartbeat_at: n.last_heartbeat_at,
+    started_at: str(info.started_at),
+    cameras: num(n.cameras) ?? 0,
+    ffmpeg: ffmpeg
+      ? { available: ffmpeg.available === true, version: str(ffmpeg.version) }
+      : null,
+    usb_devices: usbDevices(info),
+    disk: disk && str(disk.path) !== null && num(disk.total_bytes) !== null &&
+        num(disk.free_bytes) !== null
+      ? {
+        path: str(disk.path)!,
+        total_bytes: num(disk.total_bytes)!,
+        free_bytes: num(disk.free_bytes)!,
+      }
+      : null,
+    load: toLoad(info.load),
+    camera_runtime:
+      (Array.isArray(info.camera_runtime) ? info.camera_runtime : [])
+        .map(record).filter((r): r is Record<string, unknown> =>
+          r !== null && typeof r.id === "string"
+        )
+        .map((r): CameraRuntimeView => ({
+          id: r.id as string,
+          name: cameraNames.get(r.id as string) ?? null,
+          state: str(r.state) ?? "unknown",
+          viewers: num(r.viewers) ?? 0,
+          fps: num(r.fps) ?? 0,
+          error: str(r.error),
+          restarts: num(r.restarts) ?? 0,
+          last_frame_at: str(r.last_frame_at),
+        })),
+  };
+}
+
+/** A node as the camera forms offer it. */
+export function toNodeChoice(n: NodeView): NodeChoice {
+  return {
+    name: n.name,
+    status: n.status,
+    usb_devices: usbDevices(record(n.info) ?? {}),
+  };
+}
+
+/** A heartbeat's `load`, or null when it is missing or malformed. */
+export function toLoad(v: unknown): NodeLoad | null {
+  const load = record(v);
+  const cpu = num(load?.cpu_percent);
+  const mem = num(load?.memory_bytes);
+  return cpu === null || mem === null
+    ? null
+    : { cpu_percent: cpu, memory_bytes: mem };
+}
+
+function usbDevices(info: Record<string, unknown>): string[] {
+  return Array.isArray(info.usb_devices)
+    ? info.usb_devices.filter((d): d is string => typeof d === "string")
+    : [];
+}
+
+function record(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? v as Record<string, unknown>
+    : null;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
 }

@@ -102,7 +102,10 @@ Deno.test("buildIslands() bundles every island with one shared copy of preact", 
     "AddCameraForm",
     "AuditLog",
     "CameraCounts",
+    "CameraDetail",
+    "CameraEditForm",
     "CameraGrid",
+    "NodesView",
     "SignInForm",
     "TokensAdmin",
     "UserMenu",
@@ -192,7 +195,11 @@ Deno.test("GET / server-renders both cameras with their island props", async () 
   assert.ok(grid, "CameraGrid marker followed by its props");
   assert.equal(grid[1], assets.islandUrl("CameraGrid"));
   assert.equal(attr(grid[2], "type"), "application/json");
-  assert.deepEqual(JSON.parse(grid[3]), { cameras: CAMERAS });
+  assert.deepEqual(JSON.parse(grid[3]), {
+    cameras: CAMERAS,
+    userId: ADMIN.id,
+    admin: true,
+  });
 });
 
 Deno.test("page scripts are external modules served with immutable caching", async () => {

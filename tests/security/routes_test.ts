@@ -45,9 +45,14 @@ const PUBLIC = new Set([
 /** Dashboard pages open to anyone (they redirect signed-in users onwards). */
 const PUBLIC_PAGES = new Set(["GET /login", "GET /setup"]);
 /** Dashboard pages for any signed-in user: 303 to /login (or /setup) without a session. */
-const PAGES = new Set(["GET /", "GET /account", "GET /tokens"]);
+const PAGES = new Set([
+  "GET /",
+  "GET /account",
+  "GET /tokens",
+  "GET /cameras/:id",
+]);
 /** Dashboard pages for admins: 303 without a session, 403 for a viewer. */
-const ADMIN_PAGES = new Set(["GET /users", "GET /audit"]);
+const ADMIN_PAGES = new Set(["GET /users", "GET /audit", "GET /nodes"]);
 /** /api routes a viewer may use (besides the public ones). */
 const VIEWER = new Set([
   "GET /api/cameras",
@@ -62,6 +67,11 @@ const VIEWER = new Set([
   "GET /api/tokens",
   "POST /api/tokens",
   "DELETE /api/tokens/:id",
+  "GET /api/cameras/:id/recording/status",
+  "GET /api/cameras/:id/playback",
+  "GET /api/recordings",
+  "GET /api/recordings/:id",
+  "GET /api/recordings/:id/download",
 ]);
 /** /api routes only admins may use: a viewer gets 403. */
 const ADMIN_ONLY = new Set([
@@ -78,12 +88,21 @@ const ADMIN_ONLY = new Set([
   "POST /api/cameras/probe",
   "GET /api/nodes",
   "GET /api/nodes/:name",
+  "POST /api/cameras/:id/recording/start",
+  "POST /api/cameras/:id/recording/stop",
+  "PATCH /api/recordings/:id",
+  "DELETE /api/recordings/:id",
+  "POST /api/recordings/reconcile",
 ]);
 /** Node protocol: the node token and nothing else. */
 const INTERNAL = new Set([
   "POST /internal/v1/nodes/:node/heartbeat",
   "GET /internal/v1/nodes/:node/desired",
+  "POST /internal/v1/nodes/:node/events",
 ]);
+/** A valid body for each node-protocol write. */
+const internalBody = (r: Route) =>
+  r.path.endsWith("/events") ? { events: [] } : heartbeat(NODE);
 const LISTS = {
   PUBLIC,
   PUBLIC_PAGES,
@@ -467,7 +486,7 @@ Deno.test({
                   r,
                   { node: NODE },
                   headers,
-                  heartbeat(NODE),
+                  internalBody(r),
                 ),
                 401,
                 `${who} on ${key(r)}`,
@@ -480,7 +499,7 @@ Deno.test({
                 r,
                 { node: NODE },
                 { authorization: `Bearer ${stack.controller.nodeToken}` },
-                heartbeat(NODE),
+                internalBody(r),
               ),
             );
             assert.equal(
@@ -684,10 +703,14 @@ Deno.test({
                 f.viewer,
               ]] as const
             ) {
-              const res = await fetch(`${base}${r.path}`, {
-                headers: { cookie: session.cookie },
-                redirect: "manual",
-              });
+              // Camera pages open the camera granted to the viewer.
+              const res = await fetch(
+                `${base}${fillPath(r.path, { id: f.camA })}`,
+                {
+                  headers: { cookie: session.cookie },
+                  redirect: "manual",
+                },
+              );
               const what = `${key(r)} as ${who}`;
               const expected = who === "viewer" && ADMIN_PAGES.has(key(r))
                 ? 403

@@ -21,6 +21,12 @@ export interface StackOptions {
   verbose?: boolean;
   /** Session expiry and clock of the controller's AuthService. */
   auth?: AuthOptions;
+  /**
+   * Create the admin through the API (default true). With false the setup
+   * link (`controller.setupUrl`) is left for the test to use, `adminToken` is
+   * "" and `api()` sends no credentials unless given.
+   */
+  setupAdmin?: boolean;
 }
 
 export interface Stack {
@@ -68,7 +74,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     auth: opts.auth,
   });
   const url = `http://127.0.0.1:${controller.port}`;
-  const adminToken = await setupAdmin(url, controller.setupUrl);
+  const adminToken = opts.setupAdmin === false
+    ? ""
+    : await setupAdmin(url, controller.setupUrl);
   const agents: NodeAgentProcess[] = [];
   const recorders: EventRecorder[] = [];
 
@@ -82,7 +90,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const { json, anonymous, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set("content-type", "application/json");
-      if (!anonymous && !headers.has("authorization")) {
+      if (!anonymous && adminToken && !headers.has("authorization")) {
         headers.set("authorization", `Bearer ${adminToken}`);
       }
       return fetch(`${url}${path}`, {

@@ -26,7 +26,9 @@ const listeners = new Set<LiveListener>();
 let source: EventSource | null = null;
 let reopenTimer: ReturnType<typeof setTimeout> | undefined;
 let reopenAttempts = 0;
-let missed = false;
+// True at first too: status changes between the server render and the first
+// connection would otherwise be lost, so the first connection resyncs once.
+let missed = true;
 
 /** Calls `listener` for every live event until the returned function is called. */
 export function subscribeLive(listener: LiveListener): () => void {

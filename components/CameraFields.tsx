@@ -1,0 +1,239 @@
+/**
+ * The camera form's fields, shared by the add form (`AddCameraForm`) and the
+ * edit form (`CameraEditForm`): they follow the protocol (`fieldsFor`), every
+ * field has a `<label for>`, hints and errors are tied to it with
+ * `aria-describedby`. Stateless: the island owns the values.
+ */
+import type { JSX, Ref } from "preact";
+import {
+  type Field,
+  fieldsFor,
+  nodeOptions,
+  type Protocol,
+  PROTOCOLS,
+  SOURCE_PLACEHOLDER,
+  type Values,
+} from "../controller/web/client/camera_form.ts";
+import type { ProbeState } from "../controller/web/client/probe.ts";
+import type { NodeChoice } from "../controller/web/types.ts";
+
+export interface CameraFieldsProps {
+  /** Id prefix of every control (`add` → `add-name`), unique on the page. */
+  prefix: string;
+  values: Values;
+  errors: Partial<Record<Field, string>>;
+  set(field: Field, value: string): void;
+  /** Known nodes (admins); empty when unknown. */
+  nodes: NodeChoice[];
+  /** Editing: the protocol is shown but cannot change. */
+  protocolFixed?: boolean;
+  /** Shown under the source URL (editing: how the stored password is kept). */
+  sourceHint?: string;
+  nameRef?: Ref<HTMLInputElement>;
+}
+
+export function CameraFields(p: CameraFieldsProps) {
+  const { prefix, values, errors, set } = p;
+  const protocol = values.protocol as Protocol;
+  const id = (f: Field) => `${prefix}-${f}`;
+  const usb = protocol === "usb";
+  const chosen = p.nodes.find((n) => n.name === values.node_name);
+  const devices = chosen?.usb_devices ?? [];
+
+  const row = (
+    f: Field,
+    label: string,
+    control: (describedBy: string | undefined) => JSX.Element,
+    hint?: string,
+  ) => {
+    const described = [
+      hint ? `${id(f)}-hint` : "",
+      errors[f] ? `${id(f)}-err` : "",
+    ].filter(Boolean).join(" ") || undefined;
+    return (
+      <div class="field" key={f}>
+        <label for={id(f)}>{label}</label>
+        {control(described)}
+        {hint && <p class="hint" id={`${id(f)}-hint`}>{hint}</p>}
+        {errors[f] && <p class="err" id={`${id(f)}-err`}>{errors[f]}</p>}
+      </div>
+    );
+  };
+
+  const input = (
+    f: Field,
+    label: string,
+    attrs: JSX.InputHTMLAttributes<HTMLInputElement> = {},
+    hint?: string,
+  ) =>
+    row(f, label, (describedBy) => (
+      <input
+        id={id(f)}
+        name={f}
+        value={values[f]}
+        onInput={(e) => set(f, e.currentTarget.value)}
+        aria-invalid={errors[f] ? "true" : undefined}
+        aria-describedby={describedBy}
+        {...attrs}
+      />
+    ), hint);
+
+  const render: Record<Field, () => JSX.Element> = {
+    name: () =>
+      input("name", "Name", {
+        required: true,
+        maxLength: 100,
+        autocomplete: "off",
+        ref: p.nameRef,
+      }),
+    protocol: () =>
+      p.protocolFixed
+        ? input("protocol", "Protocol", {
+          readOnly: true,
+          value: PROTOCOLS.find((x) => x.value === protocol)?.label ??
+            protocol,
+        }, "A camera keeps its protocol; add a new camera for another one.")
+        : row("protocol", "Protocol", (describedBy) => (
+          <select
+            id={id("protocol")}
+            name="protocol"
+            value={protocol}
+            aria-describedby={describedBy}
+            onChange={(e) => set("protocol", e.currentTarget.value)}
+          >
+            {PROTOCOLS.map((x) => (
+              <option
+                key={x.value}
+                value={x.value}
+                selected={x.value === protocol}
+              >
+                {x.label}
+              </option>
+            ))}
+          </select>
+        )),
+    source_url: () =>
+      input("source_url", "Source URL", {
+        required: protocol !== "demo",
+        placeholder: SOURCE_PLACEHOLDER[protocol],
+        autocomplete: "off",
+        spellcheck: false,
+      }, p.sourceHint),
+    node_name: () =>
+      row(
+        "node_name",
+        usb ? "Node" : "Node (optional)",
+        (describedBy) => (
+          <select
+            id={id("node_name")}
+            name="node_name"
+            value={values.node_name}
+            required={usb}
+            aria-invalid={errors.node_name ? "true" : undefined}
+            aria-describedby={describedBy}
+            onChange={(e) => set("node_name", e.currentTarget.value)}
+          >
+            <option value="" selected={values.node_name === ""}>
+              {usb ? "Choose the node with the device" : "Any online node"}
+            </option>
+            {nodeOptions(p.nodes, values.node_name).map((n) => (
+              <option
+                key={n.name}
+                value={n.name}
+                selected={n.name === values.node_name}
+              >
+                {n.status === "online" ? n.name : `${n.name} (offline)`}
+              </option>
+            ))}
+          </select>
+        ),
+        usb
+          ? "A USB device belongs to one node."
+          : "Leave it to any node, or pin the camera to one (e.g. on the camera's network).",
+      ),
+    device_path: () =>
+      input(
+        "device_path",
+        "Device path",
+        {
+          required: true,
+          placeholder: devices[0] ?? "/dev/video0",
+          list: devices.length ? `${prefix}-devices` : undefined,
+          autocomplete: "off",
+        },
+        !chosen
+          ? "Choose a node to see its devices."
+          : devices.length
+          ? `Devices on ${chosen.name}: ${devices.join(", ")}`
+          : `${chosen.name} reported no video devices.`,
+      ),
+    location: () =>
+      input("location", "Location (optional)", { placeholder: "Front door" }),
+    resolution: () =>
+      input("resolution", "Resolution", {
+        required: true,
+        pattern: "\\d{2,5}x\\d{2,5}",
+        placeholder: "640x480",
+      }),
+    framerate: () =>
+      input("framerate", "Frame rate (fps)", {
+        type: "number",
+        required: true,
+        min: 1,
+        max: 60,
+        step: 1,
+      }),
+  };
+
+  return (
+    <>
+      {fieldsFor(protocol).map((f) => render[f]())}
+      {usb && devices.length > 0 && (
+        <datalist id={`${prefix}-devices`}>
+          {devices.map((d) => <option key={d} value={d} />)}
+        </datalist>
+      )}
+    </>
+  );
+}
+
+export interface TestConnectionProps {
+  state: ProbeState;
+  onTest(): void;
+  /** Id of the result line, unique on the page. */
+  id: string;
+}
+
+/** "Test connection" with its progress and the result line (an ARIA live region). */
+export function TestConnection({ state, onTest, id }: TestConnectionProps) {
+  const running = state.kind === "running";
+  return (
+    <div class="bar full">
+      <button
+        type="button"
+        onClick={onTest}
+        disabled={running}
+        aria-describedby={id}
+      >
+        {running ? "Testing…" : "Test connection"}
+      </button>
+      <p
+        id={id}
+        role="status"
+        class={state.kind === "failed"
+          ? "err"
+          : state.kind === "ok"
+          ? "ok"
+          : "hint"}
+      >
+        {state.kind === "running"
+          ? "Opening the source on its node (up to 20 s)…"
+          : state.kind === "ok"
+          ? `Connected: ${state.text}`
+          : state.kind === "failed"
+          ? `Cannot connect: ${state.text}`
+          : ""}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,503 @@
+/**
+ * Recordings: start/stop per camera, the list and detail of sessions, keep,
+ * delete (on the node first), download and playback (joined on the node,
+ * streamed through the controller with Range), and the node events that
+ * report segments (applied exactly once). docs/guide/recordings.md.
+ */
+import { AppError } from "../../lib/errors.ts";
+import { errorMessage, logger } from "../../lib/log.ts";
+import { redactText } from "../../lib/redact.ts";
+import type { CameraRow } from "../db/cameras.ts";
+import { getCamera } from "../db/cameras.ts";
+import type { Sql } from "../db/client.ts";
+import * as db from "../db/recordings.ts";
+import type { EventBus, RecordingEvent } from "../events/bus.ts";
+import {
+  deleteFile,
+  joinSegments,
+  type NodeTarget,
+  openJoined,
+} from "./node_files.ts";
+import {
+  eventsBodySchema,
+  keepSchema,
+  type ListQuery,
+  parseRange,
+  UUID,
+  type ValidNodeEvent,
+} from "./schema.ts";
+import {
+  type RecordingJson,
+  recordingJson,
+  safeFileName,
+  type SegmentJson,
+  segmentJson,
+  type SessionJson,
+  sessionJson,
+} from "./view.ts";
+import { invalidInput } from "../../lib/validation.ts";
+
+const log = logger("recordings");
+
+/** Most segments joined into one download (two days of 60 s segments). */
+export const MAX_JOIN_SEGMENTS = 2880;
+
+/** What recordings need from node management. */
+export interface RecordingNodes {
+  address(name: string): Promise<string | null>;
+  isOnline(name: string): Promise<boolean>;
+  changed(name: string | null): void;
+}
+
+export interface RecordingServiceDeps {
+  sql: Sql;
+  bus: EventBus;
+  /** Camera rows by id, 404 for unknown ids. */
+  cameras: { row(id: string): Promise<CameraRow> };
+  nodes: RecordingNodes;
+  nodeToken: string;
+}
+
+export interface RecordingStatus {
+  recording: boolean;
+  session?: SessionJson;
+  mode: CameraRow["recording_mode"];
+}
+
+export interface RecordingDetail extends RecordingJson {
+  segments: SegmentJson[];
+}
+
+export class RecordingService {
+  constructor(private deps: RecordingServiceDeps) {}
+
+  // --- per camera ---
+
+  /** Starts a manual recording; 409 when one is already open. */
+  async start(cameraId: string): Promise<SessionJson> {
+    const cam = await this.deps.cameras.row(cameraId);
+    const made = await db.insertSession(this.deps.sql, {
+      camera_id: cam.id,
+      camera_name: cam.name,
+      node_name: cam.assigned_node,
+      kind: "manual",
+    });
+    if (!made) {
+      const open = await db.openSessionOf(this.deps.sql, cam.id);
+      throw new AppError(
+        "conflict",
+        `Camera "${cam.name}" is already recording${
+          open?.kind === "continuous" ? " (continuous mode)" : ""
+        }${open ? ` since ${open.started_at.toISOString()}` : ""}`,
+      );
+    }
+    this.deps.nodes.changed(cam.assigned_node);
+    const json = sessionJson(made);
+    this.#publish({ type: "started", recording: json });
+    return json;
+  }
+
+  /** Stops the camera's manual recording. */
+  async stop(cameraId: string): Promise<SessionJson> {
+    const cam = await this.deps.cameras.row(cameraId);
+    const open = await db.openSessionOf(this.deps.sql, cam.id);
+    if (!open) {
+      throw new AppError("conflict", `Camera "${cam.name}" is not recording`);
+    }
+    if (open.kind === "continuous" && cam.recording_mode === "continuous") {
+      throw new AppError(
+        "conflict",
+        `Camera "${cam.name}" records continuously; set its recording_mode to manual or off to stop`,
+        { field: "recording_mode" },
+      );
+    }
+    const ended = await db.endSession(this.deps.sql, open.id, "completed");
+    if (!ended) {
+      throw new AppError("conflict", `Camera "${cam.name}" is not recording`);
+    }
+    this.deps.nodes.changed(cam.assigned_node);
+    if (open.node_name !== cam.assigned_node) {
+      this.deps.nodes.changed(open.node_name);
+    }
+    const json = sessionJson(ended);
+    this.#publish({ type: "ended", recording: json });
+    return json;
+  }
+
+  async status(cameraId: string): Promise<RecordingStatus> {
+    const cam = await this.deps.cameras.row(cameraId);
+    const open = await db.openSessionOf(this.deps.sql, cam.id);
+    return open
+      ? {
+        recording: true,
+        session: sessionJson(open),
+        mode: cam.recording_mode,
+      }
+      : { recording: false, mode: cam.recording_mode };
+  }
+
+  // --- sessions ---
+
+  async list(
+    q: ListQuery,
+    visible: Set<string> | null,
+  ): Promise<
+    {
+      recordings: RecordingJson[];
+      total: number;
+      limit: number;
+      offset: number;
+    }
+  > {
+    const { rows, total } = await db.listSessions(this.deps.sql, {
+      ...q,
+      visible: visible ? [...visible] : null,
+    });
+    return {
+      recordings: rows.map(recordingJson),
+      total,
+      limit: q.limit,
+      offset: q.offset,
+    };
+  }
+
+  /** The session row, or 404 naming the id. */
+  async row(id: string): Promise<db.SessionRow> {
+    const row = UUID.test(id) ? await db.getSession(this.deps.sql, id) : null;
+    if (!row) {
+      throw new AppError("not_found", `Recording "${id}" does not exist`, {
+        field: "id",
+      });
+    }
+    return row;
+  }
+
+  async get(id: string): Promise<RecordingDetail> {
+    await this.row(id);
+    const row = await db.getSessionWithStats(this.deps.sql, id);
+    if (!row) {
+      throw new AppError("not_found", `Recording "${id}" does not exist`, {
+        field: "id",
+      });
+    }
+    const segments = await db.segmentsOf(this.deps.sql, id);
+    return { ...recordingJson(row), segments: segments.map(segmentJson) };
+  }
+
+  async setKeep(id: string, body: unknown): Promise<RecordingJson> {
+    const parsed = keepSchema.safeParse(body);
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const before = await this.row(id);
+    await db.setKeep(this.deps.sql, id, parsed.data.keep);
+    // The nodes holding its segments get a new keep list.
+    this.deps.nodes.changed(before.node_name);
+    for (const n of await this.#nodesOf(id)) {
+      if (n !== before.node_name) this.deps.nodes.changed(n);
+    }
+    const row = (await db.getSessionWithStats(this.deps.sql, id))!;
+    this.#publish({ type: "updated", recording: sessionJson(row) });
+    return recordingJson(row);
+  }
+
+  /**
+   * Deletes a recording: every node holding its segments must be online
+   * (else 503 naming it, nothing deleted); each file is deleted on its node
+   * and its row goes once the node confirms (or says it is already gone).
+   * The session row goes with the last segment.
+   */
+  async delete(
+    id: string,
+  ): Promise<{ message: string; id: string; deleted_segments: number }> {
+    const session = await this.row(id);
+    if (session.status === "recording") {
+      throw new AppError(
+        "conflict",
+        `Recording "${id}" is still recording; stop it first${
+          session.kind === "continuous"
+            ? " (set the camera's recording_mode to manual or off)"
+            : ""
+        }`,
+      );
+    }
+    const segments = await db.segmentsOf(this.deps.sql, id);
+    const targets = new Map<string, NodeTarget>();
+    for (const node of new Set(segments.map((s) => s.node_name))) {
+      targets.set(node, await this.#target(node, "nothing was deleted"));
+    }
+    let deleted = 0;
+    const failures: string[] = [];
+    const queue = [...segments];
+    const worker = async () => {
+      for (let seg = queue.shift(); seg; seg = queue.shift()) {
+        try {
+          await deleteFile(targets.get(seg.node_name)!, seg.path);
+          await db.deleteSegmentById(this.deps.sql, seg.id);
+          deleted++;
+        } catch (e) {
+          failures.push(e instanceof AppError ? e.message : errorMessage(e));
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(4, queue.length) }, worker),
+    );
+    if (failures.length) {
+      log.warn("recording delete incomplete", { id, failed: failures.length });
+      throw new AppError(
+        "upstream_failed",
+        `Deleted ${deleted} of ${segments.length} segments of recording "${id}"; ${failures.length} failed (${
+          failures[0]
+        }). Try again.`,
+      );
+    }
+    await db.deleteSession(this.deps.sql, id);
+    for (const n of targets.keys()) this.deps.nodes.changed(n);
+    if (session.keep) this.deps.nodes.changed(session.node_name);
+    this.#publish({ type: "deleted", id, camera_id: session.camera_id });
+    return {
+      message: `Recording of "${session.camera_name}" deleted`,
+      id,
+      deleted_segments: deleted,
+    };
+  }
+
+  // --- footage ---
+
+  /** The whole session as one MP4, joined on its node, streamed with Range. */
+  async download(id: string, req: Request): Promise<Response> {
+    const session = await this.row(id);
+    const segments = await db.segmentsOf(this.deps.sql, id);
+    if (segments.length === 0) {
+      throw new AppError(
+        "not_found",
+        `Recording "${id}" has no footage${
+          session.status === "recording"
+            ? " yet: its first segment is still being written"
+            : ""
+        }`,
+      );
+    }
+    const name = safeFileName(session.camera_name, session.started_at);
+    return await this.#stream(segments, req, "attachment", name);
+  }
+
+  /** Footage of a camera between two times (≤ 24 h), streamed inline. */
+  async playback(
+    cameraId: string,
+    startRaw: string | undefined,
+    endRaw: string | undefined,
+    req: Request,
+  ): Promise<Response> {
+    const cam = await this.deps.cameras.row(cameraId);
+    const { start, end } = parseRange(startRaw, endRaw);
+    const segments = await db.segmentsInRange(
+      this.deps.sql,
+      cam.id,
+      start,
+      end,
+    );
+    if (segments.length === 0) {
+      throw new AppError(
+        "not_found",
+        `Camera "${cam.name}" has no footage between ${start.toISOString()} and ${end.toISOString()}`,
+      );
+    }
+    return await this.#stream(
+      segments,
+      req,
+      "inline",
+      safeFileName(cam.name, start),
+    );
+  }
+
+  async #stream(
+    segments: db.SegmentRow[],
+    req: Request,
+    disposition: "attachment" | "inline",
+    fileName: string,
+  ): Promise<Response> {
+    const nodes = [...new Set(segments.map((s) => s.node_name))];
+    if (nodes.length > 1) {
+      throw new AppError(
+        "conflict",
+        `This footage lies on several nodes (${
+          nodes.join(", ")
+        }); ask for a range recorded on one node`,
+      );
+    }
+    if (segments.length > MAX_JOIN_SEGMENTS) {
+      throw new AppError(
+        "invalid_input",
+        `This footage has ${segments.length} segments; at most ${MAX_JOIN_SEGMENTS} are joined at once — use /api/cameras/{id}/playback with a shorter range`,
+      );
+    }
+    const target = await this.#target(
+      nodes[0],
+      "the footage cannot be read now",
+    );
+    const joined = await joinSegments(
+      target,
+      segments.map((s) => s.path),
+      req.signal,
+    );
+    const rawRange = req.headers.get("range");
+    const range =
+      rawRange && rawRange.length <= 200 && /^bytes=[\d\s,-]+$/.test(rawRange)
+        ? rawRange
+        : null;
+    const upstream = await openJoined(target, joined.id, range, req.signal);
+    const headers = new Headers({
+      "content-type": "video/mp4",
+      "accept-ranges": "bytes",
+      "cache-control": "private, no-store",
+      "content-disposition": `${disposition}; filename="${fileName}"`,
+      "x-recording-start": segments[0].start_at.toISOString(),
+      "x-recording-end": segments[segments.length - 1].end_at.toISOString(),
+    });
+    for (
+      const h of ["content-length", "content-range", "etag", "last-modified"]
+    ) {
+      const v = upstream.headers.get(h);
+      if (v) headers.set(h, v);
+    }
+    return new Response(upstream.status === 416 ? null : upstream.body, {
+      status: upstream.status,
+      headers,
+    });
+  }
+
+  // --- node events ---
+
+  /**
+   * Applies a batch of node events, each exactly once: the event id is
+   * recorded in the same transaction as its effect, so a repeated id is
+   * acknowledged without effect. An event that fails to apply is not acked
+   * (the node sends it again); the others still are.
+   */
+  async applyEvents(node: string, body: unknown): Promise<{ acked: string[] }> {
+    const parsed = eventsBodySchema.safeParse(body);
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const acked: string[] = [];
+    for (const ev of parsed.data.events) {
+      const publish: RecordingEvent[] = [];
+      try {
+        await this.deps.sql.begin(async (tx) => {
+          if (!(await db.markApplied(tx, ev.id, node))) return;
+          await this.#apply(tx as unknown as Sql, node, ev, publish);
+        });
+        acked.push(ev.id);
+        for (const p of publish) this.#publish(p);
+      } catch (e) {
+        log.error("node event not applied", {
+          node,
+          event: ev.id,
+          type: ev.type,
+          error: errorMessage(e),
+        });
+      }
+    }
+    return { acked };
+  }
+
+  async #apply(
+    tx: Sql,
+    node: string,
+    ev: ValidNodeEvent,
+    publish: RecordingEvent[],
+  ): Promise<void> {
+    switch (ev.type) {
+      case "segment.closed": {
+        const start = new Date(ev.start_at);
+        const end = new Date(ev.end_at);
+        const camera = await getCamera(tx, ev.camera_id);
+        let session = await db.getSession(tx, ev.session_id);
+        if (!session) {
+          // Footage the controller has no session for (its database was restored,
+          // or the session was deleted while a segment was still being written):
+          // keep it visible rather than dropping it.
+          session = await db.insertSession(tx, {
+            id: ev.session_id,
+            camera_id: camera?.id ?? null,
+            camera_name: camera?.name ?? `camera ${ev.camera_id}`,
+            node_name: node,
+            kind: camera?.recording_mode === "continuous"
+              ? "continuous"
+              : "manual",
+            status: "interrupted",
+            started_at: start,
+            ended_at: end,
+            error_message:
+              "the controller had no record of this recording when its footage arrived",
+          });
+          if (session) {
+            publish.push({ type: "started", recording: sessionJson(session) });
+          }
+        } else if (session.status !== "recording") {
+          await db.coverSegment(tx, session.id, start, end);
+        }
+        await db.upsertSegment(tx, {
+          session_id: ev.session_id,
+          camera_id: camera?.id ?? ev.camera_id,
+          node_name: node,
+          path: ev.path,
+          start_at: start,
+          end_at: end,
+          duration_ms: ev.duration_ms,
+          size_bytes: ev.size_bytes,
+          video_codec: ev.video_codec,
+          audio_codec: ev.audio_codec,
+          recovered: ev.recovered,
+        });
+        await tx`update recording_sessions set updated_at = now() where id = ${ev.session_id}`;
+        return;
+      }
+      case "segment.deleted": {
+        const sessionId = await db.deleteSegmentByPath(tx, node, ev.path);
+        if (sessionId && (await db.expireIfEmpty(tx, sessionId))) {
+          const s = await db.getSession(tx, sessionId);
+          if (s) publish.push({ type: "updated", recording: sessionJson(s) });
+        }
+        return;
+      }
+      case "recording.failed": {
+        const error = redactText(ev.error).slice(0, 2000);
+        const s = UUID.test(ev.session_id)
+          ? await db.setSessionError(tx, ev.session_id, error)
+          : null;
+        publish.push({
+          type: "failed",
+          id: ev.session_id,
+          camera_id: s?.camera_id ??
+            (UUID.test(ev.camera_id) ? ev.camera_id : null),
+          error,
+          at: new Date(ev.at).toISOString(),
+        });
+        return;
+      }
+    }
+  }
+
+  // --- helpers ---
+
+  /** Address of an online node, or 503 naming it. */
+  async #target(node: string, consequence: string): Promise<NodeTarget> {
+    const address = await this.deps.nodes.address(node);
+    if (!address || !(await this.deps.nodes.isOnline(node))) {
+      throw new AppError(
+        "unavailable",
+        `Node "${node}" is offline; ${consequence}. Try again when it is back.`,
+      );
+    }
+    return { node, address, token: this.deps.nodeToken };
+  }
+
+  async #nodesOf(id: string): Promise<string[]> {
+    const rows = await this.deps.sql<{ node_name: string }[]>`
+      select distinct node_name from recording_segments where session_id = ${id}`;
+    return rows.map((r) => r.node_name);
+  }
+
+  #publish(data: RecordingEvent) {
+    this.deps.bus.publish({ kind: "recording", data });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * `/cameras/{id}`: one camera — large live view, live status and last error,
+ * snapshot, details; for admins the edit form and Delete. 404 for an unknown
+ * camera, 403 for one the user is not granted (`deps.cameraExists`).
+ */
+import type { VNode } from "preact";
+import { Layout } from "../../components/Layout.tsx";
+import { Island } from "../../controller/web/island.tsx";
+import { renderPage } from "../../controller/web/render.ts";
+import type {
+  CameraView,
+  IslandAssets,
+  RouteContext,
+} from "../../controller/web/types.ts";
+import { toCameraView, toNodeChoice } from "../../controller/web/views.ts";
+import CameraDetail from "../../islands/CameraDetail.tsx";
+import CameraEditForm from "../../islands/CameraEditForm.tsx";
+import { redactUrl } from "../../lib/redact.ts";
+
+export const title = "Camera";
+export const access = "user";
+
+export default async function CameraPage(ctx: RouteContext) {
+  const { deps, params, user } = ctx;
+  const me = user!;
+  const id = params.id ?? "";
+  const found = (await deps.listCameras(me)).find((c) => c.id === id);
+  if (!found) {
+    const exists = (await deps.cameraExists?.(id)) ?? false;
+    return exists ? forbidden() : notFound(ctx.url.pathname);
+  }
+  // The view is redacted already; redact again so no page can ever show a password.
+  const camera: CameraView = {
+    ...toCameraView(found),
+    source_url: found.source_url === null ? null : redactUrl(found.source_url),
+  };
+  const admin = me.role === "admin";
+  const nodes = admin ? (await deps.listNodes(me)).map(toNodeChoice) : [];
+  return (
+    <Layout user={me}>
+      <nav aria-label="Breadcrumb">
+        <a href="/">← All cameras</a>
+      </nav>
+      <section aria-labelledby="camera-h">
+        <Island
+          name="CameraDetail"
+          component={CameraDetail}
+          props={{ camera, admin }}
+        />
+      </section>
+      {admin && (
+        <section aria-labelledby="edit-h">
+          <h2 id="edit-h">Edit camera</h2>
+          <Island
+            name="CameraEditForm"
+            component={CameraEditForm}
+            props={{ camera, nodes }}
+          />
+        </section>
+      )}
+    </Layout>
+  );
+}
+
+// The page runs in `mountDashboard`'s route handler, which renders only with
+// status 200 (or its own 403 for admin pages); these answer 404/403 with a
+// page of their own. Neither renders an island, so no asset is needed.
+const NO_ASSETS: IslandAssets = {
+  files: new Map(),
+  islands: [],
+  islandUrl: (name) => {
+    throw new Error(`The error page renders no island (asked for ${name})`);
+  },
+  bootUrl: "",
+  preloads: () => [],
+  buildMs: 0,
+};
+
+function errorPage(status: 403 | 404, title: string, body: VNode): Response {
+  const html = renderPage(
+    <Layout>
+      <section aria-labelledby="err-h">
+        <h2 id="err-h">{title}</h2>
+        {body}
+      </section>
+    </Layout>,
+    { title: `${title} · Falcon-Eye`, assets: NO_ASSETS },
+  );
+  return new Response(html, {
+    status,
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
+function notFound(path: string): Response {
+  return errorPage(
+    404,
+    "Camera not found",
+    <p>
+      There is no camera at <code>{path}</code>; it may have been deleted.{" "}
+      <a href="/">Go to the cameras</a>.
+    </p>,
+  );
+}
+
+function forbidden(): Response {
+  return errorPage(
+    403,
+    "No access to this camera",
+    <p>
+      Your account may not watch this camera; an admin can grant it on the Users
+      page. <a href="/">Go to your cameras</a>.
+    </p>,
+  );
+}
