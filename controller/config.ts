@@ -79,6 +79,14 @@ export const controllerSettings = {
     default: 15000,
     parse: parsers.int(1000, 600000),
   } as Setting<number>,
+  segmentSeconds: {
+    flag: "segment-seconds",
+    env: "FALCON_SEGMENT_SECONDS",
+    description: "length of recording segments, aligned to the wall clock",
+    accepts: "an integer 2-3600",
+    default: 60,
+    parse: parsers.int(2, 3600),
+  } as Setting<number>,
   relayIdleGraceMs: {
     flag: "relay-idle-grace-ms",
     env: "FALCON_RELAY_IDLE_GRACE_MS",

@@ -65,7 +65,13 @@ export async function startController(
       offlineAfterMs: cfg.nodeOfflineAfterMs,
       relayIdleGraceMs: cfg.relayIdleGraceMs,
     });
-    const cameras = new CameraService({ sql: db.sql, box, bus, nodes });
+    const cameras = new CameraService({
+      sql: db.sql,
+      box,
+      bus,
+      nodes,
+      segmentSeconds: cfg.segmentSeconds,
+    });
     nodes.cameras = cameras;
 
     const resolve = async (

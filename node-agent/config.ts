@@ -60,7 +60,7 @@ export const nodeAgentSettings = {
   dataDir: {
     flag: "data-dir",
     env: "FALCON_DATA_DIR",
-    description: "directory for the node's state (and recordings later)",
+    description: "directory for the node's state and recordings",
     accepts: "a directory path",
     default: "./.falcon",
     parse: parsers.nonEmpty,

@@ -1,7 +1,9 @@
 /**
- * Starts a node agent: restores the last desired state from disk, serves its
- * API, and links to the controller. Returns a handle whose close() stops every
- * relay (no ffmpeg left behind) and the server.
+ * Starts a node agent: recovers recordings a crash left unfinished, restores
+ * the last desired state from disk, serves its API, and links to the
+ * controller. Returns a handle whose close() stops every recorder (their last
+ * segments closed and reported) and relay (no ffmpeg left behind), the
+ * outbox sender, the retention sweep and the server.
  */
 import { configureLog, errorMessage, logger } from "../lib/log.ts";
 import {
@@ -15,7 +17,11 @@ import { detectFfmpeg } from "./ffmpeg/probe.ts";
 import { ffprobePathFor, probeSource } from "./ffmpeg/source_probe.ts";
 import { createNodeApp } from "./http/app.ts";
 import { ControllerLink } from "./link/controller_link.ts";
+import { Outbox } from "./outbox/outbox.ts";
+import { RecorderManager } from "./recorder/manager.ts";
+import { recoverRecordings } from "./recorder/recovery.ts";
 import { RelayManager } from "./relay/manager.ts";
+import { RetentionSweeper } from "./storage/retention.ts";
 import { DesiredStore } from "./state/desired_store.ts";
 import { cpuMeter, diskUsage, listVideoDevices } from "./system/facts.ts";
 
@@ -24,6 +30,9 @@ const log = logger("node-agent");
 export interface NodeAgent {
   url: string;
   relays: RelayManager;
+  recorders: RecorderManager;
+  outbox: Outbox;
+  retention: RetentionSweeper;
   close(): Promise<void>;
 }
 
@@ -58,10 +67,51 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     token,
   );
 
+  // Recording (docs/design/recording.md): outbox → crash recovery → recorders + retention.
+  const ffprobe = ffprobePathFor(cfg.ffmpeg);
+  await Deno.mkdir(`${cfg.dataDir}/recordings`, { recursive: true });
+  // Absolute, so ffmpeg argv names it unambiguously (orphan detection at start).
+  const recordingsRoot = await Deno.realPath(`${cfg.dataDir}/recordings`);
+  const outbox = new Outbox({
+    dir: `${cfg.dataDir}/node/${cfg.nodeName}/outbox`,
+    controllerUrl: cfg.controllerUrl,
+    nodeName: cfg.nodeName,
+    token,
+  });
+  await outbox.init();
+  await recoverRecordings({
+    root: recordingsRoot,
+    outbox,
+    ffmpegPath: cfg.ffmpeg,
+    ffprobePath: ffprobe,
+  });
+  outbox.start();
+  const recorders = new RecorderManager({
+    root: recordingsRoot,
+    outbox,
+    ffmpegPath: cfg.ffmpeg,
+    ffprobePath: ffprobe,
+    hubOf: (id) => relays.get(id)?.hub ?? null,
+    onChange: () => link?.poke(),
+  });
+  const joinedCache = `${cfg.dataDir}/cache/joined`;
+  const retention = new RetentionSweeper({
+    root: recordingsRoot,
+    outbox,
+    cacheDir: joinedCache,
+  });
+  const reconcileRecording = (state: DesiredState) => {
+    retention.configure(state.cameras, state.storage);
+    // Not awaited: probing an RTSP source may take seconds; the manager
+    // serialises calls and logs its own failures.
+    void recorders.reconcile(state.cameras);
+  };
+
   const apply = async (state: DesiredState) => {
     desired = state;
     relays.setIdleGrace(state.relay_idle_grace_ms);
     await relays.reconcile(state.cameras);
+    reconcileRecording(state);
     log.info("desired state applied", {
       etag: state.etag,
       cameras: state.cameras.length,
@@ -77,6 +127,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     desired = restored;
     relays.setIdleGrace(restored.relay_idle_grace_ms);
     await relays.reconcile(restored.cameras);
+    reconcileRecording(restored);
     log.info("restored last desired state", {
       cameras: restored.cameras.length,
     });
@@ -110,12 +161,18 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     desired_etag: desired?.etag ?? null,
     cameras: relays.runtimes(),
   });
-  const ffprobe = ffprobePathFor(cfg.ffmpeg);
   const app = createNodeApp({
     token,
     relays,
     status: heartbeat,
     probe: (req) => probeSource(req, { ffprobe, node: cfg.nodeName }),
+    files: {
+      root: recordingsRoot,
+      cacheDir: joinedCache,
+      outbox,
+      ffmpegPath: cfg.ffmpeg,
+      policy: () => desired?.storage,
+    },
   });
 
   link = new ControllerLink({
@@ -128,6 +185,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     etag: () => desired?.etag ?? null,
   });
   link.start();
+  retention.start();
   log.info("node agent listening", {
     node: cfg.nodeName,
     url: advertise,
@@ -137,9 +195,17 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
   return {
     url: `http://127.0.0.1:${port}`,
     relays,
+    recorders,
+    outbox,
+    retention,
     async close() {
       await link?.stop();
+      // Recorders first: each finalises and reports its open segment (frames-in
+      // ones still read their relay), then the relays, then the background loops.
+      await recorders.closeAll();
       await relays.closeAll();
+      await retention.stop();
+      await outbox.stop();
       ac.abort();
       await server.finished.catch(() => {});
     },

@@ -14,6 +14,7 @@ import type {
 import { z } from "zod";
 import { invalidInput } from "../../lib/validation.ts";
 import type { RelayManager } from "../relay/manager.ts";
+import { fileRoutes, type FileRoutesDeps } from "./files.ts";
 
 const log = logger("node-http");
 
@@ -23,6 +24,8 @@ export interface NodeAppDeps {
   status: () => Promise<NodeStatus>;
   /** Opens a source once and says what it carries ("test connection"). */
   probe: (req: ProbeRequest) => Promise<ProbeResult>;
+  /** Recording files, storage and joins (http/files.ts); absent = not served. */
+  files?: FileRoutesDeps;
 }
 
 const probeSchema = z.object({
@@ -100,6 +103,7 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
     }
     return c.json(await deps.probe(req));
   });
+  if (deps.files) app.route("/", fileRoutes(deps.files));
   app.notFound((c) =>
     c.json(
       {

@@ -16,6 +16,8 @@ export interface StackOptions {
   databaseUrl?: string;
   web?: boolean;
   relayIdleGraceMs?: number;
+  /** Recording segment length. @default 60 */
+  segmentSeconds?: number;
   nodeOfflineAfterMs?: number;
   /** Keep controller logs (default: only errors). */
   verbose?: boolean;
@@ -64,6 +66,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     host: "127.0.0.1",
     "data-dir": dataDir,
     "relay-idle-grace-ms": String(opts.relayIdleGraceMs ?? 2000),
+    "segment-seconds": String(opts.segmentSeconds ?? 60),
     "node-offline-after-ms": String(opts.nodeOfflineAfterMs ?? 5000),
     "log-level": opts.verbose ? "info" : "error",
   };

@@ -1,0 +1,167 @@
+/**
+ * Closed segments on disk: list them by camera and date, measure them, and
+ * delete one the only correct way — durable `segment.deleted` event first,
+ * then the unlink (docs/design/recording.md § Invariants 5). Never looks
+ * into `.incoming/`.
+ */
+import type { SegmentDeletedEvent } from "../../lib/protocol.ts";
+import { newEventId, type Outbox } from "../outbox/outbox.ts";
+import {
+  INCOMING_DIR,
+  isDateDir,
+  isSafeId,
+  parseSegmentPath,
+  type SegmentPathInfo,
+} from "./layout.ts";
+
+/** A closed segment with its size and modification time. */
+export interface SegmentFile extends SegmentPathInfo {
+  sizeBytes: number;
+  /** File mtime (≈ when it was closed), ms. */
+  mtimeMs: number;
+}
+
+/** Camera folders under the root (names that are valid ids), sorted. */
+export async function listCameras(root: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(root)) {
+      if (e.isDirectory && isSafeId(e.name)) out.push(e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out.sort();
+}
+
+/** `YYYY-MM-DD` folders of a camera, oldest first. */
+export async function listDates(
+  root: string,
+  cameraId: string,
+): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${root}/${cameraId}`)) {
+      if (e.isDirectory && isDateDir(e.name)) out.push(e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out.sort();
+}
+
+/** Segments of one camera and date, oldest first (files of other shapes are ignored). */
+export async function listSegments(
+  root: string,
+  cameraId: string,
+  date: string,
+): Promise<SegmentFile[]> {
+  const out: SegmentFile[] = [];
+  const dir = `${root}/${cameraId}/${date}`;
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.isFile) continue;
+      const info = parseSegmentPath(`${cameraId}/${date}/${e.name}`);
+      if (!info) continue;
+      try {
+        const st = await Deno.stat(`${dir}/${e.name}`);
+        out.push({
+          ...info,
+          sizeBytes: st.size,
+          mtimeMs: st.mtime?.getTime() ?? info.startMs,
+        });
+      } catch {
+        // deleted meanwhile
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out.sort((a, b) =>
+    a.startMs - b.startMs || (a.path < b.path ? -1 : 1)
+  );
+}
+
+/**
+ * Deletes a segment: a durable `segment.deleted` event, then the unlink, then
+ * the date folder when it became empty. Returns false when the file was
+ * already gone (the event is still produced: the controller may not know).
+ */
+export async function deleteSegment(
+  root: string,
+  seg: SegmentPathInfo,
+  reason: SegmentDeletedEvent["reason"],
+  outbox: Outbox,
+): Promise<boolean> {
+  const event: SegmentDeletedEvent = {
+    id: newEventId(),
+    type: "segment.deleted",
+    camera_id: seg.cameraId,
+    path: seg.path,
+    reason,
+  };
+  await outbox.put(event);
+  let existed = true;
+  try {
+    await Deno.remove(`${root}/${seg.path}`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    existed = false;
+  }
+  // Only succeeds when empty; a folder still in use stays.
+  await Deno.remove(`${root}/${seg.cameraId}/${seg.date}`).catch(() => {});
+  return existed;
+}
+
+/** Bytes and segment count of one camera (closed segments + incoming files). */
+export interface CameraUsage {
+  camera_id: string;
+  bytes: number;
+  segments: number;
+  /** Start of the oldest / newest closed segment, ISO 8601; null when none. */
+  oldest_at: string | null;
+  newest_at: string | null;
+}
+
+/** Usage per camera, walking the tree once. */
+export async function cameraUsage(root: string): Promise<CameraUsage[]> {
+  const out: CameraUsage[] = [];
+  for (const cameraId of await listCameras(root)) {
+    const u: CameraUsage = {
+      camera_id: cameraId,
+      bytes: 0,
+      segments: 0,
+      oldest_at: null,
+      newest_at: null,
+    };
+    let oldest = Infinity;
+    let newest = -Infinity;
+    for (const date of await listDates(root, cameraId)) {
+      for (const s of await listSegments(root, cameraId, date)) {
+        u.bytes += s.sizeBytes;
+        u.segments++;
+        oldest = Math.min(oldest, s.startMs);
+        newest = Math.max(newest, s.startMs);
+      }
+    }
+    try {
+      for await (
+        const e of Deno.readDir(`${root}/${cameraId}/${INCOMING_DIR}`)
+      ) {
+        if (!e.isFile) continue;
+        u.bytes += await Deno.stat(
+          `${root}/${cameraId}/${INCOMING_DIR}/${e.name}`,
+        )
+          .then((s) => s.size, () => 0);
+      }
+    } catch {
+      // no incoming folder
+    }
+    if (u.segments > 0) {
+      u.oldest_at = new Date(oldest).toISOString();
+      u.newest_at = new Date(newest).toISOString();
+    }
+    out.push(u);
+  }
+  return out;
+}
