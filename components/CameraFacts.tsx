@@ -1,6 +1,7 @@
 /**
  * A camera's details as a description list: protocol, source (already
- * redacted in `CameraView`), node, resolution, frame rate, location, added.
+ * redacted in `CameraView`), node, resolution, frame rate, location,
+ * recording mode and retention (when the view carries them), added.
  */
 import type { CameraView } from "../controller/web/types.ts";
 
@@ -10,6 +11,19 @@ const PROTOCOL_LABELS: Record<string, string> = {
   usb: "USB device",
   demo: "Demo test pattern",
 };
+
+const MODE_LABELS: Record<string, string> = {
+  off: "Off (records when started by hand)",
+  manual: "Manual (records when started by hand)",
+  continuous: "Continuous (always)",
+};
+
+/** `Keeps 14 days` / `Keeps footage until the node runs low on space`. */
+export function retentionText(days: number | null | undefined): string {
+  return days
+    ? `Keeps ${days} day${days === 1 ? "" : "s"}`
+    : "Keeps footage until the node runs low on space";
+}
 
 export function CameraFacts({ camera }: { camera: CameraView }) {
   const node = camera.assigned_node ?? camera.node_name;
@@ -48,6 +62,16 @@ export function CameraFacts({ camera }: { camera: CameraView }) {
       <dd>{camera.framerate} fps</dd>
       <dt>Location</dt>
       <dd>{camera.location ?? "—"}</dd>
+      {camera.recording_mode && (
+        <>
+          <dt>Recording</dt>
+          <dd>
+            {MODE_LABELS[camera.recording_mode] ?? camera.recording_mode}
+          </dd>
+          <dt>Retention</dt>
+          <dd>{retentionText(camera.retention_days)}</dd>
+        </>
+      )}
       <dt>Added</dt>
       <dd>
         <time datetime={camera.created_at}>

@@ -11,6 +11,8 @@ import {
   nodeOptions,
   type Protocol,
   PROTOCOLS,
+  RECORDING_FIELDS,
+  RECORDING_MODES,
   SOURCE_PLACEHOLDER,
   type Values,
 } from "../controller/web/client/camera_form.ts";
@@ -29,6 +31,8 @@ export interface CameraFieldsProps {
   protocolFixed?: boolean;
   /** Shown under the source URL (editing: how the stored password is kept). */
   sourceHint?: string;
+  /** Also the recording mode and retention (the edit form). */
+  recording?: boolean;
   nameRef?: Ref<HTMLInputElement>;
 }
 
@@ -183,11 +187,52 @@ export function CameraFields(p: CameraFieldsProps) {
         max: 60,
         step: 1,
       }),
+    recording_mode: () =>
+      row(
+        "recording_mode",
+        "Recording mode",
+        (describedBy) => (
+          <select
+            id={id("recording_mode")}
+            name="recording_mode"
+            value={values.recording_mode}
+            aria-invalid={errors.recording_mode ? "true" : undefined}
+            aria-describedby={describedBy}
+            onChange={(e) => set("recording_mode", e.currentTarget.value)}
+          >
+            {RECORDING_MODES.map((m) => (
+              <option
+                key={m.value}
+                value={m.value}
+                selected={m.value === values.recording_mode}
+              >
+                {m.label}
+              </option>
+            ))}
+          </select>
+        ),
+        "Off and Manual record only when someone presses Record. Continuous always records, one recording per UTC day; leaving it ends that recording.",
+      ),
+    retention_days: () =>
+      input(
+        "retention_days",
+        "Retention (days, optional)",
+        {
+          type: "number",
+          min: 1,
+          max: 3650,
+          step: 1,
+          inputMode: "numeric",
+          placeholder: "Until space runs low",
+        },
+        "Empty: footage stays until the node runs low on space (5 % / 5 GiB free), oldest first. Kept recordings are never deleted by age or space.",
+      ),
   };
 
   return (
     <>
       {fieldsFor(protocol).map((f) => render[f]())}
+      {p.recording && RECORDING_FIELDS.map((f) => render[f]())}
       {usb && devices.length > 0 && (
         <datalist id={`${prefix}-devices`}>
           {devices.map((d) => <option key={d} value={d} />)}

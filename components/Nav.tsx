@@ -1,6 +1,7 @@
 /**
- * The main navigation in the header for signed-in users. Admin-only pages
- * (Nodes, Users, Audit log) are not linked for viewers; the current page carries
+ * The main navigation in the header for signed-in users: Cameras,
+ * Recordings, Nodes*, Users*, Tokens, Audit log*, Account. Admin-only pages
+ * (*) are not linked for viewers; the current page carries
  * `aria-current="page"`.
  */
 import type { WebUser } from "../controller/web/types.ts";
@@ -19,6 +20,7 @@ interface NavLink {
 
 export const NAV_LINKS: readonly NavLink[] = [
   { href: "/", label: "Cameras" },
+  { href: "/recordings", label: "Recordings" },
   { href: "/nodes", label: "Nodes", admin: true },
   { href: "/users", label: "Users", admin: true },
   { href: "/tokens", label: "Tokens" },

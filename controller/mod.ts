@@ -17,7 +17,13 @@ import { principalFromRequest } from "./http/middleware/auth.ts";
 import { toWebUser } from "./web/auth_glue.ts";
 import { styleHash } from "./web/render.ts";
 import { NodeService } from "./nodes/service.ts";
-import { RecordingReconciler, RecordingService } from "./recordings/mod.ts";
+import {
+  parseListQuery,
+  RecordingReconciler,
+  RecordingService,
+} from "./recordings/mod.ts";
+import { cameraTimeline } from "./recordings/timeline.ts";
+import { openSessionsOf } from "./db/recordings.ts";
 import { loadSecretKey, SecretBox } from "./secrets/secret_box.ts";
 import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
@@ -176,6 +182,30 @@ export async function startController(
             },
             setupRequired: () => auth.setupRequired(),
             cameraExists: (id) => cameras.row(id).then(() => true, () => false),
+            openRecordings: async (ids) => {
+              const open = await openSessionsOf(db.sql, ids);
+              return Object.fromEntries(
+                [...open].map(([id, s]) => [id, {
+                  id: s.id,
+                  started_at: new Date(s.started_at).toISOString(),
+                  error_message: s.error_message,
+                }]),
+              );
+            },
+            listRecordings: async (user, query) => {
+              const q = parseListQuery(query);
+              const visible = await auth.visibleCameras({
+                userId: user.id,
+                role: user.role,
+              });
+              if (visible && q.cameraId && !visible.has(q.cameraId)) {
+                throw new AppError("forbidden", "No access to this camera", {
+                  field: "camera_id",
+                });
+              }
+              return await recordings.list(q, visible);
+            },
+            recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
           }, islands)
         : undefined,
     });

@@ -1,12 +1,14 @@
 /**
  * One camera, large (`/cameras/{id}`): the live view (the multiplexed stream
  * with this one camera, painted on a canvas, full screen on request), the
- * status and last error live from `/api/events`, a snapshot download, the
- * camera's details, and for admins Delete with an inline confirmation that
- * returns to the grid.
+ * status and last error live from `/api/events`, "● REC" while it records
+ * and for admins Record/Stop (SSE `recording` events; after a reconnect
+ * `GET …/recording/status`), a snapshot download, the camera's details, and
+ * for admins Delete with an inline confirmation that returns to the grid.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { CameraFacts } from "../components/CameraFacts.tsx";
+import { RecBadge, RecordControl } from "../components/RecordControl.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
 import { useFullscreen } from "../controller/web/client/fullscreen.ts";
@@ -21,7 +23,17 @@ import {
   retryDelayMs,
 } from "../controller/web/client/live_view.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
-import type { CameraView } from "../controller/web/types.ts";
+import {
+  applyRecordingEvent,
+  applySession,
+  type RecMap,
+  useRecordAction,
+} from "../controller/web/client/recording.ts";
+import type {
+  CameraView,
+  OpenRecording,
+  RecordingView,
+} from "../controller/web/types.ts";
 
 export interface CameraDetailProps {
   camera: CameraView;
@@ -31,6 +43,9 @@ export interface CameraDetailProps {
 
 export default function CameraDetail(props: CameraDetailProps) {
   const [camera, setCamera] = useState(props.camera);
+  const [open, setOpen] = useState<OpenRecording | null>(
+    props.camera.recording ?? null,
+  );
   const [gone, setGone] = useState(false);
   const [failures, setFailures] = useState(0);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -39,6 +54,13 @@ export default function CameraDetail(props: CameraDetailProps) {
   const fs = useFullscreen(view);
   const id = camera.id;
   const path = `/api/cameras/${encodeURIComponent(id)}`;
+  // The open recording goes through the grid's pure helper, as a map of one.
+  const applyRec = (f: (m: RecMap) => RecMap) =>
+    setOpen((prev) => f(prev ? { [id]: prev } : {})[id] ?? null);
+  const rec = useRecordAction(
+    id,
+    (s: RecordingView) => applyRec((m) => applySession(m, s)),
+  );
 
   useEffect(() =>
     subscribeLive((e) => {
@@ -47,10 +69,14 @@ export default function CameraDetail(props: CameraDetailProps) {
         if (ev.type === "deleted") {
           if (ev.id === id) setGone(true);
         } else if (ev.camera.id === id) setCamera(ev.camera);
+      } else if (e.kind === "recording") {
+        applyRec((m) => applyRecordingEvent(m, e.data));
       } else if (e.kind === "snapshot") {
         const c = e.cameras.find((x) => x.id === id);
-        if (c) setCamera(c);
-        else setGone(true);
+        if (c) {
+          setCamera(c);
+          void resyncRecording(path).then((r) => r !== undefined && setOpen(r));
+        } else setGone(true);
       }
     }), []);
 
@@ -99,6 +125,7 @@ export default function CameraDetail(props: CameraDetailProps) {
       <div class="head">
         <h2 id="camera-h">{camera.name}</h2>
         <StatusBadge status={camera.status} />
+        <RecBadge open={open} name={camera.name} />
       </div>
       <div ref={view} class={fs.pseudo ? "view big max" : "view big"}>
         <canvas
@@ -139,6 +166,18 @@ export default function CameraDetail(props: CameraDetailProps) {
             )
             : `Status: ${camera.status}, no error reported.`}
         </p>
+        <RecordControl
+          id="camera"
+          cameraName={camera.name}
+          mode={camera.recording_mode}
+          open={open}
+          admin={props.admin}
+          busy={rec.busy}
+          error={rec.error}
+          onStart={() => void rec.run("start")}
+          onStop={() => void rec.run("stop")}
+          detailed
+        />
         <div class="acts-inline">
           <a
             class="button"
@@ -153,6 +192,21 @@ export default function CameraDetail(props: CameraDetailProps) {
       </div>
     </div>
   );
+}
+
+/** The camera's open recording from `GET …/recording/status`; undefined when it could not be read. */
+async function resyncRecording(
+  path: string,
+): Promise<OpenRecording | null | undefined> {
+  const res = await apiRequest<{ recording: boolean; session?: RecordingView }>(
+    "GET",
+    `${path}/recording/status`,
+  );
+  if (!res.ok || !res.value) return undefined;
+  const s = res.value.session;
+  return res.value.recording && s
+    ? { id: s.id, started_at: s.started_at, error_message: s.error_message }
+    : null;
 }
 
 /** A file name for the snapshot download from the camera's name. */

@@ -1,6 +1,7 @@
 /**
  * Edit form of one camera (admins, on `/cameras/{id}`): the add form's fields
- * for the camera's protocol (which cannot change), with "Test connection".
+ * for the camera's protocol (which cannot change), with "Test connection",
+ * plus the recording mode and retention (days; empty = until space runs low).
  * Saves only the fields that changed (`PATCH /api/cameras/{id}`), so an
  * untouched source URL keeps its stored password; a source URL still showing
  * `***` keeps it too. The details above learn the new values from
@@ -16,6 +17,7 @@ import {
   patchBody,
   probeBody,
   type Protocol,
+  RECORDING_FIELDS,
   type Values,
   valuesOf,
 } from "../controller/web/client/camera_form.ts";
@@ -39,7 +41,7 @@ export default function CameraEditForm({ camera, nodes }: CameraEditFormProps) {
   const [notice, setNotice] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const probe = useProbe();
-  const shown = fieldsFor(saved.protocol as Protocol);
+  const shown = [...fieldsFor(saved.protocol as Protocol), ...RECORDING_FIELDS];
   const changes = patchBody(saved, values);
   const dirty = Object.keys(changes).length > 0;
 
@@ -97,6 +99,7 @@ export default function CameraEditForm({ camera, nodes }: CameraEditFormProps) {
         set={set}
         nodes={nodes}
         protocolFixed
+        recording
         sourceHint={saved.source_url.includes(":***@")
           ? SOURCE_HINT
           : undefined}

@@ -7,10 +7,13 @@
  * deletes the camera after an inline confirmation. The toolbar picks the
  * columns (auto, 1×1 … 4×4) or a compact list (no stream while shown),
  * remembered per user in `localStorage`. Tiles are added, updated and removed
- * from `/api/events`. Without JavaScript, a `<noscript>` MJPEG `<img>` per tile
+ * from `/api/events`. Each tile shows "● REC" while its camera records (SSE
+ * `recording` events; resynced after a reconnect) and, for admins, Record/Stop
+ * (or "Continuous"). Without JavaScript, a `<noscript>` MJPEG `<img>` per tile
  * shows the live view (inert once scripts run, so no per-tile connection).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { RecBadge, RecordControl } from "../components/RecordControl.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
 import { useFullscreen } from "../controller/web/client/fullscreen.ts";
@@ -32,7 +35,19 @@ import {
   retryDelayMs,
 } from "../controller/web/client/live_view.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
-import type { CameraEvent, CameraView } from "../controller/web/types.ts";
+import {
+  applyRecordingEvent,
+  applySession,
+  fetchOpenRecordings,
+  type RecMap,
+  recMapOf,
+  useRecordAction,
+} from "../controller/web/client/recording.ts";
+import type {
+  CameraEvent,
+  CameraView,
+  OpenRecording,
+} from "../controller/web/types.ts";
 
 export { retryDelayMs };
 
@@ -54,6 +69,7 @@ const COLUMNS: { cols: GridColumns; label: string }[] = [
 
 export default function CameraGrid(props: CameraGridProps) {
   const [cameras, setCameras] = useState(props.cameras);
+  const [recs, setRecs] = useState<RecMap>(() => recMapOf(props.cameras));
   const [failures, setFailures] = useState(0);
   // The server renders the default; the stored choice applies once hydrated,
   // and the stream waits for it (a list shows no video).
@@ -77,7 +93,13 @@ export default function CameraGrid(props: CameraGridProps) {
     subscribeLive((e) => {
       if (e.kind === "camera") {
         setCameras((prev) => applyCameraEvent(prev, e.data));
-      } else if (e.kind === "snapshot") setCameras(e.cameras);
+      } else if (e.kind === "recording") {
+        setRecs((prev) => applyRecordingEvent(prev, e.data));
+      } else if (e.kind === "snapshot") {
+        setCameras(e.cameras);
+        // Recording events may have been missed too: one request for all.
+        void fetchOpenRecordings().then((m) => m && setRecs(m));
+      }
     }), []);
 
   // One stream for every shown camera; a new one when the set changes.
@@ -118,7 +140,7 @@ export default function CameraGrid(props: CameraGridProps) {
     <div class="stack">
       <LayoutBar layout={layout} onChange={choose} />
       {layout.view === "list"
-        ? <CameraList cameras={cameras} />
+        ? <CameraList cameras={cameras} recs={recs} />
         : (
           <ul class={gridClass(layout.cols)}>
             {cameras.map((c) => (
@@ -129,6 +151,8 @@ export default function CameraGrid(props: CameraGridProps) {
                 painters={painters.current}
                 onRemoved={removed}
                 admin={props.admin !== false}
+                open={recs[c.id] ?? null}
+                onSession={(s) => setRecs((prev) => applySession(prev, s))}
               />
             ))}
           </ul>
@@ -199,8 +223,10 @@ export function LayoutBar(
   );
 }
 
-/** The compact list: name, status, node, protocol, resolution, last error. */
-export function CameraList({ cameras }: { cameras: CameraView[] }) {
+/** The compact list: name, status, node, protocol, resolution, last error, recording. */
+export function CameraList(
+  { cameras, recs = {} }: { cameras: CameraView[]; recs?: RecMap },
+) {
   return (
     <div class="scroll">
       <table class="tbl">
@@ -213,6 +239,7 @@ export function CameraList({ cameras }: { cameras: CameraView[] }) {
             <th scope="col">Protocol</th>
             <th scope="col">Resolution</th>
             <th scope="col">Last error</th>
+            <th scope="col">Recording</th>
           </tr>
         </thead>
         <tbody>
@@ -228,6 +255,13 @@ export function CameraList({ cameras }: { cameras: CameraView[] }) {
               <td>{c.protocol.toUpperCase()}</td>
               <td>{c.resolution}</td>
               <td class="wrap">{c.error_message ?? "—"}</td>
+              <td class="nowrap">
+                {recs[c.id]
+                  ? <RecBadge open={recs[c.id]} />
+                  : c.recording_mode === "continuous"
+                  ? "Continuous"
+                  : "—"}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -239,12 +273,14 @@ export function CameraList({ cameras }: { cameras: CameraView[] }) {
 const cameraHref = (id: string) => `/cameras/${encodeURIComponent(id)}`;
 
 function Tile(
-  { camera, failures, painters, onRemoved, admin }: {
+  { camera, failures, painters, onRemoved, admin, open, onSession }: {
     camera: CameraView;
     failures: number;
     painters: Map<string, (jpeg: Uint8Array) => void>;
     onRemoved: (id: string) => void;
     admin: boolean;
+    open: OpenRecording | null;
+    onSession: (s: Parameters<typeof applySession>[1]) => void;
   },
 ) {
   const path = `/api/cameras/${encodeURIComponent(camera.id)}`;
@@ -255,6 +291,7 @@ function Tile(
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const noButton = useRef<HTMLButtonElement>(null);
+  const rec = useRecordAction(camera.id, onSession);
 
   useEffect(() => {
     const el = canvas.current!;
@@ -319,7 +356,10 @@ function Tile(
       <div class="meta">
         <h3>
           <a href={cameraHref(camera.id)}>{camera.name}</a>
-          <StatusBadge status={camera.status} />
+          <span class="badges">
+            <RecBadge open={open} />
+            <StatusBadge status={camera.status} />
+          </span>
         </h3>
         <p>{camera.location ?? "No location"}</p>
         <p>
@@ -328,6 +368,17 @@ function Tile(
         </p>
       </div>
       <div class="acts">
+        <RecordControl
+          id={`tile-${camera.id}`}
+          cameraName={camera.name}
+          mode={camera.recording_mode}
+          open={open}
+          admin={admin}
+          busy={rec.busy}
+          error={rec.error}
+          onStart={() => void rec.run("start")}
+          onStop={() => void rec.run("stop")}
+        />
         {!admin ? null : confirming
           ? (
             <>

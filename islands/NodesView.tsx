@@ -4,12 +4,16 @@
  * sparklines. Status and load come live from SSE `node` events; the
  * controller keeps only each node's latest heartbeat, so the sparklines hold
  * the last `SAMPLES` loads received since the page opened (a ring buffer per
- * node). Everything else is as of the page load.
+ * node). Recordings storage (bytes per camera, free space) is asked of each
+ * online node once after hydration (`GET /api/nodes/{name}/storage`) and
+ * again on Refresh; it is not polled. Everything else is as of the page load.
  */
 import { useEffect, useState } from "preact/hooks";
 import { DiskChart } from "../components/DiskChart.tsx";
+import { StorageChart } from "../components/StorageChart.tsx";
 import { SAMPLES, Sparkline } from "../components/Sparkline.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { apiRequest } from "../controller/web/client/api.ts";
 import { formatBytes } from "../controller/web/client/format.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
 import { niceCeil, pushSample } from "../controller/web/client/sparkline.ts";
@@ -17,12 +21,23 @@ import type {
   NodeDetailView,
   NodeEvent,
   NodeLoad,
+  NodeStorageView,
 } from "../controller/web/types.ts";
 
 const MiB = 1024 ** 2;
 
 export interface NodesViewProps {
   nodes: NodeDetailView[];
+}
+
+/** A node's recordings storage as the page last asked for it. */
+export interface StorageState {
+  loading: boolean;
+  data: NodeStorageView | null;
+  /** The API's message when the last request failed (node offline, …). */
+  error: string | null;
+  /** When `data` was read (ISO). */
+  at: string | null;
 }
 
 export interface LoadSeries {
@@ -85,6 +100,47 @@ export default function NodesView(props: NodesViewProps) {
     return out;
   });
 
+  const [storage, setStorage] = useState<Record<string, StorageState>>({});
+
+  const loadStorage = async (name: string) => {
+    setStorage((prev) => ({
+      ...prev,
+      [name]: {
+        loading: true,
+        data: prev[name]?.data ?? null,
+        error: null,
+        at: prev[name]?.at ?? null,
+      },
+    }));
+    const res = await apiRequest<NodeStorageView>(
+      "GET",
+      `/api/nodes/${encodeURIComponent(name)}/storage`,
+    );
+    setStorage((prev) => ({
+      ...prev,
+      [name]: res.ok
+        ? {
+          loading: false,
+          data: res.value,
+          error: null,
+          at: new Date().toISOString(),
+        }
+        : {
+          loading: false,
+          data: prev[name]?.data ?? null,
+          error: res.error.message,
+          at: prev[name]?.at ?? null,
+        },
+    }));
+  };
+
+  // Once, for the nodes online now; Refresh asks again (no polling).
+  useEffect(() => {
+    for (const n of props.nodes) {
+      if (n.status === "online") void loadStorage(n.name);
+    }
+  }, []);
+
   useEffect(() =>
     subscribeLive((e) => {
       if (e.kind !== "node") return;
@@ -112,14 +168,26 @@ export default function NodesView(props: NodesViewProps) {
   return (
     <ul class="nodes">
       {nodes.map((n) => (
-        <NodeCard key={n.name} node={n} series={series[n.name]} />
+        <NodeCard
+          key={n.name}
+          node={n}
+          series={series[n.name]}
+          storage={storage[n.name]}
+          onRefreshStorage={() => void loadStorage(n.name)}
+        />
       ))}
     </ul>
   );
 }
 
 export function NodeCard(
-  { node, series }: { node: NodeDetailView; series?: LoadSeries },
+  { node, series, storage, onRefreshStorage }: {
+    node: NodeDetailView;
+    series?: LoadSeries;
+    /** Undefined: not asked (yet), e.g. on the server or for an offline node. */
+    storage?: StorageState;
+    onRefreshStorage?: () => void;
+  },
 ) {
   const id = `node-${node.name}`;
   const cpu = series?.cpu ?? [];
@@ -188,10 +256,57 @@ export function NodeCard(
           : <p class="hint">Not reported.</p>}
       </div>
       <div class="part">
+        <div class="bar">
+          <h4 class="grow" id={`${id}-rec`}>Recordings storage</h4>
+          <button
+            type="button"
+            disabled={storage?.loading}
+            aria-describedby={`${id}-rec`}
+            onClick={onRefreshStorage}
+          >
+            {storage?.loading ? "Refreshing…" : "Refresh"}
+          </button>
+        </div>
+        <StoragePart node={node} storage={storage} />
+      </div>
+      <div class="part">
         <h4>Cameras running</h4>
         <RuntimeTable node={node} />
       </div>
     </li>
+  );
+}
+
+function StoragePart(
+  { node, storage }: { node: NodeDetailView; storage?: StorageState },
+) {
+  const id = `node-${node.name}-storage`;
+  return (
+    <div class="stack" aria-busy={storage?.loading ? "true" : undefined}>
+      {storage?.error && (
+        <p class="err" role="alert">Cannot read the storage: {storage.error}</p>
+      )}
+      {storage?.data
+        ? (
+          <>
+            <StorageChart id={id} storage={storage.data} />
+            <p class="hint">
+              As of {when(storage.at)}; Refresh asks the node again.
+            </p>
+          </>
+        )
+        : !storage
+        ? (
+          <p class="hint">
+            {node.status === "online"
+              ? "Not read yet."
+              : "The node is offline; Refresh tries anyway."}
+          </p>
+        )
+        : storage.loading
+        ? <p class="hint">Asking the node…</p>
+        : null}
+    </div>
   );
 }
 

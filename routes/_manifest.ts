@@ -12,6 +12,7 @@ import * as CameraPage from "./cameras/[id].tsx";
 import * as Index from "./index.tsx";
 import * as Login from "./login.tsx";
 import * as Nodes from "./nodes.tsx";
+import * as Recordings from "./recordings.tsx";
 import * as Setup from "./setup.tsx";
 import * as Tokens from "./tokens.tsx";
 import * as Users from "./users.tsx";
@@ -21,6 +22,7 @@ export const manifest: RouteManifest = {
     { file: "index.tsx", pattern: "/", module: Index },
     { file: "cameras/[id].tsx", pattern: "/cameras/:id", module: CameraPage },
     { file: "nodes.tsx", pattern: "/nodes", module: Nodes },
+    { file: "recordings.tsx", pattern: "/recordings", module: Recordings },
     { file: "login.tsx", pattern: "/login", module: Login },
     { file: "setup.tsx", pattern: "/setup", module: Setup },
     { file: "users.tsx", pattern: "/users", module: Users },

@@ -22,6 +22,10 @@ export default async function CamerasPage({ deps, user }: RouteContext) {
     deps.listCameras(me).then((list) => list.map(toCameraView)),
     deps.listNodes(me),
   ]);
+  // Recording/Not recording on each tile; SSE `recording` events keep it current.
+  const open = await deps.openRecordings?.(cameras.map((c) => c.id))
+    .catch(() => undefined);
+  if (open) { for (const c of cameras) c.recording = open[c.id] ?? null; }
   const nodes = nodeList.map(toNodeView);
   const counts = {
     cameras: cameras.map((c) => ({ id: c.id, status: c.status })),

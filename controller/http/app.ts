@@ -131,12 +131,19 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     auth: deps.auth,
     audit: deps.audit,
     trustProxy,
+    sql: deps.sql,
   };
   app.route("/api/cameras", cameraRecordingsApi(recordingDeps));
   app.route("/api/recordings", recordingsApi(recordingDeps));
   app.use("/api/nodes/*", requireRole("admin"));
   app.use("/api/nodes", requireRole("admin"));
-  app.route("/api/nodes", nodesApi(deps.nodes));
+  app.route(
+    "/api/nodes",
+    nodesApi(deps.nodes, {
+      nodeToken: deps.nodeToken,
+      cameras: deps.cameras,
+    }),
+  );
   app.route("/api/events", eventsApi(deps.bus, deps.auth));
   // Viewers may only multiplex the cameras granted to them.
   app.use("/api/streams/*", async (c, next) => {

@@ -344,6 +344,7 @@ Deno.test({
           );
           // With footage on b-node, a move back to NODE starts a new session there.
           const path = `${cam.id}/2026-02-26/080000.mp4`;
+          fake.put(path, bytes(10, 2)); // on disk, as a node reports only closed files
           const ok = await ctx.events([segmentClosed({
             camera: cam.id,
             session: s.id,
@@ -1255,6 +1256,20 @@ Deno.test({
           assert.ok(
             !mine.drift.some((d: { camera_id: string }) =>
               d.camera_id === porch.id
+            ),
+          );
+          // File by file: a name that is no segment's is reported, never adopted.
+          assert.equal(mine.files.full, true);
+          const pinnedFiles = mine.files.cameras.find((
+            c: { camera_id: string },
+          ) => c.camera_id === pinned.id);
+          assert.equal(pinnedFiles.camera_exists, true);
+          assert.equal(pinnedFiles.untracked, 1);
+          assert.equal(pinnedFiles.bad_names, 1);
+          assert.equal(pinnedFiles.adopted, 0);
+          assert.ok(
+            !mine.files.cameras.some((c: { camera_id: string }) =>
+              c.camera_id === porch.id
             ),
           );
           const audit = await ctx.json("/api/audit?action=recording.reconcile");

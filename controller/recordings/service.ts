@@ -17,6 +17,8 @@ import {
   joinSegments,
   type NodeTarget,
   openJoined,
+  openRendition,
+  requestRendition,
 } from "./node_files.ts";
 import {
   eventsBodySchema,
@@ -41,6 +43,34 @@ const log = logger("recordings");
 
 /** Most segments joined into one download (two days of 60 s segments). */
 export const MAX_JOIN_SEGMENTS = 2880;
+
+/**
+ * What a download or playback should deliver: `original` (the recorded
+ * codec, joined by stream copy) or `web` (H.264 that every browser plays:
+ * HEVC footage is converted on its node, in the background).
+ */
+export type FootageFormat = "original" | "web";
+
+/** `?format=` of download and playback: absent/`original` or `web`; else 400. */
+export function parseFormat(raw: string | undefined): FootageFormat {
+  if (raw === undefined || raw === "" || raw === "original") return "original";
+  if (raw === "web") return "web";
+  throw new AppError(
+    "invalid_input",
+    `Unknown format "${
+      raw.slice(0, 40)
+    }": use "web" (H.264 for browsers) or leave it out`,
+    { field: "format" },
+  );
+}
+
+/** True for the codec names of HEVC (ffprobe says "hevc"). */
+export function isHevc(codec: string | null | undefined): boolean {
+  return !!codec && /^(hevc|h\.?265)$/i.test(codec.trim());
+}
+
+/** How long a client should wait before asking again for a rendition in progress. */
+export const RENDITION_RETRY_MS = 2000;
 
 /** What recordings need from node management. */
 export interface RecordingNodes {
@@ -263,8 +293,16 @@ export class RecordingService {
 
   // --- footage ---
 
-  /** The whole session as one MP4, joined on its node, streamed with Range. */
-  async download(id: string, req: Request): Promise<Response> {
+  /**
+   * The whole session as one MP4, joined on its node, streamed with Range.
+   * `web`: HEVC footage as an H.264 rendition made on the node — 202
+   * `{state, progress, retry_after_ms}` until it is ready.
+   */
+  async download(
+    id: string,
+    req: Request,
+    format: FootageFormat = "original",
+  ): Promise<Response> {
     const session = await this.row(id);
     const segments = await db.segmentsOf(this.deps.sql, id);
     if (segments.length === 0) {
@@ -278,7 +316,7 @@ export class RecordingService {
       );
     }
     const name = safeFileName(session.camera_name, session.started_at);
-    return await this.#stream(segments, req, "attachment", name);
+    return await this.#stream(segments, req, "attachment", name, format);
   }
 
   /** Footage of a camera between two times (≤ 24 h), streamed inline. */
@@ -287,6 +325,7 @@ export class RecordingService {
     startRaw: string | undefined,
     endRaw: string | undefined,
     req: Request,
+    format: FootageFormat = "original",
   ): Promise<Response> {
     const cam = await this.deps.cameras.row(cameraId);
     const { start, end } = parseRange(startRaw, endRaw);
@@ -307,6 +346,7 @@ export class RecordingService {
       req,
       "inline",
       safeFileName(cam.name, start),
+      format,
     );
   }
 
@@ -315,6 +355,7 @@ export class RecordingService {
     req: Request,
     disposition: "attachment" | "inline",
     fileName: string,
+    format: FootageFormat,
   ): Promise<Response> {
     const nodes = [...new Set(segments.map((s) => s.node_name))];
     if (nodes.length > 1) {
@@ -335,17 +376,49 @@ export class RecordingService {
       nodes[0],
       "the footage cannot be read now",
     );
-    const joined = await joinSegments(
-      target,
-      segments.map((s) => s.path),
-      req.signal,
-    );
+    const paths = segments.map((s) => s.path);
     const rawRange = req.headers.get("range");
     const range =
       rawRange && rawRange.length <= 200 && /^bytes=[\d\s,-]+$/.test(rawRange)
         ? rawRange
         : null;
-    const upstream = await openJoined(target, joined.id, range, req.signal);
+    let upstream: Response;
+    const web = format === "web" &&
+      segments.some((s) => isHevc(s.video_codec));
+    if (web) {
+      const durationMs = segments.reduce((n, s) => n + s.duration_ms, 0);
+      const r = await requestRendition(target, paths, durationMs, req.signal);
+      if (r.state === "working") {
+        return Response.json({
+          state: "working",
+          progress: r.progress ?? null,
+          retry_after_ms: RENDITION_RETRY_MS,
+          ...(r.queue_position !== undefined
+            ? { queue_position: r.queue_position }
+            : {}),
+          message:
+            "This footage is HEVC; its node is converting it to H.264 for the browser. Ask again in a moment.",
+        }, {
+          status: 202,
+          headers: {
+            "retry-after": String(Math.ceil(RENDITION_RETRY_MS / 1000)),
+            "cache-control": "no-store",
+          },
+        });
+      }
+      if (r.state === "failed") {
+        throw new AppError(
+          "upstream_failed",
+          `Node "${target.node}" could not convert this HEVC footage to H.264: ${
+            r.error ?? "unknown error"
+          }`,
+        );
+      }
+      upstream = await openRendition(target, r.id, range, req.signal);
+    } else {
+      const joined = await joinSegments(target, paths, req.signal);
+      upstream = await openJoined(target, joined.id, range, req.signal);
+    }
     const headers = new Headers({
       "content-type": "video/mp4",
       "accept-ranges": "bytes",
@@ -354,6 +427,7 @@ export class RecordingService {
       "x-recording-start": segments[0].start_at.toISOString(),
       "x-recording-end": segments[segments.length - 1].end_at.toISOString(),
     });
+    if (web) headers.set("x-rendition", "h264");
     for (
       const h of ["content-length", "content-range", "etag", "last-modified"]
     ) {

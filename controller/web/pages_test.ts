@@ -1,8 +1,9 @@
 /**
- * The account pages (`/users`, `/tokens`, `/audit`, `/account`) and the nav:
- * who may open them, what they link, labelled fields, the JavaScript each
- * loads; plus the islands' parts rendered in the states the server never
- * reaches (rows loaded, panels open, a new token).
+ * The account pages (`/users`, `/tokens`, `/audit`, `/account`), the camera,
+ * nodes and recordings pages, and the nav: who may open them, what they link,
+ * labelled fields, the JavaScript each loads; plus the islands' parts
+ * rendered in the states the server never reaches (rows loaded, panels open,
+ * a new token, a recording starting, a player open, node storage read).
  */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
@@ -35,6 +36,16 @@ import { DiskChart, diskSummary } from "../../components/DiskChart.tsx";
 import { Sparkline } from "../../components/Sparkline.tsx";
 import { CameraList, LayoutBar } from "../../islands/CameraGrid.tsx";
 import { NodeCard } from "../../islands/NodesView.tsx";
+import { RecordingsTable } from "../../islands/RecordingsView.tsx";
+import {
+  RecBadge,
+  RecordControl,
+  type RecordControlProps,
+} from "../../components/RecordControl.tsx";
+import {
+  StorageChart,
+  storageSummary,
+} from "../../components/StorageChart.tsx";
 import { DEFAULTS } from "./client/camera_form.ts";
 import { toNodeChoice, toNodeDetail } from "./views.ts";
 import { buildIslands, mountDashboard } from "./mod.ts";
@@ -42,7 +53,10 @@ import type {
   CameraView,
   DashboardDeps,
   IslandAssets,
+  NodeStorageView,
   NodeView,
+  RecordingView,
+  TimelineView,
   WebUser,
 } from "./types.ts";
 
@@ -207,6 +221,7 @@ Deno.test("the nav links every page an admin may open and marks the current one"
     const links = navLinks((await get(ADMIN, p.path)).html);
     assert.deepEqual(links.map((l) => [l.href, l.text]), [
       ["/", "Cameras"],
+      ["/recordings", "Recordings"],
       ["/nodes", "Nodes"],
       ["/users", "Users"],
       ["/tokens", "Tokens"],
@@ -229,6 +244,7 @@ Deno.test("the nav hides admin pages from viewers", async () => {
     const { html } = await get(VIEWER, path);
     assert.deepEqual(navLinks(html).map((l) => l.href), [
       "/",
+      "/recordings",
       "/tokens",
       "/account",
     ], path);
@@ -788,7 +804,11 @@ Deno.test("the camera forms: labelled fields, node choice with USB devices, test
   // Edit form of a network camera: node optional ("any node"), protocol fixed.
   const { html } = await fetchPage(ADMIN, `/cameras/${PORCH.id}`);
   const n = assertLabelled(html, "/cameras/{id} as admin");
-  assert.equal(n, 7, "name, protocol, source, node, location, resolution, fps");
+  assert.equal(
+    n,
+    10,
+    "name, protocol, source, node, location, resolution, fps, recording mode, retention; the timeline's day",
+  );
   assert.match(
     html,
     /<input id="edit-protocol" name="protocol" value="RTSP" aria-describedby="edit-protocol-hint" readonly/,
@@ -937,14 +957,24 @@ Deno.test("the new pages load only their islands; JS per page (gzip) within the 
     {
       user: ADMIN,
       path: `/cameras/${PORCH.id}`,
-      islands: ["CameraDetail", "CameraEditForm", "UserMenu"],
+      islands: ["CameraDetail", "CameraEditForm", "Timeline", "UserMenu"],
     },
     {
       user: VIEWER,
       path: `/cameras/${CAMERAS[0].id}`,
-      islands: ["CameraDetail", "UserMenu"],
+      islands: ["CameraDetail", "Timeline", "UserMenu"],
     },
     { user: ADMIN, path: "/nodes", islands: ["NodesView", "UserMenu"] },
+    {
+      user: ADMIN,
+      path: "/recordings",
+      islands: ["RecordingsView", "UserMenu"],
+    },
+    {
+      user: VIEWER,
+      path: "/recordings",
+      islands: ["RecordingsView", "UserMenu"],
+    },
   ];
   for (const p of pages) {
     const { html } = await fetchPage(p.user, p.path);
@@ -1041,5 +1071,616 @@ Deno.test("DiskChart, Sparkline and NodeCard render accessible SVG", () => {
     card,
     /<th scope="row"><code>33333333<\/code><\/th>/,
     "no names given: ids",
+  );
+});
+
+// --- recordings: the page, the record control, the timeline, node storage ---
+
+const REC: RecordingView = {
+  id: "aaaaaaaa-0000-4000-8000-000000000001",
+  camera_id: PORCH.id,
+  camera_name: "Porch",
+  camera_deleted: false,
+  node_name: "node-a",
+  kind: "manual",
+  status: "completed",
+  started_at: "2026-02-26T10:00:00.000Z",
+  ended_at: "2026-02-26T10:45:12.000Z",
+  keep: true,
+  error_message: null,
+  download_url: "/api/recordings/aaaaaaaa-0000-4000-8000-000000000001/download",
+  segment_count: 46,
+  duration_ms: 2712000,
+  size_bytes: 48 * MiB,
+};
+const RECS: RecordingView[] = [
+  {
+    ...REC,
+    id: "aaaaaaaa-0000-4000-8000-000000000002",
+    status: "recording",
+    ended_at: null,
+    keep: false,
+    started_at: "2026-02-26T11:00:00.000Z",
+    error_message: "Connection refused",
+    download_url:
+      "/api/recordings/aaaaaaaa-0000-4000-8000-000000000002/download",
+    segment_count: 0,
+    duration_ms: 0,
+    size_bytes: 0,
+  },
+  REC,
+  {
+    ...REC,
+    id: "aaaaaaaa-0000-4000-8000-000000000003",
+    camera_id: null,
+    camera_deleted: true,
+    camera_name: "Old cam",
+    keep: false,
+    status: "expired",
+    download_url:
+      "/api/recordings/aaaaaaaa-0000-4000-8000-000000000003/download",
+  },
+];
+
+Deno.test("/recordings: every signed-in user; admins keep and delete, viewers read; filters from the URL", async () => {
+  const queries: [string, Record<string, string>][] = [];
+  const listRecordings: DashboardDeps["listRecordings"] = (u, q) => {
+    queries.push([u.role, q]);
+    return Promise.resolve({
+      recordings: RECS,
+      total: 60,
+      limit: 25,
+      offset: Number(q.offset),
+    });
+  };
+
+  const admin = await fetchPage(ADMIN, "/recordings", { listRecordings });
+  assert.equal(admin.status, 200);
+  assert.ok(admin.html.includes("<title>Recordings · Falcon-Eye</title>"));
+  assert.deepEqual(
+    navLinks(admin.html).filter((l) => l.current).map((l) => l.href),
+    ["/recordings"],
+  );
+  assert.ok(admin.html.includes('data-island="RecordingsView"'));
+  assertLabelled(admin.html, "/recordings as admin");
+  // The filters: every camera the user may see, every status.
+  for (const c of ALL) {
+    assert.ok(admin.html.includes(`<option value="${c.id}">`));
+  }
+  assert.ok(admin.html.includes('<option value="expired">Expired</option>'));
+  // Rows: camera link, UTC start, duration, size, node, status, keep.
+  assert.match(
+    admin.html,
+    /<th scope="row"><a href="\/cameras\/33333333-3333-4333-8333-333333333333">Porch<\/a><\/th><td class="nowrap"><time datetime="2026-02-26T10:00:00.000Z">2026-02-26 10:00:00<\/time><\/td><td class="nowrap">45 min<\/td><td class="nowrap">48 MiB<\/td><td>node-a<\/td><td><span class="badge r-completed">Completed<\/span><\/td>/,
+  );
+  assert.ok(
+    admin.html.includes(
+      '<button type="button" class="keep" aria-pressed="true" aria-label="Keep Porch, 2026-02-26 10:00:00 UTC">Kept</button>',
+    ),
+  );
+  assert.ok(
+    admin.html.includes('aria-label="Play Porch, 2026-02-26 10:00:00 UTC"'),
+  );
+  assert.ok(
+    admin.html.includes(
+      `<a class="button" href="${REC.download_url}" download aria-label="Download Porch, 2026-02-26 10:00:00 UTC">Download</a>`,
+    ),
+  );
+  assert.ok(
+    admin.html.includes('aria-label="Delete Porch, 2026-02-26 10:00:00 UTC"'),
+  );
+  // Still recording: no delete yet, no footage to download, its error shows.
+  assert.ok(
+    !admin.html.includes('aria-label="Delete Porch, 2026-02-26 11:00:00 UTC"'),
+  );
+  assert.ok(
+    admin.html.includes('<span class="badge r-recording">Recording</span>'),
+  );
+  assert.ok(admin.html.includes("Connection refused"));
+  // A deleted camera's recording: download only (playback goes by camera).
+  assert.ok(admin.html.includes('Old cam <span class="mut">(deleted)</span>'));
+  assert.ok(!admin.html.includes('aria-label="Play Old cam'));
+  assert.ok(admin.html.includes('aria-label="Download Old cam'));
+  // Pages from the real total.
+  assert.ok(admin.html.includes("1–3 of 60"));
+  assert.ok(
+    admin.html.includes(
+      '<a class="button" href="/recordings?offset=25">Next →</a>',
+    ),
+  );
+  assert.ok(
+    admin.html.includes(
+      '<span class="button off" aria-disabled="true">← Previous</span>',
+    ),
+  );
+  assert.doesNotMatch(admin.html, /\sstyle=/);
+
+  const viewer = await fetchPage(VIEWER, "/recordings", { listRecordings });
+  assert.equal(viewer.status, 200);
+  assert.ok(viewer.html.includes("cameras granted to you"));
+  assert.ok(!viewer.html.includes('class="keep"'), "no Keep button");
+  assert.ok(!viewer.html.includes(">Delete<"), "no Delete");
+  assert.ok(viewer.html.includes("<td>Kept</td>"), "keep shows as text");
+  assert.ok(viewer.html.includes('aria-label="Play Porch'), "viewers play");
+  assert.ok(
+    !viewer.html.includes(`<option value="${PORCH.id}">`),
+    "only granted cameras to filter",
+  );
+  assert.deepEqual(queries.map(([role]) => role), ["admin", "viewer"]);
+
+  // The URL's filters reach the API query; Previous is a link.
+  queries.length = 0;
+  const q =
+    `camera=${PORCH.id}&status=completed&from=2026-02-01&to=2026-02-26&offset=25`;
+  const filtered = await fetchPage(ADMIN, `/recordings?${q}`, {
+    listRecordings,
+  });
+  assert.deepEqual(queries[0][1], {
+    camera_id: PORCH.id,
+    status: "completed",
+    start: "2026-02-01T00:00:00Z",
+    end: "2026-02-27T00:00:00Z",
+    limit: "25",
+    offset: "25",
+  });
+  assert.ok(
+    filtered.html.includes(
+      `<option value="${PORCH.id}" selected>Porch</option>`,
+    ),
+  );
+  assert.match(
+    filtered.html,
+    /<input id="rec-from" name="from" type="date" value="2026-02-01"/,
+  );
+  assert.ok(
+    filtered.html.includes(
+      `<a class="button" href="/recordings?camera=${PORCH.id}&amp;status=completed&amp;from=2026-02-01&amp;to=2026-02-26">← Previous</a>`,
+    ),
+  );
+
+  // Errors from the API show as they are; a bad range is caught first.
+  const refused = await fetchPage(VIEWER, `/recordings?camera=${PORCH.id}`, {
+    listRecordings: () => Promise.reject(new Error("No access to this camera")),
+  });
+  assert.equal(refused.status, 200);
+  assert.ok(
+    refused.html.includes(
+      '<p class="err" role="alert">Cannot load the recordings: No access to this camera</p>',
+    ),
+  );
+  queries.length = 0;
+  const backwards = await fetchPage(
+    ADMIN,
+    "/recordings?from=2026-02-05&to=2026-02-01",
+    { listRecordings },
+  );
+  assert.equal(queries.length, 0, "not asked");
+  assert.ok(backwards.html.includes("must not be before"));
+
+  const out = await fullDashboard(null).request("/recordings");
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get("location"), "/login?next=%2Frecordings");
+  await out.body?.cancel();
+});
+
+Deno.test("RecordingsTable: the inline player and the delete confirmation", () => {
+  const base = {
+    rows: [REC],
+    admin: true,
+    busy: {},
+    errors: {},
+    confirming: null,
+    player: null,
+    onPlay: noop,
+    onClosePlayer: noop,
+    onKeep: noop,
+    onAskDelete: noop,
+    onCancelDelete: noop,
+    onDelete: noop,
+  };
+  const src =
+    `/api/cameras/${PORCH.id}/playback?start=2026-02-26T10%3A00%3A00.000Z&end=2026-02-26T10%3A45%3A12.000Z`;
+  const playing = html_(h(RecordingsTable, {
+    ...base,
+    player: {
+      id: REC.id,
+      src,
+      label: "Porch, from 2026-02-26 10:00:00 UTC",
+      note: null,
+    },
+  }));
+  assert.ok(playing.includes('aria-expanded="true"'));
+  assert.ok(playing.includes(">Close</button>"));
+  assert.match(
+    playing,
+    /<tr class="sub"><td colspan="8"><div class="player"><video src="[^"]+" controls autoplay preload="metadata" aria-label="Footage of Porch, from 2026-02-26 10:00:00 UTC"><\/video>/,
+  );
+  assert.ok(playing.includes(src.replaceAll("&", "&amp;")));
+  const confirm = html_(h(RecordingsTable, { ...base, confirming: REC.id }));
+  assert.ok(
+    confirm.includes(
+      'aria-label="Confirm delete of Porch, 2026-02-26 10:00:00 UTC"',
+    ),
+  );
+  assert.ok(confirm.includes(">Yes, delete</button>"));
+  assert.ok(!confirm.includes('aria-label="Delete Porch'));
+  const failed = html_(h(RecordingsTable, {
+    ...base,
+    busy: { [REC.id]: "delete" as const },
+    confirming: REC.id,
+    errors: {
+      [REC.id]:
+        'Node "node-a" is offline; nothing was deleted. Try again when it is back.',
+    },
+  }));
+  assert.ok(failed.includes(">Deleting…</button>"));
+  assert.ok(
+    failed.includes(
+      '<p class="err" role="alert">Node &quot;node-a&quot; is offline; nothing was deleted.',
+    ),
+  );
+  assert.ok(
+    html_(h(RecordingsTable, { ...base, rows: [] })).includes(
+      "No recordings match these filters.",
+    ),
+  );
+});
+
+const OPEN = {
+  id: "aaaaaaaa-0000-4000-8000-000000000002",
+  started_at: "2026-02-26T11:00:00.000Z",
+  error_message: null,
+};
+
+Deno.test("RecordControl: Record, progress, Stop, Continuous, the API's error; viewers see only REC", () => {
+  const props: RecordControlProps = {
+    id: "t",
+    cameraName: "Porch",
+    mode: "off",
+    open: null,
+    admin: true,
+    busy: null,
+    error: null,
+    onStart: noop,
+    onStop: noop,
+  };
+  const idle = html_(h(RecordControl, props));
+  assert.ok(
+    idle.includes('<span id="t-rec-state" class="mut">Not recording</span>'),
+  );
+  assert.ok(
+    idle.includes(
+      '<button type="button" class="rec" aria-describedby="t-rec-state">Record</button>',
+    ),
+  );
+  assert.ok(idle.includes('role="group" aria-label="Recording of Porch"'));
+  const starting = html_(h(RecordControl, { ...props, busy: "start" }));
+  assert.ok(starting.includes('aria-busy="true"'));
+  assert.ok(
+    starting.includes(
+      'class="rec" disabled aria-describedby="t-rec-state">Starting…</button>',
+    ),
+  );
+  const on = html_(h(RecordControl, { ...props, open: OPEN }));
+  assert.ok(
+    on.includes(
+      '<span id="t-rec-state" class="rec-on">Recording since 11:00 UTC</span>',
+    ),
+  );
+  assert.ok(
+    on.includes('class="stop" aria-describedby="t-rec-state">Stop</button>'),
+  );
+  assert.ok(!on.includes(">Record<"));
+  const detailed = html_(
+    h(RecordControl, { ...props, open: OPEN, detailed: true, busy: "stop" }),
+  );
+  assert.ok(
+    detailed.includes(
+      'aria-live="polite">Recording since 2026-02-26 11:00:00 UTC</span>',
+    ),
+  );
+  assert.ok(detailed.includes(">Stopping…</button>"));
+  const conflict = html_(h(RecordControl, {
+    ...props,
+    error: 'Camera "Porch" is already recording since 2026-02-26T11:00:00.000Z',
+  }));
+  assert.ok(
+    conflict.includes(
+      '<p class="err" role="alert">Camera &quot;Porch&quot; is already recording since 2026-02-26T11:00:00.000Z</p>',
+    ),
+    "a 409 shows as the API says it",
+  );
+  const retrying = html_(
+    h(RecordControl, {
+      ...props,
+      open: { ...OPEN, error_message: "stream ended" },
+    }),
+  );
+  assert.ok(
+    retrying.includes(
+      '<span class="warn">Recorder retrying:</span> stream ended',
+    ),
+  );
+  // Continuous: no stop (the API refuses it); what it does instead is said.
+  const cont = html_(
+    h(RecordControl, { ...props, mode: "continuous", open: OPEN }),
+  );
+  assert.ok(cont.includes("Continuous · recording since 11:00 UTC"));
+  assert.ok(!cont.includes("<button"));
+  assert.ok(
+    html_(h(RecordControl, { ...props, mode: "continuous" })).includes(
+      "Continuous · not recording yet",
+    ),
+  );
+  // Viewers: nothing but the badge.
+  assert.equal(
+    html_(h(RecordControl, { ...props, admin: false, open: OPEN })),
+    "",
+  );
+  assert.equal(
+    html_(h(RecBadge, { open: OPEN, name: "Porch" })),
+    '<span class="badge s-rec" title="Recording since 2026-02-26 11:00:00 UTC">REC<span class="sr"> (Porch is recording)</span></span>',
+  );
+  assert.equal(html_(h(RecBadge, { open: null })), "");
+});
+
+const TIMELINE: TimelineView = {
+  camera_id: PORCH.id,
+  day: "2026-02-26",
+  start: "2026-02-26T00:00:00.000Z",
+  end: "2026-02-27T00:00:00.000Z",
+  spans: [
+    { start: "2026-02-26T10:00:00.000Z", end: "2026-02-26T10:45:12.000Z" },
+    { start: "2026-02-26T11:00:00.000Z", end: "2026-02-26T11:30:00.000Z" },
+  ],
+  recording_since: "2026-02-26T11:00:00.000Z",
+};
+
+Deno.test("the camera page: REC and Record/Stop by role, the day timeline as an SVG with a text alternative", async () => {
+  const over: Partial<DashboardDeps> = {
+    openRecordings: (ids) =>
+      Promise.resolve(ids.includes(PORCH.id) ? { [PORCH.id]: OPEN } : {}),
+    recordingTimeline: (id, day) =>
+      Promise.resolve({ ...TIMELINE, camera_id: id, day }),
+  };
+  const { status, html } = await fetchPage(ADMIN, `/cameras/${PORCH.id}`, over);
+  assert.equal(status, 200);
+  assert.ok(html.includes('<span class="badge s-rec"'), "REC next to the name");
+  assert.ok(html.includes("Recording since 2026-02-26 11:00:00 UTC"));
+  assert.ok(html.includes(">Stop</button>"));
+  assert.deepEqual(
+    (islandProps(html, "CameraDetail").camera as CameraView).recording,
+    OPEN,
+  );
+  // The timeline: an image with a title and a description, the spans as boxes and as a list.
+  assert.ok(html.includes('<h2 id="footage-h">Recorded footage</h2>'));
+  assert.match(
+    html,
+    /<svg class="tl-bar" viewBox="0 0 1440 40" preserveAspectRatio="none" role="img" aria-labelledby="tl-title tl-desc"><title id="tl-title">Recorded footage of Porch on \d{4}-\d{2}-\d{2} \(UTC\)<\/title><desc id="tl-desc">2 recorded spans on \d{4}-\d{2}-\d{2}, 1 h 15 min in all \(UTC\): 10:00–10:45, 11:00–11:30\. The rest of the day has no footage\. Recording now\.<\/desc>/,
+  );
+  assert.equal([...html.matchAll(/<rect class="tl-span"/g)].length, 2);
+  assert.match(
+    html,
+    /<rect class="tl-span" x="600" y="5" width="45.2" height="30"><title>10:00:00–10:45:12 UTC \(45 min\): click to play<\/title><\/rect>/,
+  );
+  assert.ok(
+    html.includes('<ul class="tl-list" aria-label="Recorded spans on '),
+  );
+  assert.ok(
+    html.includes(
+      'aria-label="Play 10:00:00–10:45:12 UTC (45 min)">Play</button>',
+    ),
+  );
+  assert.ok(html.includes('<label for="tl-day">Day (UTC)</label>'));
+  assert.ok(
+    html.includes('<button type="button" aria-pressed="true">Day</button>'),
+  );
+  assert.ok(html.includes(`href="/recordings?camera=${PORCH.id}"`));
+  const props = islandProps(html, "Timeline");
+  assert.deepEqual(props.camera, { id: PORCH.id, name: "Porch" });
+  assert.equal(props.today, (props.timeline as TimelineView).day);
+  assert.doesNotMatch(html, /\sstyle=/);
+
+  // Viewers: REC only; no control.
+  const viewer = await fetchPage(VIEWER, `/cameras/${CAMERAS[0].id}`, {
+    ...over,
+    openRecordings: () => Promise.resolve({ [CAMERAS[0].id]: OPEN }),
+  });
+  assert.ok(viewer.html.includes('<span class="badge s-rec"'));
+  assert.ok(!viewer.html.includes(">Stop</button>"));
+  assert.ok(!viewer.html.includes(">Record</button>"));
+  assert.ok(!viewer.html.includes('class="recctl"'));
+  assert.ok(
+    viewer.html.includes('role="img" aria-labelledby="tl-title tl-desc"'),
+  );
+
+  // Not recording, no deps: Record, and the timeline loads after hydration.
+  const plain = await fetchPage(ADMIN, `/cameras/${PORCH.id}`);
+  assert.ok(plain.html.includes(">Record</button>"));
+  assert.ok(plain.html.includes("Not recording"));
+  assert.equal(islandProps(plain.html, "Timeline").timeline, null);
+  assert.ok(plain.html.includes(">Loading…</p>"));
+});
+
+Deno.test("the grid: tiles show REC and Record/Stop from deps.openRecordings; the list view too", async () => {
+  const { html } = await fetchPage(ADMIN, "/", {
+    openRecordings: (ids) => {
+      assert.deepEqual(ids.sort(), ALL.map((c) => c.id).sort());
+      return Promise.resolve({ [PORCH.id]: OPEN });
+    },
+  });
+  const props = islandProps(html, "CameraGrid") as { cameras: CameraView[] };
+  assert.deepEqual(
+    props.cameras.find((c) => c.id === PORCH.id)?.recording,
+    OPEN,
+  );
+  assert.equal(props.cameras.find((c) => c.id === DESK.id)?.recording, null);
+  assert.equal([...html.matchAll(/<span class="badge s-rec"/g)].length, 1);
+  assert.equal([...html.matchAll(/>Stop<\/button>/g)].length, 1);
+  assert.equal([...html.matchAll(/>Record<\/button>/g)].length, ALL.length - 1);
+  const viewer = await fetchPage(VIEWER, "/", {
+    openRecordings: () => Promise.resolve({ [CAMERAS[0].id]: OPEN }),
+  });
+  assert.equal(
+    [...viewer.html.matchAll(/<span class="badge s-rec"/g)].length,
+    1,
+  );
+  assert.ok(
+    !viewer.html.includes(">Record</button>") &&
+      !viewer.html.includes(">Stop</button>"),
+  );
+
+  const list = html_(h(CameraList, {
+    cameras: [PORCH, { ...DESK, recording_mode: "continuous" }, CAMERAS[0]],
+    recs: { [PORCH.id]: OPEN },
+  }));
+  assert.ok(list.includes('<th scope="col">Recording</th>'));
+  assert.match(list, /<td class="nowrap"><span class="badge s-rec"[^>]*>REC/);
+  assert.ok(list.includes('<td class="nowrap">Continuous</td>'));
+  assert.ok(list.includes('<td class="nowrap">—</td>'));
+});
+
+Deno.test("the edit form offers recording mode and retention, labelled", async () => {
+  const { html } = await fetchPage(ADMIN, `/cameras/${PORCH.id}`, {
+    listCameras: () =>
+      Promise.resolve([{
+        ...PORCH,
+        recording_mode: "continuous",
+        retention_days: 14,
+      }]),
+  });
+  assert.match(
+    html,
+    /<select id="edit-recording_mode" name="recording_mode" value="continuous" aria-describedby="edit-recording_mode-hint"><option value="off">Off \(record by hand\)<\/option><option value="manual">Manual \(record by hand\)<\/option><option value="continuous" selected>Continuous<\/option><\/select>/,
+  );
+  assert.match(
+    html,
+    /<input id="edit-retention_days" name="retention_days" value="14"[^>]* type="number" min="1" max="3650"/,
+  );
+  assert.ok(
+    html.includes("Empty: footage stays until the node runs low on space"),
+  );
+  assert.ok(
+    html.includes(
+      "<dt>Recording</dt><dd>Continuous (always)</dd><dt>Retention</dt><dd>Keeps 14 days</dd>",
+    ),
+  );
+  // The add form does not ask.
+  assert.ok(
+    !(await fetchPage(ADMIN, "/")).html.includes('id="add-recording_mode"'),
+  );
+});
+
+const STORAGE: NodeStorageView = {
+  node: "node-a",
+  root: "/var/lib/falcon/recordings",
+  total_bytes: 500 * GiB,
+  free_bytes: 380 * GiB,
+  recordings_bytes: 30 * GiB,
+  cameras: [
+    {
+      camera_id: PORCH.id,
+      camera_name: "Porch",
+      bytes: 20 * GiB,
+      segments: 1200,
+    },
+    {
+      camera_id: "99999999-9999-4999-8999-999999999999",
+      camera_name: null,
+      bytes: 10 * GiB,
+      segments: 600,
+    },
+  ],
+};
+
+Deno.test("nodes page: recordings storage per camera as bars, free space, refresh and errors", () => {
+  assert.equal(
+    storageSummary(STORAGE),
+    "Recordings 30 GiB (6 %), other data 90 GiB, free 380 GiB of 500 GiB",
+  );
+  const chart = html_(h(StorageChart, { id: "s", storage: STORAGE }));
+  assert.ok(
+    chart.includes(
+      'role="img" aria-labelledby="s-title"><title id="s-title">Recordings 30 GiB (6 %)',
+    ),
+  );
+  assert.ok(
+    chart.includes(
+      '<rect class="st-rec" x="0" y="0" width="6" height="8"></rect>',
+    ),
+  );
+  assert.ok(
+    chart.includes(
+      '<rect class="st-other" x="6" y="0" width="18" height="8"></rect>',
+    ),
+  );
+  assert.match(
+    chart,
+    /<a href="\/cameras\/33333333-3333-4333-8333-333333333333">Porch<\/a><\/th><td class="nowrap">20 GiB<\/td><td>1200<\/td>/,
+  );
+  assert.ok(
+    chart.includes(
+      '<rect class="st-rec" x="0" y="0" width="100" height="8" rx="1"></rect>',
+    ),
+    "the largest is full width",
+  );
+  assert.ok(
+    chart.includes('width="50" height="8" rx="1"></rect>'),
+    "half as much, half as wide",
+  );
+  assert.ok(
+    chart.includes(
+      '<code>99999999</code> <span class="mut">(unknown camera)</span>',
+    ),
+  );
+  assert.ok(
+    html_(
+      h(StorageChart, {
+        id: "s",
+        storage: { ...STORAGE, cameras: [], recordings_bytes: 0 },
+      }),
+    )
+      .includes("No footage stored on this node."),
+  );
+
+  const node = toNodeDetail(NODES[0]);
+  const card = (storage?: Parameters<typeof NodeCard>[0]["storage"]) =>
+    html_(h(NodeCard, { node, storage, onRefreshStorage: noop }));
+  assert.ok(card().includes("Not read yet."));
+  assert.ok(
+    card().includes('aria-describedby="node-node-a-rec">Refresh</button>'),
+  );
+  assert.ok(
+    card({ loading: true, data: null, error: null, at: null }).includes(
+      ">Refreshing…</button>",
+    ),
+  );
+  const ok = card({
+    loading: false,
+    data: STORAGE,
+    error: null,
+    at: "2026-02-26T12:00:00.000Z",
+  });
+  assert.ok(ok.includes("node-node-a-storage-title"));
+  assert.ok(ok.includes("2026-02-26 12:00:00 UTC"));
+  const failed = card({
+    loading: false,
+    data: STORAGE,
+    error: 'Node "node-a" did not answer (connection refused)',
+    at: "2026-02-26T12:00:00.000Z",
+  });
+  assert.ok(
+    failed.includes(
+      '<p class="err" role="alert">Cannot read the storage: Node &quot;node-a&quot; did not answer',
+    ),
+  );
+  assert.ok(
+    failed.includes("node-node-a-storage-title"),
+    "the last numbers stay",
+  );
+  assert.ok(
+    html_(h(NodeCard, { node: toNodeDetail(NODES[1]) })).includes(
+      "The node is offline; Refresh tries anyway.",
+    ),
   );
 });

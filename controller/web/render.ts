@@ -133,10 +133,22 @@ a.button{display:inline-block;padding:.35em .9em;border:1px solid var(--bd);bord
 .facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;margin:0;font-size:.9rem}.facts dt{color:var(--mut);font-weight:600}.facts dd{margin:0;overflow-wrap:anywhere}
 .nodes{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,26rem),1fr));margin:0;padding:0;list-style:none}
 .card{display:grid;gap:.8rem;align-content:start;padding:.8rem 1rem;background:var(--card);border:1px solid var(--bd);border-radius:8px}.card>h3{font-size:1.05rem}
-.lead{margin-bottom:.9rem}.part{display:grid;gap:.4rem}.part>h4{margin:0;font-size:.85rem;color:var(--mut)}
+.lead{margin-bottom:.9rem}.part{display:grid;gap:.4rem}.part>h4,.part>.bar>h4{margin:0;font-size:.85rem;color:var(--mut)}
 .loads{display:flex;flex-wrap:wrap;gap:.75rem 1.5rem}.spark{display:grid;gap:.2rem;font-size:.85rem}.spark svg{display:block;overflow:visible}.spark small{font-size:.75rem}
 .spark path{fill:none;stroke:var(--acc);stroke-width:1.5;stroke-linejoin:round}.spark-bg{fill:var(--bg);stroke:var(--bd);stroke-width:1}
 .disk{display:grid;gap:.3rem;margin:0}.disk-bar{display:block;width:100%;height:14px}.disk-free{fill:var(--bd)}.disk-used{fill:var(--acc)}.disk-used.disk-full{fill:var(--err)}.disk figcaption{font-size:.85rem;color:var(--mut)}
+.badges{display:inline-flex;flex-wrap:wrap;gap:.35rem;align-items:center}.s-rec{color:var(--err)}.s-rec::before{animation:rec 1.6s ease-in-out infinite}@keyframes rec{50%{opacity:.2}}@media (prefers-reduced-motion:reduce){.s-rec::before{animation:none}}
+.recctl{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem .6rem}.recctl p{flex-basis:100%}.acts>.recctl{display:contents}.acts>.recctl>span,.acts>.recctl>p{flex-basis:100%}.rec-on{color:var(--err);font-weight:600}
+button.rec::before,button.stop::before{content:"";display:inline-block;width:.65em;height:.65em;margin-right:.45em;border-radius:50%;background:var(--err)}button.stop::before{border-radius:1px;background:currentColor}
+.tl-fig{margin:0;display:grid;gap:.25rem}.tl-bar{display:block;width:100%;height:44px;cursor:pointer}.tl-bg{fill:var(--card);stroke:var(--bd);vector-effect:non-scaling-stroke}
+.tl-tick{stroke:var(--bd);stroke-width:1;vector-effect:non-scaling-stroke}.tl-tick.major{stroke:var(--mut)}.tl-span{fill:var(--acc)}.tl-span:hover{fill:var(--ok)}.tl-live{fill:var(--err);opacity:.55}.tl-now{stroke:var(--warn);stroke-width:2;vector-effect:non-scaling-stroke}
+.tl-axis{display:grid;grid-template-columns:repeat(8,minmax(0,1fr));font-size:.75rem;color:var(--mut)}.tl-axis.n6{grid-template-columns:repeat(6,minmax(0,1fr))}.tl-list{margin:0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:.35rem 1.2rem;font-size:.9rem}
+.player{display:grid;gap:.4rem;max-width:800px}.player video{display:block;width:100%;max-height:60vh;background:#000;border-radius:8px}.player p{margin:0}
+.r-recording,.r-failed{color:var(--err)}.r-completed{color:var(--ok)}.r-interrupted{color:var(--warn)}.r-expired{color:var(--off)}
+button.keep[aria-pressed=true]{background:var(--acc);border-color:var(--acc);color:var(--on-acc)}
+span.button{display:inline-block;padding:.35em .9em;border:1px solid var(--bd);border-radius:6px;opacity:.5}
+.st-rec{fill:var(--acc)}.st-other{fill:var(--mut)}.st-bar{display:block;width:8rem;height:10px}.st-cell{width:9rem}
+.key::before{content:"";display:inline-block;width:.7em;height:.7em;margin-right:.3em;border-radius:2px;background:var(--bd);vertical-align:-.05em}.st-rec-key::before{background:var(--acc)}.st-other-key::before{background:var(--mut)}
 `.trim().replaceAll("\n", "");
 
 /** CSP source expression (`sha256-…`) of the dashboard's one inline style block. */

@@ -8,6 +8,14 @@ import type { CameraProtocol } from "../../lib/protocol.ts";
 
 export type CameraStatus = "pending" | "online" | "error" | "offline";
 export type NodeState = "online" | "offline";
+/** `off` and `manual` record when an admin presses Record; `continuous` always records. */
+export type RecordingMode = "off" | "manual" | "continuous";
+export type RecordingStatus =
+  | "recording"
+  | "completed"
+  | "failed"
+  | "interrupted"
+  | "expired";
 
 /** One camera as the dashboard shows it. Never carries a secret. */
 export interface CameraView {
@@ -27,6 +35,15 @@ export interface CameraView {
   framerate: number;
   status: CameraStatus;
   error_message: string | null;
+  /** off | manual | continuous (the API always sends it; older fixtures may not). */
+  recording_mode?: RecordingMode;
+  /** Days of footage kept; null = until the node's free-space floor. */
+  retention_days?: number | null;
+  /**
+   * The camera's open recording, or null when it is not recording. Filled by
+   * the pages that show it (`deps.openRecordings`); absent elsewhere.
+   */
+  recording?: OpenRecording | null;
   created_at: string;
   updated_at: string;
 }
@@ -92,6 +109,77 @@ export interface NodeChoice {
   usb_devices: string[];
 }
 
+/** A camera's open recording: the session, when it began, the recorder's last error. */
+export interface OpenRecording {
+  id: string;
+  started_at: string;
+  error_message: string | null;
+}
+
+/** One recording session as the dashboard shows it (`GET /api/recordings` entries; events carry no totals). */
+export interface RecordingView {
+  id: string;
+  /** null once the camera was deleted (the recording stays). */
+  camera_id: string | null;
+  camera_name: string;
+  camera_deleted: boolean;
+  node_name: string | null;
+  kind: "manual" | "continuous";
+  status: RecordingStatus;
+  started_at: string;
+  ended_at: string | null;
+  keep: boolean;
+  error_message: string | null;
+  download_url: string;
+  /** Totals of the closed segments; absent in SSE events. */
+  segment_count?: number;
+  duration_ms?: number;
+  size_bytes?: number;
+}
+
+/** One page of `GET /api/recordings`: `total` counts every match. */
+export interface RecordingsPageView {
+  recordings: RecordingView[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** The recordings page's filters as the page URL carries them (`?camera&status&from&to&offset`). */
+export interface RecordingFilters {
+  camera: string;
+  status: "" | RecordingStatus;
+  /** UTC days `YYYY-MM-DD`, inclusive; "" = open. */
+  from: string;
+  to: string;
+}
+
+/** A camera's recorded time on one UTC day (`GET /api/cameras/{id}/timeline`). */
+export interface TimelineView {
+  camera_id: string;
+  day: string;
+  start: string;
+  end: string;
+  spans: { start: string; end: string }[];
+  /** The open recording's start; its newest minute is not in `spans` yet. */
+  recording_since: string | null;
+}
+
+/** A node's recordings storage (`GET /api/nodes/{name}/storage`). */
+export interface NodeStorageView {
+  node: string;
+  root: string;
+  total_bytes: number;
+  free_bytes: number;
+  recordings_bytes: number;
+  cameras: {
+    camera_id: string;
+    camera_name: string | null;
+    bytes: number;
+    segments: number;
+  }[];
+}
+
 /** The signed-in user as pages see them. */
 export interface WebUser {
   id: string;
@@ -117,6 +205,22 @@ export interface DashboardDeps {
    * Without it, such a camera is a 404.
    */
   cameraExists?(id: string): Promise<boolean>;
+  /**
+   * Open recordings of these cameras, by camera id. The grid and the camera
+   * page show Recording/Not recording from it.
+   */
+  openRecordings?(ids: string[]): Promise<Record<string, OpenRecording>>;
+  /**
+   * A page of recordings the user may see; `query` is `GET /api/recordings`'s
+   * (`camera_id`, `status`, `start`, `end`, `limit`, `offset`). Throws an
+   * error with a message for a bad query or a camera not granted.
+   */
+  listRecordings?(
+    user: WebUser,
+    query: Record<string, string>,
+  ): Promise<RecordingsPageView>;
+  /** A camera's recorded spans on one UTC day (`YYYY-MM-DD`); the caller checked access. */
+  recordingTimeline?(cameraId: string, day: string): Promise<TimelineView>;
 }
 
 /** Data of the SSE event `camera` on `/api/events`. */
@@ -133,6 +237,18 @@ export interface NodeEvent {
   /** The heartbeat's load; sent when a node comes online and when its load changes noticeably. */
   load?: NodeLoad | null;
 }
+
+/** Data of the SSE event `recording` on `/api/events` (viewers: their granted cameras only). */
+export type RecordingEvent =
+  | { type: "started" | "ended" | "updated"; recording: RecordingView }
+  | { type: "deleted"; id: string; camera_id: string | null }
+  | {
+    type: "failed";
+    id: string;
+    camera_id: string | null;
+    error: string;
+    at: string;
+  };
 
 /** One built file, served from memory. */
 export interface AssetFile {

@@ -10,10 +10,11 @@ import type {
   NodeDetailView,
   NodeLoad,
   NodeView,
+  RecordingView,
 } from "./types.ts";
 
 export function toCameraView(c: CameraView): CameraView {
-  return {
+  const view: CameraView = {
     id: c.id,
     name: c.name,
     protocol: c.protocol,
@@ -29,6 +30,39 @@ export function toCameraView(c: CameraView): CameraView {
     created_at: c.created_at,
     updated_at: c.updated_at,
   };
+  // Recording facts only when known, so a view without them stays without them.
+  if (c.recording_mode !== undefined) view.recording_mode = c.recording_mode;
+  if (c.retention_days !== undefined) view.retention_days = c.retention_days;
+  if (c.recording !== undefined) {
+    view.recording = c.recording && {
+      id: c.recording.id,
+      started_at: c.recording.started_at,
+      error_message: c.recording.error_message,
+    };
+  }
+  return view;
+}
+
+/** A recording as the recordings page shows it (list entries keep their totals). */
+export function toRecordingView(r: RecordingView): RecordingView {
+  const view: RecordingView = {
+    id: r.id,
+    camera_id: r.camera_id,
+    camera_name: r.camera_name,
+    camera_deleted: r.camera_deleted,
+    node_name: r.node_name,
+    kind: r.kind,
+    status: r.status,
+    started_at: r.started_at,
+    ended_at: r.ended_at,
+    keep: r.keep,
+    error_message: r.error_message,
+    download_url: r.download_url,
+  };
+  if (r.segment_count !== undefined) view.segment_count = r.segment_count;
+  if (r.duration_ms !== undefined) view.duration_ms = r.duration_ms;
+  if (r.size_bytes !== undefined) view.size_bytes = r.size_bytes;
+  return view;
 }
 
 export function toNodeView(n: NodeView): NodeView {

@@ -8,6 +8,13 @@
  *   GET    /v1/storage                        free/total bytes and usage per camera
  *   POST   /v1/recordings/join {paths}        one MP4 joined from segments (cached by path-list hash)
  *   GET    /v1/joined/{id}                    that MP4, with Range
+ *   GET    /v1/recordings/list?camera_id&after&limit
+ *                                             closed segments sorted by path, ≤ 5000 a page:
+ *                                             {entries: [{path, size_bytes, mtime}], next_after}
+ *   POST   /v1/renditions {paths, duration_ms?}
+ *                                             an H.264 web rendition, made in the background:
+ *                                             {id, state: ready|working|failed, progress?, error?, …}
+ *   GET    /v1/renditions/{id}                that rendition once ready, with Range
  *
  * Every path is parsed strictly (segment shape only) and confined to the
  * recordings root, symlinks included.
@@ -15,12 +22,13 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
-import { AppError } from "../../lib/errors.ts";
+import { AppError, STATUS_OF } from "../../lib/errors.ts";
 import { logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { concatArgs } from "../recorder/args.ts";
 import { runTool } from "../recorder/media.ts";
+import { RenditionManager } from "../recorder/rendition.ts";
 import {
   confine,
   parseSegmentPath,
@@ -32,7 +40,12 @@ import {
   requiredFreeBytes,
   type StatFs,
 } from "../storage/retention.ts";
-import { cameraUsage, deleteSegment } from "../storage/segments.ts";
+import {
+  cameraUsage,
+  deleteSegment,
+  listSegmentPage,
+  MAX_LIST_PAGE,
+} from "../storage/segments.ts";
 import type { StoragePolicy } from "../../lib/protocol.ts";
 
 const log = logger("node-files");
@@ -51,6 +64,12 @@ export interface FileRoutesDeps {
   cacheMaxAgeMs?: number;
   /** Time limit of one join (the controller waits 300 s). @default 280000 */
   joinTimeoutMs?: number;
+  /**
+   * Web renditions (H.264 of HEVC footage). Made on first use with the
+   * defaults (cache `cacheDir`, `ffmpegPath`) when not given; whoever passes
+   * one closes it.
+   */
+  renditions?: RenditionManager;
 }
 
 /** Most segments one join may name (a day of 60-s segments is 1440). */
@@ -60,10 +79,33 @@ const joinSchema = z.object({
   paths: z.array(z.string().min(1).max(300)).min(1).max(MAX_JOIN_PATHS),
 }).strict();
 
+const renditionSchema = z.object({
+  paths: z.array(z.string().min(1).max(300)).min(1).max(MAX_JOIN_PATHS),
+  /** Sum of the segments' durations, for progress; optional. */
+  duration_ms: z.number().int().min(0).max(1e12).optional(),
+}).strict();
+
+const listSchema = z.object({
+  camera_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, {
+    message: "letters, digits, '-' and '_' (at most 128)",
+  }).optional(),
+  after: z.string().max(1024).refine((s) => !s.includes("\0"), {
+    message: "must not contain NUL",
+  }).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_LIST_PAGE).optional(),
+}).strict();
+
 /** The recording routes; mount with `app.route("/", fileRoutes(deps))` after the /v1 guard. */
 export function fileRoutes(deps: FileRoutesDeps): Hono {
   const app = new Hono();
   const building = new Map<string, Promise<JoinResult>>();
+  let renditions = deps.renditions;
+  const renditionsOf = () =>
+    renditions ??= new RenditionManager({
+      cacheDir: deps.cacheDir,
+      ffmpegPath: deps.ffmpegPath,
+      redactPaths: [deps.root],
+    });
 
   app.get("/v1/files/*", async (c) => {
     const { abs } = await segmentOf(deps.root, pathAfter(c, "/v1/files/"));
@@ -125,6 +167,89 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
       building.set(id, job);
     }
     return c.json(await job);
+  });
+
+  app.get("/v1/recordings/list", async (c) => {
+    const q = c.req.query();
+    const parsed = listSchema.safeParse({
+      ...q,
+      // An empty parameter means "not given".
+      camera_id: q.camera_id || undefined,
+      after: q.after || undefined,
+      limit: q.limit || undefined,
+    });
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const page = await listSegmentPage(deps.root, {
+      cameraId: parsed.data.camera_id,
+      after: parsed.data.after,
+      limit: parsed.data.limit,
+    });
+    return c.json({
+      camera_id: parsed.data.camera_id ?? null,
+      entries: page.entries.map((e) => ({
+        path: e.path,
+        size_bytes: e.sizeBytes,
+        mtime: new Date(e.mtimeMs).toISOString(),
+      })),
+      next_after: page.next,
+    });
+  });
+
+  app.post("/v1/renditions", async (c) => {
+    const parsed = renditionSchema.safeParse(
+      await c.req.json().catch(() => null),
+    );
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const files: string[] = [];
+    for (const p of parsed.data.paths) {
+      const { abs, info } = await segmentOf(deps.root, p);
+      if (!(await Deno.stat(abs).then((s) => s.isFile, () => false))) {
+        throw new AppError(
+          "not_found",
+          `No recording "${info.path}" on this node`,
+          { field: "paths" },
+        );
+      }
+      files.push(abs);
+    }
+    const id = await sha256Hex(parsed.data.paths.join("\n"));
+    let status;
+    try {
+      status = await renditionsOf().request(
+        id,
+        files,
+        parsed.data.duration_ms,
+      );
+    } catch (e) {
+      if (e instanceof AppError && e.retryAfterS) {
+        // The node app's error handler sends no Retry-After; this answer needs it.
+        return c.json(e.toBody(), STATUS_OF[e.kind] as 429, {
+          "retry-after": String(e.retryAfterS),
+        });
+      }
+      throw e;
+    }
+    return c.json(status, status.state === "working" ? 202 : 200);
+  });
+
+  app.get("/v1/renditions/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!/^[0-9a-f]{64}$/.test(id)) {
+      throw new AppError("invalid_input", "Invalid rendition id", {
+        field: "id",
+      });
+    }
+    const status = await renditionsOf().status(id);
+    if (status?.state !== "ready") {
+      throw new AppError(
+        "not_found",
+        status
+          ? `The rendition is not ready (${status.state})`
+          : "No such rendition on this node; ask for it with POST /v1/renditions",
+        { field: "id" },
+      );
+    }
+    return await serveFile(c, renditionsOf().fileOf(id), "video/mp4");
   });
 
   app.get("/v1/joined/:id", async (c) => {

@@ -3,7 +3,8 @@ import type { SegmentDeletedEvent } from "../../lib/protocol.ts";
 import { Outbox } from "../outbox/outbox.ts";
 import { startFakeController } from "../outbox/testing.ts";
 import { runTool } from "../recorder/media.ts";
-import { streamsOf } from "../recorder/testing.ts";
+import { decodesCleanly, streamsOf } from "../recorder/testing.ts";
+import { RenditionManager } from "../recorder/rendition.ts";
 import { RelayManager } from "../relay/manager.ts";
 import { segmentRelPath } from "../storage/layout.ts";
 import { createNodeApp } from "./app.ts";
@@ -318,6 +319,364 @@ Deno.test("POST /v1/recordings/join builds one faststart MP4, cached by the path
     });
     assert.equal(notHex.status, 400);
   } finally {
+    await e.close();
+  }
+});
+
+Deno.test("GET /v1/recordings/list: closed segments sorted by path, paged, never incoming; bad input 400", async () => {
+  const e = await env();
+  try {
+    // More files: a second camera, an incoming file, a file of another shape.
+    const more: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const rel = segmentRelPath("cam0", T0 + i * 60_000, "other001");
+      await Deno.mkdir(`${e.root}/cam0/2026-11-24`, { recursive: true });
+      await Deno.writeFile(`${e.root}/${rel}`, new Uint8Array(10 + i));
+      more.push(rel);
+    }
+    await Deno.mkdir(`${e.root}/cam1/.incoming`, { recursive: true });
+    await Deno.writeFile(
+      `${e.root}/cam1/.incoming/sess0001.r1.1795000000.mp4`,
+      new Uint8Array(5),
+    );
+    await Deno.writeFile(`${e.root}/cam1/2026-11-24/x.mp4`, new Uint8Array(5));
+    const all = [...more, ...e.segs].sort();
+    const list = async (q: string) => {
+      const res = await e.app.request(`/v1/recordings/list${q}`, {
+        headers: AUTH,
+      });
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      return JSON.parse(text);
+    };
+    const whole = await list("");
+    assert.deepEqual(whole.entries.map((x: { path: string }) => x.path), all);
+    assert.equal(whole.next_after, null);
+    assert.equal(whole.camera_id, null);
+    const first = whole.entries[0];
+    assert.deepEqual(Object.keys(first).sort(), [
+      "mtime",
+      "path",
+      "size_bytes",
+    ]);
+    assert.equal(first.size_bytes, 10);
+    assert.ok(Math.abs(Date.parse(first.mtime) - Date.now()) < 60_000);
+
+    // Paged by 2 with the cursor.
+    const seen: string[] = [];
+    let after = "";
+    for (let n = 0; n < 10; n++) {
+      const page = await list(
+        `?limit=2${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+      );
+      assert.ok(page.entries.length <= 2);
+      seen.push(...page.entries.map((x: { path: string }) => x.path));
+      if (!page.next_after) break;
+      after = page.next_after;
+    }
+    assert.deepEqual(seen, all);
+
+    const one = await list("?camera_id=cam1");
+    assert.equal(one.camera_id, "cam1");
+    assert.deepEqual(one.entries.map((x: { path: string }) => x.path), e.segs);
+    assert.deepEqual((await list("?camera_id=nobody")).entries, []);
+    assert.deepEqual((await list("?camera_id=")).entries.length, all.length);
+
+    for (
+      const q of [
+        "?camera_id=../etc",
+        "?camera_id=.incoming",
+        "?limit=0",
+        "?limit=5001",
+        "?limit=x",
+        "?what=1",
+      ]
+    ) {
+      const res = await e.app.request(`/v1/recordings/list${q}`, {
+        headers: AUTH,
+      });
+      assert.equal(res.status, 400, q);
+      assert.ok((await res.json()).error.message, q);
+    }
+    const anon = await e.app.request("/v1/recordings/list");
+    assert.equal(anon.status, 401);
+    await anon.body?.cancel();
+  } finally {
+    await e.close();
+  }
+});
+
+/** Two 2-s HEVC (libx265) + AAC fMP4 segments, like a recorder copying an H.265 camera. */
+async function hevcSegments(root: string): Promise<string[] | null> {
+  const segs: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const rel = segmentRelPath("camh", T0 + i * 2000, "hevc0001");
+    await Deno.mkdir(`${root}/camh/2026-11-24`, { recursive: true });
+    const r = await runTool("ffmpeg", [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=320x240:rate=10",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=frequency=440:sample_rate=16000",
+      "-t",
+      "2",
+      "-c:v",
+      "libx265",
+      "-x265-params",
+      "log-level=error",
+      "-pix_fmt",
+      "yuv420p10le",
+      "-g",
+      "20",
+      "-c:a",
+      "aac",
+      "-tag:v",
+      "hvc1",
+      "-movflags",
+      "+frag_keyframe+empty_moov+default_base_moof",
+      "-f",
+      "mp4",
+      `${root}/${rel}`,
+    ], 60_000);
+    if (!r.ok) {
+      if (/Unknown encoder|libx265/.test(r.stderr)) return null;
+      throw new Error(r.stderr);
+    }
+    segs.push(rel);
+  }
+  return segs;
+}
+
+Deno.test("POST /v1/renditions transcodes HEVC to H.264/AAC faststart in the background; GET /v1/renditions serves it with Range", async (t) => {
+  const e = await env();
+  const renditions = new RenditionManager({
+    cacheDir: `${e.dir}/cache/joined`,
+    ffmpegPath: "ffmpeg",
+    redactPaths: [e.root],
+  });
+  const app = createNodeApp({
+    token: TOKEN,
+    relays: new RelayManager(),
+    status: () => Promise.reject(new Error("unused")),
+    probe: () => Promise.reject(new Error("unused")),
+    files: {
+      root: e.root,
+      cacheDir: `${e.dir}/cache/joined`,
+      outbox: undefined as never,
+      ffmpegPath: "ffmpeg",
+      renditions,
+    },
+  });
+  try {
+    const segs = await hevcSegments(e.root);
+    if (!segs) {
+      console.warn(
+        "SKIPPED: this ffmpeg has no libx265 encoder; the HEVC transcode is not tested here (the state machine is, in recorder/rendition_test.ts)",
+      );
+      return;
+    }
+    assert.deepEqual((await streamsOf(`${e.root}/${segs[0]}`)).video, ["hevc"]);
+    const ask = (paths: string[], extra: Record<string, unknown> = {}) =>
+      app.request("/v1/renditions", {
+        method: "POST",
+        headers: { ...AUTH, "content-type": "application/json" },
+        body: JSON.stringify({ paths, ...extra }),
+      });
+
+    await t.step(
+      "bad requests: 400, missing files 404, not ready 404",
+      async () => {
+        for (
+          const body of [
+            { paths: [] },
+            { paths: ["../../etc/passwd"] },
+            { paths: segs, duration_ms: -1 },
+            { paths: segs, other: 1 },
+          ]
+        ) {
+          const res = await app.request("/v1/renditions", {
+            method: "POST",
+            headers: { ...AUTH, "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          assert.equal(res.status, 400, JSON.stringify(body));
+          await res.body?.cancel();
+        }
+        const gone = await ask([
+          segmentRelPath("camh", T0 + 60_000, "hevc0001"),
+        ]);
+        assert.equal(gone.status, 404);
+        await gone.body?.cancel();
+        for (const path of ["/v1/renditions/xyz", "/v1/renditions/..%2fa"]) {
+          const res = await app.request(path, { headers: AUTH });
+          assert.equal(res.status, 400, path);
+          await res.body?.cancel();
+        }
+        const unknown = await app.request(`/v1/renditions/${"a".repeat(64)}`, {
+          headers: AUTH,
+        });
+        assert.equal(unknown.status, 404);
+        await unknown.body?.cancel();
+      },
+    );
+
+    let id = "";
+    await t.step(
+      "working (202, at once) → ready (200), never blocking",
+      async () => {
+        const started = performance.now();
+        const first = await ask(segs, { duration_ms: 4000 });
+        const waited = performance.now() - started;
+        assert.equal(first.status, 202);
+        const body = await first.json();
+        assert.equal(body.state, "working");
+        assert.match(body.id, /^[0-9a-f]{64}$/);
+        assert.equal(typeof body.progress, "number");
+        assert.ok(waited < 2000, `answered in ${waited} ms`);
+        id = body.id;
+        // While it works the file is not served.
+        const early = await app.request(`/v1/renditions/${id}`, {
+          headers: AUTH,
+        });
+        if (early.status !== 200) assert.equal(early.status, 404);
+        await early.body?.cancel();
+        // The server keeps answering while ffmpeg works.
+        const list = await app.request("/v1/recordings/list", {
+          headers: AUTH,
+        });
+        assert.equal(list.status, 200);
+        await list.body?.cancel();
+
+        let last = body;
+        const end = Date.now() + 60_000;
+        while (last.state === "working" && Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 100));
+          const res = await ask(segs, { duration_ms: 4000 });
+          last = await res.json();
+          assert.equal(res.status, last.state === "working" ? 202 : 200);
+          if (last.state === "working") {
+            assert.ok(last.progress >= 0 && last.progress < 1);
+          }
+        }
+        assert.equal(last.state, "ready", JSON.stringify(last));
+        assert.equal(last.id, id);
+        assert.equal(last.url, `/v1/renditions/${id}`);
+      },
+    );
+
+    await t.step(
+      "the rendition: H.264 8-bit + AAC, faststart, the whole length",
+      async () => {
+        const file = `${e.dir}/cache/joined/${id}.web.mp4`;
+        const st = await streamsOf(file);
+        assert.deepEqual(st.video, ["h264"]);
+        assert.deepEqual(st.audio, ["aac"]);
+        // As long as the sources (each 2 s of video, a little more audio).
+        let source = 0;
+        for (const seg of segs) {
+          source += (await streamsOf(`${e.root}/${seg}`)).durationS;
+        }
+        assert.ok(
+          Math.abs(st.durationS - source) < 0.3,
+          `duration ${st.durationS}, sources ${source}`,
+        );
+        const pix = await runTool("ffprobe", [
+          "-v",
+          "error",
+          "-select_streams",
+          "v:0",
+          "-show_entries",
+          "stream=pix_fmt,profile",
+          "-of",
+          "csv=p=0",
+          file,
+        ], 15_000);
+        assert.match(pix.stdout, /yuv420p/);
+        assert.doesNotMatch(pix.stdout, /10/);
+        const head = new TextDecoder("latin1").decode(
+          (await Deno.readFile(file)).slice(0, 8192),
+        );
+        assert.ok(
+          head.indexOf("moov") >= 0 &&
+            head.indexOf("moov") < head.indexOf("mdat"),
+          "moov before mdat",
+        );
+        assert.ok(await decodesCleanly(file));
+        // No leftovers of the job.
+        const names = [...Deno.readDirSync(`${e.dir}/cache/joined`)].map((x) =>
+          x.name
+        );
+        assert.deepEqual(names, [`${id}.web.mp4`]);
+
+        const bytes = await Deno.readFile(file);
+        const full = await app.request(`/v1/renditions/${id}`, {
+          headers: AUTH,
+        });
+        assert.equal(full.status, 200);
+        assert.equal(full.headers.get("content-type"), "video/mp4");
+        assert.deepEqual(new Uint8Array(await full.arrayBuffer()), bytes);
+        const part = await app.request(`/v1/renditions/${id}`, {
+          headers: { ...AUTH, range: "bytes=100-199" },
+        });
+        assert.equal(part.status, 206);
+        assert.equal(
+          part.headers.get("content-range"),
+          `bytes 100-199/${bytes.length}`,
+        );
+        assert.deepEqual(
+          new Uint8Array(await part.arrayBuffer()),
+          bytes.slice(100, 200),
+        );
+        // Asked again: ready from the cache at once.
+        const again = await ask(segs);
+        assert.equal(again.status, 200);
+        assert.equal((await again.json()).state, "ready");
+      },
+    );
+  } finally {
+    await renditions.close();
+    await e.close();
+  }
+});
+
+Deno.test("POST /v1/renditions: a full queue answers 429 with Retry-After", async () => {
+  const e = await env();
+  const renditions = new RenditionManager({
+    cacheDir: `${e.dir}/cache/joined`,
+    ffmpegPath: "ffmpeg",
+    maxQueue: 0,
+  });
+  const app = createNodeApp({
+    token: TOKEN,
+    relays: new RelayManager(),
+    status: () => Promise.reject(new Error("unused")),
+    probe: () => Promise.reject(new Error("unused")),
+    files: {
+      root: e.root,
+      cacheDir: `${e.dir}/cache/joined`,
+      outbox: undefined as never,
+      ffmpegPath: "ffmpeg",
+      renditions,
+    },
+  });
+  try {
+    const res = await app.request("/v1/renditions", {
+      method: "POST",
+      headers: { ...AUTH, "content-type": "application/json" },
+      body: JSON.stringify({ paths: e.segs }),
+    });
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get("retry-after"), "30");
+    const body = await res.json();
+    assert.equal(body.error.code, "rate_limited");
+    assert.match(body.error.message, /busy/);
+  } finally {
+    await renditions.close();
     await e.close();
   }
 });

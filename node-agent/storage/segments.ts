@@ -165,3 +165,103 @@ export async function cameraUsage(root: string): Promise<CameraUsage[]> {
   }
   return out;
 }
+
+/** Most entries one listing page holds (`GET /v1/recordings/list`). */
+export const MAX_LIST_PAGE = 5000;
+
+/** One page of closed segments, sorted by path. */
+export interface SegmentPage {
+  entries: SegmentFile[];
+  /**
+   * The cursor for the next page (the last path of this one), or null when
+   * this page ends the listing. A full page always has a cursor, so the last
+   * page of a listing that fills exactly may be empty.
+   */
+  next: string | null;
+}
+
+/**
+ * A page of the closed segments under the root — of one camera, or of all —
+ * sorted by path (byte order: camera, date, then time), strictly after the
+ * cursor `after`. Only segment-shaped files in `YYYY-MM-DD` folders are
+ * listed: never `.incoming/`, dot-prefixed names or symlinks (the tree is read
+ * with `lstat` semantics, so a link cannot lead the listing out of the root).
+ *
+ * Cost: one `readdir` per camera folder visited, one per date folder that can
+ * hold entries of the page (folders wholly before the cursor are skipped by
+ * name), and one `stat` per listed file.
+ */
+export async function listSegmentPage(
+  root: string,
+  opts: { cameraId?: string; after?: string; limit?: number } = {},
+): Promise<SegmentPage> {
+  const limit = Math.max(
+    1,
+    Math.min(opts.limit ?? MAX_LIST_PAGE, MAX_LIST_PAGE),
+  );
+  const after = opts.after ?? "";
+  let cameras: string[];
+  if (opts.cameraId !== undefined) {
+    if (!isSafeId(opts.cameraId)) return { entries: [], next: null };
+    const st = await Deno.lstat(`${root}/${opts.cameraId}`).catch(() => null);
+    cameras = st?.isDirectory ? [opts.cameraId] : [];
+  } else {
+    // "cam/" < "cam-2/" must hold as it does for the paths themselves.
+    cameras = (await listCameras(root)).sort((a, b) =>
+      byteCompare(`${a}/`, `${b}/`)
+    );
+  }
+  const entries: SegmentFile[] = [];
+  for (const cameraId of cameras) {
+    if (beyond(after, `${cameraId}/`)) continue;
+    for (const date of await listDates(root, cameraId)) {
+      const prefix = `${cameraId}/${date}/`;
+      if (beyond(after, prefix)) continue;
+      const dir = `${root}/${cameraId}/${date}`;
+      const st = await Deno.lstat(dir).catch(() => null);
+      if (!st?.isDirectory) continue;
+      const names: string[] = [];
+      try {
+        for await (const e of Deno.readDir(dir)) {
+          if (!e.isFile) continue;
+          const path = prefix + e.name;
+          if (path <= after || !parseSegmentPath(path)) continue;
+          names.push(e.name);
+        }
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        continue;
+      }
+      names.sort(byteCompare);
+      for (const name of names) {
+        const info = parseSegmentPath(prefix + name)!;
+        try {
+          const fst = await Deno.lstat(`${dir}/${name}`);
+          if (!fst.isFile) continue;
+          entries.push({
+            ...info,
+            sizeBytes: fst.size,
+            mtimeMs: fst.mtime?.getTime() ?? info.startMs,
+          });
+        } catch {
+          continue; // deleted meanwhile
+        }
+        if (entries.length >= limit) {
+          return { entries, next: entries[entries.length - 1].path };
+        }
+      }
+    }
+  }
+  return { entries, next: null };
+}
+
+/** True when every path starting with `prefix` sorts at or before `after`. */
+function beyond(after: string, prefix: string): boolean {
+  if (!after) return false;
+  const head = after.slice(0, prefix.length);
+  return head > prefix;
+}
+
+function byteCompare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,7 +1,9 @@
 /**
  * `/cameras/{id}`: one camera — large live view, live status and last error,
- * snapshot, details; for admins the edit form and Delete. 404 for an unknown
- * camera, 403 for one the user is not granted (`deps.cameraExists`).
+ * recording state (admins: Record/Stop), snapshot, details, the day timeline
+ * of recorded footage (UTC) with playback; for admins the edit form (with
+ * recording mode and retention) and Delete. 404 for an unknown camera, 403
+ * for one the user is not granted (`deps.cameraExists`).
  */
 import type { VNode } from "preact";
 import { Layout } from "../../components/Layout.tsx";
@@ -15,6 +17,7 @@ import type {
 import { toCameraView, toNodeChoice } from "../../controller/web/views.ts";
 import CameraDetail from "../../islands/CameraDetail.tsx";
 import CameraEditForm from "../../islands/CameraEditForm.tsx";
+import Timeline from "../../islands/Timeline.tsx";
 import { redactUrl } from "../../lib/redact.ts";
 
 export const title = "Camera";
@@ -29,11 +32,18 @@ export default async function CameraPage(ctx: RouteContext) {
     const exists = (await deps.cameraExists?.(id)) ?? false;
     return exists ? forbidden() : notFound(ctx.url.pathname);
   }
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  const [open, timeline] = await Promise.all([
+    deps.openRecordings?.([found.id]).catch(() => undefined),
+    deps.recordingTimeline?.(found.id, today).catch(() => null) ?? null,
+  ]);
   // The view is redacted already; redact again so no page can ever show a password.
   const camera: CameraView = {
     ...toCameraView(found),
     source_url: found.source_url === null ? null : redactUrl(found.source_url),
   };
+  if (open) camera.recording = open[found.id] ?? null;
   const admin = me.role === "admin";
   const nodes = admin ? (await deps.listNodes(me)).map(toNodeChoice) : [];
   return (
@@ -47,6 +57,24 @@ export default async function CameraPage(ctx: RouteContext) {
           component={CameraDetail}
           props={{ camera, admin }}
         />
+      </section>
+      <section aria-labelledby="footage-h">
+        <h2 id="footage-h">Recorded footage</h2>
+        <Island
+          name="Timeline"
+          component={Timeline}
+          props={{
+            camera: { id: camera.id, name: camera.name },
+            today,
+            timeline,
+            now: now.toISOString(),
+          }}
+        />
+        <p class="hint">
+          <a href={`/recordings?camera=${encodeURIComponent(camera.id)}`}>
+            All recordings of this camera
+          </a>
+        </p>
       </section>
       {admin && (
         <section aria-labelledby="edit-h">

@@ -50,6 +50,7 @@ const PAGES = new Set([
   "GET /account",
   "GET /tokens",
   "GET /cameras/:id",
+  "GET /recordings",
 ]);
 /** Dashboard pages for admins: 303 without a session, 403 for a viewer. */
 const ADMIN_PAGES = new Set(["GET /users", "GET /audit", "GET /nodes"]);
@@ -69,6 +70,7 @@ const VIEWER = new Set([
   "DELETE /api/tokens/:id",
   "GET /api/cameras/:id/recording/status",
   "GET /api/cameras/:id/playback",
+  "GET /api/cameras/:id/timeline",
   "GET /api/recordings",
   "GET /api/recordings/:id",
   "GET /api/recordings/:id/download",
@@ -88,6 +90,7 @@ const ADMIN_ONLY = new Set([
   "POST /api/cameras/probe",
   "GET /api/nodes",
   "GET /api/nodes/:name",
+  "GET /api/nodes/:name/storage",
   "POST /api/cameras/:id/recording/start",
   "POST /api/cameras/:id/recording/stop",
   "PATCH /api/recordings/:id",

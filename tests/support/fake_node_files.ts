@@ -8,6 +8,14 @@
  *   POST   /v1/recordings/join {paths} → {id, size_bytes}: the files concatenated (a real node
  *                                       joins MP4s by stream copy; bytes are enough here)
  *   GET    /v1/joined/{id}             the joined bytes, with Range
+ *   GET    /v1/recordings/list?camera_id&after&limit
+ *                                       files of 3-part paths sorted by path, ≤ 5000 a page:
+ *                                       {camera_id, entries: [{path, size_bytes, mtime}], next_after}
+ *   POST   /v1/renditions {paths, duration_ms?}
+ *                                       → {id, state, progress?, error?}: "working" for
+ *                                       `renditionPlan.workingPolls` calls, then "ready" (or
+ *                                       "failed" with `renditionPlan.error`; 429 when `busy`)
+ *   GET    /v1/renditions/{id}         the ready rendition: "WEB:" + the files concatenated, Range
  *
  * Files are held in memory; `requests` logs every call for assertions.
  */
@@ -24,7 +32,20 @@ export interface FakeNodeFiles {
   }[];
   /** Makes the next calls to a path answer this status (e.g. 500). */
   failPaths: Map<string, number>;
-  put(path: string, bytes: Uint8Array): void;
+  /** mtime (ms) the listing reports per path; set by put(), overridable. */
+  mtimes: Map<string, number>;
+  /** How renditions behave from now on. */
+  renditionPlan: { workingPolls: number; error?: string; busy?: boolean };
+  /** Renditions asked for, by id (the SHA-256 of the path list, as on a node). */
+  renditions: Map<
+    string,
+    { paths: string[]; polls: number; duration_ms?: number; bytes?: Uint8Array }
+  >;
+  /** Page size of the listing (a node uses 5000). */
+  listLimit: number;
+  /** Answer the listing 404 "No route", like a node agent older than it. */
+  noListing: boolean;
+  put(path: string, bytes: Uint8Array, mtimeMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +56,13 @@ export function startFakeNodeFiles(
   const joined = new Map<string, Uint8Array>();
   const requests: FakeNodeFiles["requests"] = [];
   const failPaths = new Map<string, number>();
+  const mtimes = new Map<string, number>();
+  const renditions: FakeNodeFiles["renditions"] = new Map();
+  const fake = {
+    renditionPlan: { workingPolls: 2 } as FakeNodeFiles["renditionPlan"],
+    listLimit: 5000,
+    noListing: false,
+  };
   const ac = new AbortController();
 
   const json = (body: unknown, status = 200) =>
@@ -110,6 +138,90 @@ export function startFakeNodeFiles(
       joined.set(id, all);
       return json({ id, size_bytes: all.length });
     }
+    if (
+      req.method === "GET" && path === "/v1/recordings/list" &&
+      !fake.noListing
+    ) {
+      const cam = url.searchParams.get("camera_id") || null;
+      const after = url.searchParams.get("after") ?? "";
+      const limit = Math.min(
+        Number(url.searchParams.get("limit")) || fake.listLimit,
+        fake.listLimit,
+        5000,
+      );
+      if (cam !== null && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(cam)) {
+        return error(400, "invalid camera_id");
+      }
+      const all = [...files.keys()]
+        .filter((p) => p.split("/").length === 3)
+        .filter((p) => cam === null || p.startsWith(`${cam}/`))
+        .filter((p) => p > after)
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const page = all.slice(0, limit);
+      return json({
+        camera_id: cam,
+        entries: page.map((p) => ({
+          path: p,
+          size_bytes: files.get(p)!.length,
+          mtime: new Date(mtimes.get(p) ?? Date.now()).toISOString(),
+        })),
+        next_after: page.length === limit ? page[page.length - 1] : null,
+      });
+    }
+    if (req.method === "POST" && path === "/v1/renditions") {
+      const b = body as { paths?: unknown; duration_ms?: number };
+      if (!Array.isArray(b?.paths) || b.paths.length === 0) {
+        return error(400, "paths must be a non-empty array");
+      }
+      const paths = b.paths.map(String);
+      for (const p of paths) {
+        if (!files.has(p)) return error(404, `no file ${p}`);
+      }
+      const id = await sha256Hex(paths.join("\n"));
+      const plan = fake.renditionPlan;
+      let r = renditions.get(id);
+      if (!r?.bytes && plan.busy) {
+        return new Response(
+          JSON.stringify({
+            error: { code: "rate_limited", message: "4 waiting" },
+          }),
+          {
+            status: 429,
+            headers: { "content-type": "application/json", "retry-after": "7" },
+          },
+        );
+      }
+      if (!r) {
+        r = { paths, polls: 0, duration_ms: b.duration_ms };
+        renditions.set(id, r);
+      }
+      if (!r.bytes && plan.error) {
+        return json({ id, state: "failed", error: plan.error });
+      }
+      if (!r.bytes && r.polls < plan.workingPolls) {
+        r.polls++;
+        return json({
+          id,
+          state: "working",
+          progress: r.polls / (plan.workingPolls + 1),
+          queue_position: 0,
+        }, 202);
+      }
+      r.bytes ??= concat([
+        new TextEncoder().encode("WEB:"),
+        ...paths.map((p) => files.get(p)!),
+      ]);
+      return json({
+        id,
+        state: "ready",
+        size_bytes: r.bytes.length,
+        url: `/v1/renditions/${id}`,
+      });
+    }
+    if (req.method === "GET" && path.startsWith("/v1/renditions/")) {
+      const r = renditions.get(path.slice("/v1/renditions/".length));
+      return r?.bytes ? ranged(req, r.bytes) : error(404, "not ready");
+    }
     if (req.method === "GET" && path.startsWith("/v1/joined/")) {
       const f = joined.get(
         decodeURIComponent(path.slice("/v1/joined/".length)),
@@ -130,12 +242,44 @@ export function startFakeNodeFiles(
     files,
     requests,
     failPaths,
-    put: (path, bytes) => void files.set(path, bytes),
+    mtimes,
+    renditions,
+    get renditionPlan() {
+      return fake.renditionPlan;
+    },
+    set renditionPlan(p) {
+      fake.renditionPlan = p;
+    },
+    get listLimit() {
+      return fake.listLimit;
+    },
+    set listLimit(n) {
+      fake.listLimit = n;
+    },
+    get noListing() {
+      return fake.noListing;
+    },
+    set noListing(b) {
+      fake.noListing = b;
+    },
+    put(path, bytes, mtimeMs) {
+      files.set(path, bytes);
+      mtimes.set(path, mtimeMs ?? Date.now());
+    },
     async close() {
       ac.abort();
       await server.finished.catch(() => {});
     },
   });
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const d = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(text),
+  );
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -1,5 +1,7 @@
 /**
- * /api/events: Server-Sent Events for live state (camera and node changes).
+ * /api/events: Server-Sent Events for live state: `camera`, `node` (admins)
+ * and `recording` changes. Viewers receive the camera and recording events of
+ * the cameras granted to them.
  * A comment line every 15 s keeps proxies from closing an idle stream.
  */
 import { Hono } from "hono";
@@ -17,14 +19,23 @@ export function eventsApi(
   const app = new Hono<AuthEnv>();
   app.get("/", async (c) => {
     const principal = c.get("principal");
-    // Viewers get events of their granted cameras only (as of connecting), no node events.
+    // Viewers get camera and recording events of their granted cameras only
+    // (as of connecting), no node events.
     const visible = await auth.visibleCameras(principal);
     const allowed = (ev: FalconEvent) => {
       if (!visible) return true;
-      if (ev.kind !== "camera") return false;
-      return visible.has(
-        ev.data.type === "deleted" ? ev.data.id : ev.data.camera.id,
-      );
+      if (ev.kind === "camera") {
+        return visible.has(
+          ev.data.type === "deleted" ? ev.data.id : ev.data.camera.id,
+        );
+      }
+      if (ev.kind === "recording") {
+        const id = "recording" in ev.data
+          ? ev.data.recording.camera_id
+          : ev.data.camera_id;
+        return id !== null && visible.has(id);
+      }
+      return false;
     };
     const sub = bus.subscribe();
     const ac = new AbortController();

@@ -1,26 +1,106 @@
-/** /api/nodes: the nodes that run cameras, with their last heartbeat facts. */
-import { Hono } from "hono";
+/**
+ * /api/nodes (admins; `app.ts` guards the prefix): the nodes that run
+ * cameras, with their last heartbeat facts.
+ *
+ *   GET /                  {nodes, total}
+ *   GET /{name}            one node
+ *   GET /{name}/storage    the node's recordings storage, asked of the node now
+ *                          (`GET /v1/storage` of the node agent), camera names joined:
+ *                          {node, root, total_bytes, free_bytes, recordings_bytes,
+ *                           cameras: [{camera_id, camera_name, bytes, segments}]}
+ *                          503 naming the node when it is offline or does not answer.
+ */
+import { type Context, Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
 import type { NodeService } from "../../nodes/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
+import { storageOf } from "../../recordings/node_files.ts";
 
-export function nodesApi(nodes: NodeService): Hono {
+export interface NodeStorageJson {
+  node: string;
+  /** The node's recordings root. */
+  root: string;
+  total_bytes: number;
+  free_bytes: number;
+  /** Sum of `cameras[].bytes`. */
+  recordings_bytes: number;
+  /** Largest first. `camera_name` is null for a camera the controller no longer knows. */
+  cameras: {
+    camera_id: string;
+    camera_name: string | null;
+    bytes: number;
+    segments: number;
+  }[];
+}
+
+export interface NodesApiOptions {
+  /** Bearer token of the node agents' file API; without it /storage answers 503. */
+  nodeToken?: string;
+  /** Camera names for the storage view. */
+  cameras?: { list(): Promise<{ id: string; name: string }[]> };
+}
+
+const num = (v: unknown) =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+
+export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
   const app = new Hono();
-  const list = async (c: import("hono").Context) => {
+  const list = async (c: Context) => {
     const all = await nodes.list();
     return c.json({ nodes: all, total: all.length });
   };
   app.get("/", list);
   app.get("", list);
-  app.get("/:name", async (c) => {
-    const name = c.req.param("name");
+
+  const known = async (name: string) => {
     const node = NODE_NAME.test(name) ? await nodes.get(name) : null;
     if (!node) {
       throw new AppError("not_found", `Node "${name}" does not exist`, {
         field: "name",
       });
     }
-    return c.json(node);
+    return node;
+  };
+
+  app.get("/:name", async (c) => c.json(await known(c.req.param("name"))));
+
+  app.get("/:name/storage", async (c) => {
+    const node = await known(c.req.param("name"));
+    const address = await nodes.address(node.name);
+    if (!opts.nodeToken) {
+      throw new AppError("unavailable", "Node storage is not available here");
+    }
+    if (!address || !(await nodes.isOnline(node.name))) {
+      throw new AppError(
+        "unavailable",
+        `Node "${node.name}" is offline; its storage can be read when it is back`,
+      );
+    }
+    const [storage, cameras] = await Promise.all([
+      storageOf({ node: node.name, address, token: opts.nodeToken }),
+      opts.cameras?.list() ?? Promise.resolve([]),
+    ]);
+    const names = new Map(cameras.map((cam) => [cam.id, cam.name]));
+    const rows = storage.cameras
+      .filter((r) => r && typeof r.camera_id === "string")
+      .map((r) => ({
+        camera_id: r.camera_id,
+        camera_name: names.get(r.camera_id) ?? null,
+        bytes: num(r.bytes),
+        segments: num(r.segments),
+      }))
+      .sort((a, b) =>
+        b.bytes - a.bytes || a.camera_id.localeCompare(b.camera_id)
+      );
+    const out: NodeStorageJson = {
+      node: node.name,
+      root: typeof storage.root === "string" ? storage.root : "",
+      total_bytes: num(storage.total_bytes),
+      free_bytes: num(storage.free_bytes),
+      recordings_bytes: rows.reduce((n, r) => n + r.bytes, 0),
+      cameras: rows,
+    };
+    return c.json(out);
   });
   return app;
 }

@@ -6,13 +6,16 @@
  *   GET    /{id}             one recording with its segments
  *   PATCH  /{id}             {keep: boolean} (admin)
  *   DELETE /{id}             deletes the files on the node, then the rows (admin)
- *   GET    /{id}/download    the recording as one MP4 (attachment, Range)
+ *   GET    /{id}/download    the recording as one MP4 (attachment, Range);
+ *                            ?format=web: H.264 for browsers (HEVC is converted on the node:
+ *                            202 {state, progress, retry_after_ms} until ready)
  *   POST   /reconcile        runs the reconcile job now → its report (admin)
  * Mounted at /api/cameras:
  *   POST   /{id}/recording/start   (admin) → session
  *   POST   /{id}/recording/stop    (admin) → session
  *   GET    /{id}/recording/status  → {recording, session?, mode}
- *   GET    /{id}/playback?start&end  footage of a time range (inline MP4, Range)
+ *   GET    /{id}/playback?start&end[&format=web]  footage of a time range (inline MP4, Range)
+ *   GET    /{id}/timeline?day=YYYY-MM-DD  recorded spans of one UTC day (merged in SQL)
  *
  * Viewers read the recordings of the cameras granted to them (403 otherwise,
  * and recordings of deleted cameras are admin-only); only admins change
@@ -23,11 +26,14 @@ import { AppError } from "../../../lib/errors.ts";
 import type { AuditLog } from "../../audit/mod.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
+import type { Sql } from "../../db/client.ts";
 import type {
   RecordingReconciler,
   RecordingService,
 } from "../../recordings/mod.ts";
 import { parseListQuery } from "../../recordings/mod.ts";
+import { parseFormat } from "../../recordings/service.ts";
+import { cameraTimeline } from "../../recordings/timeline.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
@@ -38,6 +44,8 @@ export interface RecordingsApiDeps {
   auth: AuthService;
   audit: AuditLog;
   trustProxy: boolean;
+  /** The database, for the timeline (spans are merged in SQL). */
+  sql?: Sql;
 }
 
 /** 403 unless the caller may see the camera (admins see all, deleted cameras too). */
@@ -124,7 +132,11 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   app.get("/:id/download", async (c) => {
     const row = await deps.recordings.row(c.req.param("id"));
     await checkVisible(c, deps.auth, row.camera_id, `recording "${row.id}"`);
-    return await deps.recordings.download(row.id, c.req.raw);
+    return await deps.recordings.download(
+      row.id,
+      c.req.raw,
+      parseFormat(c.req.query("format")),
+    );
   });
 
   return app;
@@ -176,7 +188,16 @@ export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
       c.req.query("start"),
       c.req.query("end"),
       c.req.raw,
+      parseFormat(c.req.query("format")),
     );
+  });
+
+  app.get("/:id/timeline", async (c) => {
+    const cam = await visibleCamera(c, c.req.param("id"));
+    if (!deps.sql) {
+      throw new AppError("unavailable", "The timeline is not available here");
+    }
+    return c.json(await cameraTimeline(deps.sql, cam.id, c.req.query("day")));
   });
 
   return app;

@@ -9,7 +9,7 @@ import type { CameraView, NodeChoice } from "../types.ts";
 import { formatSeconds } from "./format.ts";
 
 export type Protocol = "rtsp" | "http" | "usb" | "demo";
-export type Field =
+export type SourceField =
   | "name"
   | "protocol"
   | "source_url"
@@ -18,7 +18,24 @@ export type Field =
   | "resolution"
   | "framerate"
   | "location";
-export type Values = Record<Field, string>;
+/** Recording settings: on the edit form (all protocols), never in a create body. */
+export type RecordingField = "recording_mode" | "retention_days";
+export type Field = SourceField | RecordingField;
+/** The form's values; the recording settings only where the form shows them. */
+export type Values =
+  & Record<SourceField, string>
+  & Partial<Record<RecordingField, string>>;
+
+export const RECORDING_FIELDS: readonly RecordingField[] = [
+  "recording_mode",
+  "retention_days",
+];
+
+export const RECORDING_MODES: { value: string; label: string }[] = [
+  { value: "off", label: "Off (record by hand)" },
+  { value: "manual", label: "Manual (record by hand)" },
+  { value: "continuous", label: "Continuous" },
+];
 
 export const PROTOCOLS: { value: Protocol; label: string }[] = [
   { value: "rtsp", label: "RTSP" },
@@ -43,6 +60,8 @@ export const DEFAULTS: Values = {
   resolution: "640x480",
   framerate: "15",
   location: "",
+  recording_mode: "off",
+  retention_days: "",
 };
 
 /**
@@ -89,7 +108,7 @@ export function fieldsFor(protocol: Protocol): Field[] {
 export function toBody(v: Values): Record<string, string | number> {
   const body: Record<string, string | number> = {};
   for (const f of fieldsFor(v.protocol as Protocol)) {
-    const value = v[f].trim();
+    const value = (v[f] ?? "").trim();
     if (f === "framerate") body[f] = Number(value);
     else if (value !== "" || f === "name") body[f] = value;
   }
@@ -107,12 +126,14 @@ export function valuesOf(c: CameraView): Values {
     resolution: c.resolution,
     framerate: String(c.framerate),
     location: c.location ?? "",
+    recording_mode: c.recording_mode ?? "off",
+    retention_days: c.retention_days == null ? "" : String(c.retention_days),
   };
 }
 
 /**
- * The body for `PATCH /api/cameras/{id}`: the protocol's fields that differ
- * from `before` (the protocol itself cannot change). An emptied location or
+ * The body for `PATCH /api/cameras/{id}`: the protocol's fields and the
+ * recording settings that differ from `before` (the protocol itself cannot change). An emptied location or
  * node is sent as null ("any node"). An untouched source URL is not sent, so
  * its stored password (shown as `***`) stays as it is.
  */
@@ -123,11 +144,19 @@ export function patchBody(
   const body: Record<string, string | number | null> = {};
   for (const f of fieldsFor(before.protocol as Protocol)) {
     if (f === "protocol") continue;
-    const value = after[f].trim();
-    if (value === before[f].trim()) continue;
+    const value = (after[f] ?? "").trim();
+    if (value === (before[f] ?? "").trim()) continue;
     if (f === "framerate") body[f] = Number(value);
     else if (f === "location" || f === "node_name" || f === "device_path") {
       body[f] = value === "" ? null : value;
+    } else body[f] = value;
+  }
+  // Recording settings: an emptied retention is null ("until space runs low").
+  for (const f of RECORDING_FIELDS) {
+    const value = (after[f] ?? "").trim();
+    if (value === (before[f] ?? "").trim()) continue;
+    if (f === "retention_days") {
+      body[f] = value === "" ? null : Number(value);
     } else body[f] = value;
   }
   return body;
@@ -140,7 +169,9 @@ export function probeBody(
 ): Record<string, string | null> {
   const shown = fieldsFor(v.protocol as Protocol);
   const opt = (f: Field) =>
-    shown.includes(f) && v[f].trim() !== "" ? v[f].trim() : null;
+    shown.includes(f) && (v[f] ?? "").trim() !== ""
+      ? (v[f] ?? "").trim()
+      : null;
   const body: Record<string, string | null> = {
     protocol: v.protocol,
     source_url: opt("source_url"),

@@ -36,3 +36,32 @@ export function percent(part: number, total: number): number {
 export function formatSeconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
 }
+
+/**
+ * A duration in words: `45 s`, `12 min`, `1 h 05 min`, `2 d 3 h`. Seconds
+ * only below a minute; 0 or less (or not a number) is `0 s`.
+ */
+export function formatDuration(ms: number): string {
+  const s = Number.isFinite(ms) ? Math.max(0, Math.round(ms / 1000)) : 0;
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} h ${String(m % 60).padStart(2, "0")} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** An ISO time as `2026-02-26 10:02:05` (UTC; the caller says so); the input itself when unreadable. */
+export function formatUtc(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t)
+    ? iso
+    : new Date(t).toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** The UTC time of day of an ISO time: `10:02:05`, or `10:02` with `seconds: false`. */
+export function utcClock(iso: string, seconds = true): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return new Date(t).toISOString().slice(11, seconds ? 19 : 16);
+}

@@ -7,14 +7,22 @@
  * browser gives up (an HTTP error answer), this module reopens it with
  * backoff. Events may have been missed while disconnected, so after a
  * reconnect this module reads `GET /api/cameras` once and hands subscribers a
- * `snapshot` of all cameras (no polling: one request per reconnect).
+ * `snapshot` of all cameras (no polling: one request per reconnect); islands
+ * that show recordings resync those on `snapshot` themselves
+ * (`client/recording.ts` `fetchOpenRecordings`).
  */
-import type { CameraEvent, CameraView, NodeEvent } from "../types.ts";
+import type {
+  CameraEvent,
+  CameraView,
+  NodeEvent,
+  RecordingEvent,
+} from "../types.ts";
 import { apiRequest } from "./api.ts";
 
 export type LiveEvent =
   | { kind: "camera"; data: CameraEvent }
   | { kind: "node"; data: NodeEvent }
+  | { kind: "recording"; data: RecordingEvent }
   | { kind: "snapshot"; cameras: CameraView[] };
 
 export type LiveListener = (event: LiveEvent) => void;
@@ -49,6 +57,7 @@ function open(): void {
   source = es;
   es.addEventListener("camera", (e) => dispatch("camera", e));
   es.addEventListener("node", (e) => dispatch("node", e));
+  es.addEventListener("recording", (e) => dispatch("recording", e));
   es.onopen = () => {
     reopenAttempts = 0;
     if (missed) {
@@ -80,7 +89,7 @@ async function resync(): Promise<void> {
   if (Array.isArray(cameras)) emit({ kind: "snapshot", cameras });
 }
 
-function dispatch(kind: "camera" | "node", e: Event): void {
+function dispatch(kind: "camera" | "node" | "recording", e: Event): void {
   let data: unknown;
   try {
     data = JSON.parse((e as MessageEvent<string>).data);
