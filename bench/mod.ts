@@ -8,6 +8,7 @@
  * @module
  */
 import { parseFanoutArgs, runFanout } from "./fanout.ts";
+import { parseRecordingArgs, runRecording } from "./recording.ts";
 
 /** What a benchmark hands back to this runner. */
 export interface BenchmarkResult {
@@ -31,6 +32,12 @@ export const BENCHMARKS: Benchmark[] = [
     about:
       "live-view fan-out: CPU of the whole system and frames per viewer at 1, 10, 50 viewers of one RTSP camera",
     run: (args) => runFanout(parseFanoutArgs(args)),
+  },
+  {
+    name: "recording",
+    about:
+      "16 simultaneous 1080p25 RTSP recordings (stream copy, 10-s segments): CPU per recording and dropped segments",
+    run: (args) => runRecording(parseRecordingArgs(args)),
   },
 ];
 

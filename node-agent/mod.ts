@@ -93,6 +93,11 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     ffprobePath: ffprobe,
     hubOf: (id) => relays.get(id)?.hub ?? null,
     onChange: () => link?.poke(),
+    // Enforce the free-space floor as each segment lands, not only on the timer.
+    onSegment: () =>
+      void retention.sweep().catch((e) =>
+        log.warn("retention sweep failed", { error: errorMessage(e) })
+      ),
   });
   const joinedCache = `${cfg.dataDir}/cache/joined`;
   const retention = new RetentionSweeper({

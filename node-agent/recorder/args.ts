@@ -283,6 +283,11 @@ export function probeRtspArgs(url: string): string[] {
     "tcp",
     "-timeout",
     String(SOCKET_TIMEOUT_US),
+    // Codec names come from the RTSP SDP: no need to wait for packets (2 s → 0.2 s).
+    "-analyzeduration",
+    "0",
+    "-probesize",
+    "32",
     "-show_entries",
     "stream=codec_type,codec_name",
     "-of",

@@ -168,6 +168,8 @@ export class Recorder {
     for (const s of secrets) registerSecret(s);
     this.#sup = new Supervisor({
       stallTimeoutMs: 10_000,
+      // Retry a lost source within ~2 s of its return: every second of backoff is footage lost.
+      backoff: { initialMs: 500, factor: 2, maxMs: 2000 },
       ...deps.tuning,
       name: `rec.${spec.id}`,
       command: deps.ffmpegPath,

@@ -49,6 +49,13 @@ export interface Stack {
     opts?: { heartbeatMs?: number },
   ): Promise<NodeAgentProcess>;
   events(): Promise<EventRecorder>;
+  /**
+   * Brings the controller back on the same port, database and data dir (so
+   * node agents and `api()` reach it at the same URL, with the same node and
+   * admin tokens). Closes the current one first if it is still running;
+   * `stack.controller` then names the new one.
+   */
+  restartController(): Promise<Controller>;
   close(): Promise<void>;
 }
 
@@ -72,11 +79,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
   const cfg = loadConfig(controllerSettings, flags, () => undefined);
-  const controller = await startController(cfg, {
-    web: opts.web ?? false,
-    auth: opts.auth,
-  });
-  const url = `http://127.0.0.1:${controller.port}`;
+  // close() may be called by a test and again by stack.close(): once is enough.
+  const closeOnce = (c: Controller): Controller => {
+    const close = c.close.bind(c);
+    let closing: Promise<void> | null = null;
+    c.close = () => (closing ??= close());
+    return c;
+  };
+  let controller = closeOnce(
+    await startController(cfg, { web: opts.web ?? false, auth: opts.auth }),
+  );
+  const port = controller.port;
+  const url = `http://127.0.0.1:${port}`;
   const adminToken = opts.setupAdmin === false
     ? ""
     : await setupAdmin(url, controller.setupUrl);
@@ -84,7 +98,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const recorders: EventRecorder[] = [];
 
   return {
-    controller,
+    get controller() {
+      return controller;
+    },
     url,
     dataDir,
     adminToken,
@@ -151,6 +167,33 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const rec = await recordEvents(url, adminToken);
       recorders.push(rec);
       return rec;
+    },
+    async restartController() {
+      await controller.close();
+      const again = loadConfig(
+        controllerSettings,
+        { ...flags, port: String(port) },
+        () => undefined,
+      );
+      // The old listener is gone once close() returned; retry briefly anyway
+      // in case the kernel has not released the port yet.
+      const deadline = Date.now() + 5000;
+      while (true) {
+        try {
+          controller = closeOnce(
+            await startController(again, {
+              web: opts.web ?? false,
+              auth: opts.auth,
+            }),
+          );
+          return controller;
+        } catch (e) {
+          if (!(e instanceof Deno.errors.AddrInUse) || Date.now() > deadline) {
+            throw e;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     },
     async close() {
       for (const r of recorders) r.close();
