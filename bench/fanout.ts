@@ -27,6 +27,7 @@
  * Run: `deno run -A bench/fanout.ts [--seconds 20] [--warmup 3] [--viewers 1,10,50]`
  * @module
  */
+import { cmdline, loadAverage, machineFacts, positive } from "./support.ts";
 import { readMjpeg } from "../lib/mjpeg.ts";
 import {
   CLK_TCK,
@@ -764,15 +765,6 @@ function roleOf(pid: number, upPid: number): string {
   return `other (${exe || pid})`;
 }
 
-function cmdline(pid: number): string[] {
-  try {
-    return new TextDecoder().decode(Deno.readFileSync(`/proc/${pid}/cmdline`))
-      .replace(/\0$/, "").split("\0");
-  } catch {
-    return [];
-  }
-}
-
 /** utime+stime of a process and of each of its threads, in ticks. */
 function sampleProcess(pid: number, role: string): ProcSample | null {
   const total = statTicks(`/proc/${pid}/stat`);
@@ -916,37 +908,7 @@ function ffmpegPidsOf(upPid: number, url: string): number[] {
   });
 }
 
-function loadAverage(): number {
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return 0;
-  }
-}
-
 // ------------------------------------------------------------ helpers
-
-async function machineFacts(): Promise<FanoutResult["machine"]> {
-  const run = async (cmd: string, args: string[]) => {
-    try {
-      const out = await new Deno.Command(cmd, { args, stderr: "null" })
-        .output();
-      return new TextDecoder().decode(out.stdout).trim();
-    } catch {
-      return "";
-    }
-  };
-  const nproc = Number(await run("nproc", [])) ||
-    navigator.hardwareConcurrency;
-  const kernel = await run("uname", ["-r"]) || Deno.osRelease();
-  let cpu = "";
-  try {
-    cpu = /model name\s*:\s*(.*)/.exec(
-      Deno.readTextFileSync("/proc/cpuinfo"),
-    )?.[1] ?? "";
-  } catch { /* not Linux */ }
-  return { nproc, kernel, deno: Deno.version.deno, cpu };
-}
 
 /** HTTP access to the controller's API, signed in when it has accounts. */
 interface Api {
@@ -1112,14 +1074,6 @@ export function parseFanoutArgs(args: string[]): FanoutOptions {
     }
   }
   return opts;
-}
-
-function positive(flag: string, raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new Error(`${flag} needs a positive number, got ${raw}`);
-  }
-  return n;
 }
 
 if (import.meta.main) {

@@ -29,6 +29,7 @@
  *       [--bitrate 4000] [--pattern smpte] [--no-write]`
  * @module
  */
+import { cmdline, loadAverage, machineFacts, positive } from "./support.ts";
 import { createDatabase, startPostgres } from "../tests/support/postgres.ts";
 import { delay, freePort, waitForPort } from "../tests/support/ports.ts";
 import { CLK_TCK, descendantPids } from "../tests/support/processes.ts";
@@ -676,15 +677,6 @@ async function startSharedRtsp(o: {
   };
 }
 
-function cmdline(pid: number): string[] {
-  try {
-    return new TextDecoder().decode(Deno.readFileSync(`/proc/${pid}/cmdline`))
-      .replace(/\0$/, "").split("\0");
-  } catch {
-    return [];
-  }
-}
-
 const isRecorder = (argv: string[]) =>
   /ffmpeg$/.test(argv[0] ?? "") && argv.some((a) => a.includes("/.incoming/"));
 
@@ -721,14 +713,6 @@ function procTimes(pid: number): ProcTimes | null {
   };
 }
 
-function loadAverage(): number {
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return 0;
-  }
-}
-
 async function until(
   pred: () => boolean | Promise<boolean>,
   timeoutMs: number,
@@ -741,28 +725,6 @@ async function until(
     }
     await delay(250);
   }
-}
-
-async function machineFacts(): Promise<RecordingBenchResult["machine"]> {
-  const run = async (cmd: string, args: string[]) => {
-    try {
-      const out = await new Deno.Command(cmd, { args, stderr: "null" })
-        .output();
-      return new TextDecoder().decode(out.stdout).trim();
-    } catch {
-      return "";
-    }
-  };
-  const nproc = Number(await run("nproc", [])) ||
-    navigator.hardwareConcurrency;
-  const kernel = await run("uname", ["-r"]) || Deno.osRelease();
-  let cpu = "";
-  try {
-    cpu = /model name\s*:\s*(.*)/.exec(
-      Deno.readTextFileSync("/proc/cpuinfo"),
-    )?.[1] ?? "";
-  } catch { /* not Linux */ }
-  return { nproc, kernel, deno: Deno.version.deno, cpu };
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -813,14 +775,6 @@ export function parseRecordingArgs(args: string[]): RecordingBenchOptions {
     }
   }
   return opts;
-}
-
-function positive(flag: string, raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new Error(`${flag} needs a positive number, got ${raw}`);
-  }
-  return n;
 }
 
 if (import.meta.main) {

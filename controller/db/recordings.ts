@@ -173,35 +173,16 @@ export async function endSession(
   return row ?? null;
 }
 
-export async function setSessionNode(
+/** Sets plain columns of a session (node, keep flag, last error). */
+export async function updateSession(
   sql: Q,
   id: string,
-  node: string,
+  fields: Partial<Pick<SessionRow, "node_name" | "keep" | "error_message">>,
 ): Promise<SessionRow | null> {
+  const cols = Object.keys(fields) as (keyof typeof fields)[];
+  if (cols.length === 0) return null;
   const [row] = await sql<SessionRow[]>`
-    update recording_sessions set node_name = ${node}, updated_at = now()
-    where id = ${id} returning *`;
-  return row ?? null;
-}
-
-export async function setKeep(
-  sql: Q,
-  id: string,
-  keep: boolean,
-): Promise<SessionRow | null> {
-  const [row] = await sql<SessionRow[]>`
-    update recording_sessions set keep = ${keep}, updated_at = now()
-    where id = ${id} returning *`;
-  return row ?? null;
-}
-
-export async function setSessionError(
-  sql: Q,
-  id: string,
-  error: string,
-): Promise<SessionRow | null> {
-  const [row] = await sql<SessionRow[]>`
-    update recording_sessions set error_message = ${error}, updated_at = now()
+    update recording_sessions set ${sql(fields, cols)}, updated_at = now()
     where id = ${id} returning *`;
   return row ?? null;
 }

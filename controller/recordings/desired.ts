@@ -70,7 +70,7 @@ export async function recordSpecsFor(
         session.node_name === null ||
         (await db.countSegments(sql, session.id)) === 0
       ) {
-        session = await db.setSessionNode(sql, session.id, node);
+        session = await db.updateSession(sql, session.id, { node_name: node });
       } else {
         const kind = session.kind;
         ended(await db.endSession(sql, session.id, "completed"));

@@ -218,7 +218,7 @@ export class RecordingService {
     const parsed = keepSchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const before = await this.row(id);
-    await db.setKeep(this.deps.sql, id, parsed.data.keep);
+    await db.updateSession(this.deps.sql, id, { keep: parsed.data.keep });
     // The nodes holding its segments get a new keep list.
     this.deps.nodes.changed(before.node_name);
     for (const n of await this.#nodesOf(id)) {
@@ -536,7 +536,7 @@ export class RecordingService {
       case "recording.failed": {
         const error = redactText(ev.error).slice(0, 2000);
         const s = UUID.test(ev.session_id)
-          ? await db.setSessionError(tx, ev.session_id, error)
+          ? await db.updateSession(tx, ev.session_id, { error_message: error })
           : null;
         publish.push({
           type: "failed",

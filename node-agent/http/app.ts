@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { AppError, type ErrorBody, STATUS_OF } from "../../lib/errors.ts";
+import { bearer, timingSafeEqual } from "../../lib/bearer.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { mjpegResponse } from "../../lib/mjpeg_response.ts";
 import type {
@@ -56,8 +57,8 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   app.use("/v1/*", async (c, next) => {
-    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-    if (!m || !constantTimeEqual(m[1], deps.token)) {
+    const given = bearer(c.req.header("authorization"));
+    if (given === null || !timingSafeEqual(given, deps.token)) {
       throw new AppError("unauthorized", "Node token required");
     }
     await next();
@@ -113,14 +114,4 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
     )
   );
   return app;
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  let diff = ea.length ^ eb.length;
-  for (let i = 0; i < Math.max(ea.length, eb.length); i++) {
-    diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  }
-  return diff === 0;
 }

@@ -11,6 +11,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import { parse as parseCookies } from "hono/utils/cookie";
 import { getConnInfo } from "hono/deno";
 import { AppError } from "../../../lib/errors.ts";
+import { bearer, timingSafeEqual } from "../../../lib/bearer.ts";
+
+export { bearer, timingSafeEqual };
 import type { Actor } from "../../audit/mod.ts";
 import type { AuthService, Principal } from "../../auth/service.ts";
 
@@ -132,20 +135,4 @@ export function clientAddress(c: Context, trustProxy: boolean): string | null {
   } catch {
     return null; // app.request() in tests has no connection
   }
-}
-
-export function bearer(header: string | undefined): string | null {
-  const m = /^Bearer\s+(\S+)$/i.exec(header ?? "");
-  return m ? m[1] : null;
-}
-
-/** Compares secrets in time independent of where they differ. */
-export function timingSafeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  let diff = ea.length ^ eb.length;
-  for (let i = 0; i < Math.max(ea.length, eb.length); i++) {
-    diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  }
-  return diff === 0;
 }
