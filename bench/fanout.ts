@@ -583,7 +583,7 @@ async function closeViewers(viewers: Viewer[]): Promise<void> {
 
 // ---------------------------------------------------------- falcon up
 
-interface UpProcess {
+export interface UpProcess {
   pid: number;
   child: Deno.ChildProcess;
   waitFor(pattern: RegExp, timeoutMs: number): Promise<void>;
@@ -593,7 +593,7 @@ interface UpProcess {
 }
 
 /** `deno run -A main.ts up --port P --data-dir D`, output drained into a tail. */
-function spawnUp(port: number, dataDir: string): UpProcess {
+export function spawnUp(port: number, dataDir: string): UpProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -911,7 +911,7 @@ function ffmpegPidsOf(upPid: number, url: string): number[] {
 // ------------------------------------------------------------ helpers
 
 /** HTTP access to the controller's API, signed in when it has accounts. */
-interface Api {
+export interface Api {
   /** How the bench authenticates, for the log. */
   how: string;
   /** Headers every request sends (session cookie), also used by the viewers. */
@@ -926,7 +926,7 @@ interface Api {
  * printed, and uses the session cookie (+ CSRF token for writes). Without
  * accounts (older builds) the API is open and nothing is sent.
  */
-async function signIn(base: string, output: string): Promise<Api> {
+export async function signIn(base: string, output: string): Promise<Api> {
   const headers: Record<string, string> = {};
   let csrf = "";
   let how = "open API";
@@ -985,7 +985,7 @@ async function signIn(base: string, output: string): Promise<Api> {
   };
 }
 
-async function waitHttp(url: string, timeoutMs: number): Promise<void> {
+export async function waitHttp(url: string, timeoutMs: number): Promise<void> {
   await eventually(
     async () => {
       try {

@@ -7,6 +7,7 @@
  * Exits 1 when any benchmark misses a target, 0 otherwise.
  * @module
  */
+import { parseDashboardArgs, runDashboard } from "./dashboard.ts";
 import { parseFanoutArgs, runFanout } from "./fanout.ts";
 import { parseRecordingArgs, runRecording } from "./recording.ts";
 
@@ -38,6 +39,12 @@ export const BENCHMARKS: Benchmark[] = [
     about:
       "16 simultaneous 1080p25 RTSP recordings (stream copy, 10-s segments): CPU per recording and dropped segments",
     run: (args) => runRecording(parseRecordingArgs(args)),
+  },
+  {
+    name: "dashboard",
+    about:
+      "the camera grid with 16 cameras in Chromium: JavaScript of the first load, server render time of /, time to the first and to every live frame",
+    run: (args) => runDashboard(parseDashboardArgs(args)),
   },
 ];
 

@@ -40,6 +40,23 @@ export function CameraFacts({ camera }: { camera: CameraView }) {
             </dd>
           </>
         )
+        : camera.protocol === "rtsp"
+        ? (
+          <>
+            <dt>Live view stream</dt>
+            <dd>
+              <code>{camera.source_url ?? "—"}</code>
+            </dd>
+            <dt>Recording stream</dt>
+            <dd>
+              {camera.record_source_url
+                ? <code>{camera.record_source_url}</code>
+                : "the live view stream"}
+            </dd>
+            <dt>RTSP transport</dt>
+            <dd>{(camera.rtsp_transport ?? "tcp").toUpperCase()}</dd>
+          </>
+        )
         : (
           <>
             <dt>Source</dt>

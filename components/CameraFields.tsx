@@ -13,11 +13,21 @@ import {
   PROTOCOLS,
   RECORDING_FIELDS,
   RECORDING_MODES,
+  RTSP_TRANSPORT_OPTIONS,
   SOURCE_PLACEHOLDER,
   type Values,
 } from "../controller/web/client/camera_form.ts";
 import type { ProbeState } from "../controller/web/client/probe.ts";
+import {
+  type Choice,
+  deviceChoices,
+  deviceOf,
+  fpsChoices,
+  resolutionChoices,
+  withCurrent,
+} from "../controller/web/client/usb_form.ts";
 import type { NodeChoice } from "../controller/web/types.ts";
+import { OnvifFinder } from "./OnvifFinder.tsx";
 
 export interface CameraFieldsProps {
   /** Id prefix of every control (`add` → `add-name`), unique on the page. */
@@ -43,6 +53,11 @@ export function CameraFields(p: CameraFieldsProps) {
   const usb = protocol === "usb";
   const chosen = p.nodes.find((n) => n.name === values.node_name);
   const devices = chosen?.usb_devices ?? [];
+  // The USB picker (client/usb_form.ts): devices, then sizes and rates they offer.
+  const usbChoices = usb ? deviceChoices(chosen, values.device_path) : [];
+  const usbDevice = usb ? deviceOf(chosen, values.device_path) : null;
+  const sizes = withCurrent(resolutionChoices(usbDevice), values.resolution);
+  const rates = fpsChoices(usbDevice, values.resolution);
 
   const row = (
     f: Field,
@@ -80,6 +95,38 @@ export function CameraFields(p: CameraFieldsProps) {
         aria-describedby={describedBy}
         {...attrs}
       />
+    ), hint);
+
+  const select = (
+    f: Field,
+    label: string,
+    options: Choice[],
+    empty: string | null,
+    hint?: string,
+  ) =>
+    row(f, label, (describedBy) => (
+      <select
+        id={id(f)}
+        name={f}
+        value={values[f]}
+        required
+        aria-invalid={errors[f] ? "true" : undefined}
+        aria-describedby={describedBy}
+        onChange={(e) => set(f, e.currentTarget.value)}
+      >
+        {empty !== null && (
+          <option value="" selected={values[f] === ""}>{empty}</option>
+        )}
+        {options.map((o) => (
+          <option
+            key={o.value}
+            value={o.value}
+            selected={o.value === values[f]}
+          >
+            {o.label}
+          </option>
+        ))}
+      </select>
     ), hint);
 
   const render: Record<Field, () => JSX.Element> = {
@@ -123,6 +170,43 @@ export function CameraFields(p: CameraFieldsProps) {
         autocomplete: "off",
         spellcheck: false,
       }, p.sourceHint),
+    record_source_url: () =>
+      input(
+        "record_source_url",
+        "Recording stream URL (optional, main stream)",
+        {
+          placeholder: "rtsp://user:pass@192.168.1.10:554/stream1 (main)",
+          autocomplete: "off",
+          spellcheck: false,
+        },
+        "Recorded instead of the source URL, which then serves only the live view (usually the camera's sub-stream). Empty: the source URL is recorded.",
+      ),
+    rtsp_transport: () =>
+      row(
+        "rtsp_transport",
+        "RTSP transport",
+        (describedBy) => (
+          <select
+            id={id("rtsp_transport")}
+            name="rtsp_transport"
+            value={values.rtsp_transport ?? "tcp"}
+            aria-invalid={errors.rtsp_transport ? "true" : undefined}
+            aria-describedby={describedBy}
+            onChange={(e) => set("rtsp_transport", e.currentTarget.value)}
+          >
+            {RTSP_TRANSPORT_OPTIONS.map((o) => (
+              <option
+                key={o.value}
+                value={o.value}
+                selected={o.value === (values.rtsp_transport ?? "tcp")}
+              >
+                {o.label}
+              </option>
+            ))}
+          </select>
+        ),
+        "Used for live view and recording alike.",
+      ),
     node_name: () =>
       row(
         "node_name",
@@ -156,37 +240,65 @@ export function CameraFields(p: CameraFieldsProps) {
           : "Leave it to any node, or pin the camera to one (e.g. on the camera's network).",
       ),
     device_path: () =>
-      input(
-        "device_path",
-        "Device path",
-        {
-          required: true,
-          placeholder: devices[0] ?? "/dev/video0",
-          list: devices.length ? `${prefix}-devices` : undefined,
-          autocomplete: "off",
-        },
-        !chosen
-          ? "Choose a node to see its devices."
-          : devices.length
-          ? `Devices on ${chosen.name}: ${devices.join(", ")}`
-          : `${chosen.name} reported no video devices.`,
-      ),
+      usbChoices.length
+        ? select(
+          "device_path",
+          "Device",
+          usbChoices,
+          "Choose a device",
+          `Video devices ${
+            chosen!.name
+          } reported. A USB camera is opened by this camera only.`,
+        )
+        : input(
+          "device_path",
+          "Device path",
+          {
+            required: true,
+            placeholder: devices[0] ?? "/dev/video0",
+            list: devices.length ? `${prefix}-devices` : undefined,
+            autocomplete: "off",
+          },
+          !chosen
+            ? "Choose a node to see its devices."
+            : devices.length
+            ? `Devices on ${chosen.name}: ${devices.join(", ")}`
+            : `${chosen.name} reported no video devices.`,
+        ),
     location: () =>
       input("location", "Location (optional)", { placeholder: "Front door" }),
     resolution: () =>
-      input("resolution", "Resolution", {
-        required: true,
-        pattern: "\\d{2,5}x\\d{2,5}",
-        placeholder: "640x480",
-      }),
+      usbDevice && sizes.length
+        ? select(
+          "resolution",
+          "Resolution",
+          sizes,
+          null,
+          "MJPEG sizes are passed on as the camera sends them; others are encoded on the node.",
+        )
+        : input("resolution", "Resolution", {
+          required: true,
+          pattern: "\\d{2,5}x\\d{2,5}",
+          placeholder: "640x480",
+        }),
     framerate: () =>
-      input("framerate", "Frame rate (fps)", {
-        type: "number",
-        required: true,
-        min: 1,
-        max: 60,
-        step: 1,
-      }),
+      rates.length
+        ? select(
+          "framerate",
+          "Frame rate (fps)",
+          withCurrent(
+            rates.map((r) => ({ value: String(r), label: `${r} fps` })),
+            values.framerate,
+          ),
+          null,
+        )
+        : input("framerate", "Frame rate (fps)", {
+          type: "number",
+          required: true,
+          min: 1,
+          max: 60,
+          step: 1,
+        }),
     recording_mode: () =>
       row(
         "recording_mode",
@@ -231,9 +343,16 @@ export function CameraFields(p: CameraFieldsProps) {
 
   return (
     <>
+      {protocol === "onvif" && !p.protocolFixed && (
+        <OnvifFinder
+          prefix={prefix}
+          nodeName={values.node_name}
+          onChoose={(url) => set("source_url", url)}
+        />
+      )}
       {fieldsFor(protocol).map((f) => render[f]())}
       {p.recording && RECORDING_FIELDS.map((f) => render[f]())}
-      {usb && devices.length > 0 && (
+      {usb && usbChoices.length === 0 && devices.length > 0 && (
         <datalist id={`${prefix}-devices`}>
           {devices.map((d) => <option key={d} value={d} />)}
         </datalist>

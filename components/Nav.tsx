@@ -1,6 +1,6 @@
 /**
  * The main navigation in the header for signed-in users: Cameras,
- * Recordings, Nodes*, Users*, Tokens, Audit log*, Account. Admin-only pages
+ * Recordings, Nodes*, Users*, Tokens, Audit log*, Settings*, Account. Admin-only pages
  * (*) are not linked for viewers; the current page carries
  * `aria-current="page"`.
  */
@@ -25,6 +25,7 @@ export const NAV_LINKS: readonly NavLink[] = [
   { href: "/users", label: "Users", admin: true },
   { href: "/tokens", label: "Tokens" },
   { href: "/audit", label: "Audit log", admin: true },
+  { href: "/settings", label: "Settings", admin: true },
   { href: "/account", label: "Account" },
 ];
 

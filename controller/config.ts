@@ -82,7 +82,8 @@ export const controllerSettings = {
   segmentSeconds: {
     flag: "segment-seconds",
     env: "FALCON_SEGMENT_SECONDS",
-    description: "length of recording segments, aligned to the wall clock",
+    description:
+      "recording segment length until segment_seconds is saved in Settings",
     accepts: "an integer 2-3600",
     default: 60,
     parse: parsers.int(2, 3600),
@@ -91,7 +92,7 @@ export const controllerSettings = {
     flag: "relay-idle-grace-ms",
     env: "FALCON_RELAY_IDLE_GRACE_MS",
     description:
-      "how long a camera relay keeps running after its last viewer left",
+      "relay idle grace until relay_idle_grace_seconds is saved in Settings",
     accepts: "an integer 0-600000",
     default: 10000,
     parse: parsers.int(0, 600000),

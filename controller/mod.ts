@@ -25,6 +25,7 @@ import {
 import { cameraTimeline } from "./recordings/timeline.ts";
 import { openSessionsOf } from "./db/recordings.ts";
 import { loadSecretKey, SecretBox } from "./secrets/secret_box.ts";
+import { SettingsService } from "./settings/service.ts";
 import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
@@ -46,6 +47,8 @@ export interface Controller {
   audit: AuditLog;
   recordings: RecordingService;
   reconciler: RecordingReconciler;
+  /** Runtime settings (controller/settings). */
+  settings: SettingsService;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -67,9 +70,20 @@ export async function startController(
       await loadOrCreateToken(`${cfg.dataDir}/node.token`);
 
     const bus = new EventBus();
+    // The flag/env values are the settings' defaults; stored settings win.
+    const settings = new SettingsService({
+      sql: db.sql,
+      bus,
+      initial: {
+        segmentSeconds: cfg.segmentSeconds,
+        relayIdleGraceMs: cfg.relayIdleGraceMs,
+      },
+    });
+    await settings.load();
     const nodes = new NodeService(db.sql, bus, {
       offlineAfterMs: cfg.nodeOfflineAfterMs,
       relayIdleGraceMs: cfg.relayIdleGraceMs,
+      settings,
     });
     const cameras = new CameraService({
       sql: db.sql,
@@ -77,6 +91,7 @@ export async function startController(
       bus,
       nodes,
       segmentSeconds: cfg.segmentSeconds,
+      settings,
     });
     nodes.cameras = cameras;
 
@@ -153,6 +168,7 @@ export async function startController(
       bus,
       auth,
       audit,
+      settings,
       nodeToken,
       snapshot,
       recordings,
@@ -182,6 +198,7 @@ export async function startController(
             },
             setupRequired: () => auth.setupRequired(),
             cameraExists: (id) => cameras.row(id).then(() => true, () => false),
+            warmStreams: (ids) => streams.warm(ids),
             openRecordings: async (ids) => {
               const open = await openSessionsOf(db.sql, ids);
               return Object.fromEntries(
@@ -206,6 +223,7 @@ export async function startController(
               return await recordings.list(q, visible);
             },
             recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
+            settings: () => Promise.resolve(settings.json()),
           }, islands)
         : undefined,
     });
@@ -250,6 +268,7 @@ export async function startController(
       audit,
       recordings,
       reconciler,
+      settings,
       setupUrl,
       async close() {
         clearInterval(sessionSweep);

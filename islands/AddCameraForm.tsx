@@ -28,10 +28,21 @@ export { fieldsFor, toBody };
 export interface AddCameraFormProps {
   /** Known nodes with their USB devices (admins). */
   nodes: NodeChoice[];
+  /** The default_resolution / default_framerate settings, prefilled. */
+  defaults?: { resolution: string; framerate: number };
 }
 
-export default function AddCameraForm({ nodes }: AddCameraFormProps) {
-  const [values, setValues] = useState<Values>(DEFAULTS);
+export default function AddCameraForm(
+  { nodes, defaults }: AddCameraFormProps,
+) {
+  const initial: Values = defaults
+    ? {
+      ...DEFAULTS,
+      resolution: defaults.resolution,
+      framerate: String(defaults.framerate),
+    }
+    : DEFAULTS;
+  const [values, setValues] = useState<Values>(initial);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [added, setAdded] = useState<string | null>(null);
@@ -90,7 +101,7 @@ export default function AddCameraForm({ nodes }: AddCameraFormProps) {
     );
     setSending(false);
     if (res.ok) {
-      setValues(DEFAULTS);
+      setValues(initial);
       probe.reset();
       setAdded(res.value?.name ?? values.name);
       nameInput.current?.focus();

@@ -10,6 +10,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { CameraFacts } from "../components/CameraFacts.tsx";
 import { RecBadge, RecordControl } from "../components/RecordControl.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { PtzPad } from "../components/PtzPad.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
 import { useFullscreen } from "../controller/web/client/fullscreen.ts";
 import {
@@ -178,6 +179,9 @@ export default function CameraDetail(props: CameraDetailProps) {
           onStop={() => void rec.run("stop")}
           detailed
         />
+        {props.admin && camera.protocol === "onvif" && (
+          <PtzPad cameraId={id} cameraName={camera.name} />
+        )}
         <div class="acts-inline">
           <a
             class="button"

@@ -12,7 +12,7 @@
  * (or "Continuous"). Without JavaScript, a `<noscript>` MJPEG `<img>` per tile
  * shows the live view (inert once scripts run, so no per-tile connection).
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { RecBadge, RecordControl } from "../components/RecordControl.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
@@ -26,6 +26,7 @@ import {
 } from "../controller/web/client/grid_layout.ts";
 import {
   canvasPainter,
+  frameMarks,
   openGridStream,
 } from "../controller/web/client/grid_stream.ts";
 import {
@@ -78,8 +79,17 @@ export default function CameraGrid(props: CameraGridProps) {
   const painters = useRef(new Map<string, (jpeg: Uint8Array) => void>());
   const stream = useRef<{ retryNow(): void } | null>(null);
   const userId = props.userId ?? "";
+  // When each tile last drew a frame; tiles that stop get a "no picture" note.
+  const lastPaint = useRef(new Map<string, number>());
+  const [painted, setPainted] = useState<ReadonlySet<string>>(new Set());
+  const [stale, setStale] = useState<ReadonlySet<string>>(new Set());
+  const marks = useRef(frameMarks());
+  const shownCount = useRef(0);
+  shownCount.current = cameras.length;
 
-  useEffect(() => {
+  // Layout effects run before the first paint: the stream below opens one
+  // render after hydration instead of two paints later (first frame sooner).
+  useLayoutEffect(() => {
     setLayout(loadLayout(userId));
     setReady(true);
   }, []);
@@ -104,7 +114,7 @@ export default function CameraGrid(props: CameraGridProps) {
 
   // One stream for every shown camera; a new one when the set changes.
   const ids = ready && layout.view === "grid" ? streamIds(cameras) : "";
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!ids) return;
     setFailures(0);
     const s = openGridStream(ids.split(","), {
@@ -117,6 +127,26 @@ export default function CameraGrid(props: CameraGridProps) {
       stream.current = null;
       s.close();
     };
+  }, [ids]);
+
+  const onPainted = (id: string) => {
+    lastPaint.current.set(id, Date.now());
+    marks.current(id, shownCount.current);
+    setPainted((prev) => prev.has(id) ? prev : new Set(prev).add(id));
+  };
+
+  // A tile whose frames stop says so before the node's status catches up.
+  useEffect(() => {
+    if (!ids) return;
+    const t = setInterval(() => {
+      const now = Date.now();
+      const next = new Set<string>();
+      for (const [id, at] of lastPaint.current) {
+        if (now - at > STALE_AFTER_MS) next.add(id);
+      }
+      setStale((prev) => sameSet(prev, next) ? prev : next);
+    }, 1000);
+    return () => clearInterval(t);
   }, [ids]);
 
   // A camera came back: reconnect at once instead of waiting out the backoff.
@@ -148,6 +178,9 @@ export default function CameraGrid(props: CameraGridProps) {
                 key={c.id}
                 camera={c}
                 failures={failures}
+                live={ready ? liveState(c.id, painted, stale) : "unknown"}
+                lastFrameAt={lastPaint.current.get(c.id)}
+                onPainted={onPainted}
                 painters={painters.current}
                 onRemoved={removed}
                 admin={props.admin !== false}
@@ -159,6 +192,26 @@ export default function CameraGrid(props: CameraGridProps) {
         )}
     </div>
   );
+}
+
+/** A tile without a new frame for this long says "No picture since …". */
+export const STALE_AFTER_MS = 4000;
+
+/** What a tile's canvas shows: nothing yet, live frames, or an old frame. */
+export type LiveState = "unknown" | "waiting" | "live" | "stale";
+
+/** The live state of camera `id` from the tiles that painted and those gone quiet. */
+export function liveState(
+  id: string,
+  painted: ReadonlySet<string>,
+  stale: ReadonlySet<string>,
+): LiveState {
+  if (!painted.has(id)) return "waiting";
+  return stale.has(id) ? "stale" : "live";
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
 }
 
 /** The grid's class for a column choice: `grid` (auto-fill) or `grid c1` … `grid c4`. */
@@ -272,10 +325,68 @@ export function CameraList(
 
 const cameraHref = (id: string) => `/cameras/${encodeURIComponent(id)}`;
 
-function Tile(
-  { camera, failures, painters, onRemoved, admin, open, onSession }: {
+/**
+ * The note over a tile's picture, most telling first: the camera's error
+ * from its node (why it is down), the stream reconnecting, frames that
+ * stopped (before the node's status says why), or no frame yet.
+ */
+export function TileNote(
+  { camera, failures, live, lastFrameAt }: {
     camera: CameraView;
     failures: number;
+    live: LiveState;
+    lastFrameAt?: number;
+  },
+) {
+  const down = camera.status === "error" || camera.status === "offline";
+  let text: string | null = null;
+  let sub: string | null = null;
+  if (down) {
+    text = camera.error_message ??
+      (camera.status === "offline" ? "Its node is offline" : "Camera error");
+    sub = "Retrying by itself…";
+  } else if (failures > 0) {
+    text = "Live view disconnected";
+    sub = "Reconnecting…";
+  } else if (live === "stale" && lastFrameAt !== undefined) {
+    text = `No picture since ${
+      new Date(lastFrameAt).toLocaleTimeString([], { hour12: false })
+    }`;
+    sub = "Waiting for the camera…";
+  } else if (live === "waiting" && camera.status !== "pending") {
+    return (
+      <div class="over dim" aria-hidden="true">
+        <small>Connecting…</small>
+      </div>
+    );
+  }
+  if (text === null) return null;
+  return (
+    <div class="over" role="status">
+      <span>{text}</span>
+      {sub && <small>{sub}</small>}
+    </div>
+  );
+}
+
+function Tile(
+  {
+    camera,
+    failures,
+    live,
+    lastFrameAt,
+    onPainted,
+    painters,
+    onRemoved,
+    admin,
+    open,
+    onSession,
+  }: {
+    camera: CameraView;
+    failures: number;
+    live: LiveState;
+    lastFrameAt: number | undefined;
+    onPainted: (id: string) => void;
     painters: Map<string, (jpeg: Uint8Array) => void>;
     onRemoved: (id: string) => void;
     admin: boolean;
@@ -297,7 +408,7 @@ function Tile(
     const el = canvas.current!;
     // Set through CSSOM: the CSP refuses inline style attributes.
     el.style.cssText = CANVAS_STYLE;
-    painters.set(camera.id, canvasPainter(el));
+    painters.set(camera.id, canvasPainter(el, () => onPainted(camera.id)));
     return () => painters.delete(camera.id);
   }, []);
 
@@ -315,7 +426,6 @@ function Tile(
     setDeleteError(res.error.message);
   };
 
-  const down = camera.status === "error" || camera.status === "offline";
   const node = camera.assigned_node ?? camera.node_name;
   const size = canvasSize(camera.resolution);
   return (
@@ -335,12 +445,12 @@ function Tile(
             }">`,
           }}
         />
-        {(down || failures > 0) && (
-          <div class="over" role="status">
-            <span>{camera.error_message ?? "offline"}</span>
-            {failures > 0 && <small>Reconnecting…</small>}
-          </div>
-        )}
+        <TileNote
+          camera={camera}
+          failures={failures}
+          live={live}
+          lastFrameAt={lastFrameAt}
+        />
         <span class="fs-name" aria-hidden="true">{camera.name}</span>
         <button
           type="button"

@@ -16,6 +16,7 @@ import { StatusBadge } from "../components/StatusBadge.tsx";
 import { apiRequest } from "../controller/web/client/api.ts";
 import { formatBytes } from "../controller/web/client/format.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
+import { formatSummary } from "../controller/web/client/usb_form.ts";
 import { niceCeil, pushSample } from "../controller/web/client/sparkline.ts";
 import type {
   NodeDetailView,
@@ -219,7 +220,19 @@ export function NodeCard(
         </dd>
         <dt>USB devices</dt>
         <dd>
-          {node.usb_devices.length
+          {node.usb?.length
+            ? (
+              <ul class="usb-devices">
+                {node.usb.map((d) => (
+                  <li key={d.path}>
+                    <code>{d.path}</code>
+                    {d.name ? ` ${d.name}` : ""}
+                    <span class="hint">{formatSummary(d)}</span>
+                  </li>
+                ))}
+              </ul>
+            )
+            : node.usb_devices.length
             ? (
               <span class="acts-inline">
                 {node.usb_devices.map((d) => <code key={d}>{d}</code>)}

@@ -209,3 +209,87 @@ async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+Deno.test("TileNote: the node's error first, then a lost stream, frames that stopped, no frame yet", async () => {
+  const { TileNote, liveState } = await import("./CameraGrid.tsx");
+  const cam = (over: Partial<CameraView>): CameraView => ({
+    id: "c1",
+    name: "Porch",
+    protocol: "rtsp",
+    status: "online",
+    error_message: null,
+    location: null,
+    resolution: "640x480",
+    framerate: 10,
+    node_name: null,
+    assigned_node: "n1",
+    source_url: null,
+    device_path: null,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    ...over,
+  });
+  const note = (
+    camera: CameraView,
+    failures: number,
+    live: "unknown" | "waiting" | "live" | "stale",
+  ) =>
+    renderToString(
+      h(TileNote, {
+        camera,
+        failures,
+        live,
+        lastFrameAt: Date.UTC(2026, 0, 1, 10, 2, 3),
+      }),
+    );
+  const refused = "ffmpeg exited with code 1: Connection refused";
+  const down = note(
+    cam({ status: "error", error_message: refused }),
+    1,
+    "stale",
+  );
+  assert.match(down, /role="status"/);
+  assert.ok(down.includes(refused), down);
+  assert.match(down, /Retrying by itself/);
+  assert.match(
+    note(cam({ status: "offline" }), 0, "live"),
+    /Its node is offline/,
+  );
+  assert.match(
+    note(cam({}), 2, "live"),
+    /Live view disconnected.*Reconnecting/,
+  );
+  assert.match(note(cam({}), 0, "stale"), /No picture since \d\d:\d\d:\d\d/);
+  const waiting = note(cam({}), 0, "waiting");
+  assert.match(waiting, /Connecting…/);
+  assert.match(waiting, /aria-hidden="true"/, "not announced");
+  assert.equal(note(cam({}), 0, "live"), "");
+  assert.equal(note(cam({ status: "pending" }), 0, "waiting"), "");
+  assert.equal(note(cam({}), 0, "unknown"), "", "nothing before hydration");
+
+  const painted = new Set(["a", "b"]);
+  const stale = new Set(["b"]);
+  assert.equal(liveState("a", painted, stale), "live");
+  assert.equal(liveState("b", painted, stale), "stale");
+  assert.equal(liveState("c", painted, stale), "waiting");
+});
+
+Deno.test("frameMarks() marks the first frame and, once, the moment every tile had one", async () => {
+  const { frameMarks, FIRST_FRAME_MARK, ALL_FRAMES_MARK } = await import(
+    "../controller/web/client/grid_stream.ts"
+  );
+  performance.clearMarks();
+  const painted = frameMarks();
+  const count = (name: string) => performance.getEntriesByName(name).length;
+  painted("a", 3);
+  painted("a", 3);
+  assert.equal(count(FIRST_FRAME_MARK), 1);
+  assert.equal(count(ALL_FRAMES_MARK), 0);
+  painted("b", 3);
+  assert.equal(count(ALL_FRAMES_MARK), 0, "one tile still has no frame");
+  painted("c", 3);
+  painted("d", 4);
+  assert.equal(count(FIRST_FRAME_MARK), 1);
+  assert.equal(count(ALL_FRAMES_MARK), 1, "set once");
+  performance.clearMarks();
+});

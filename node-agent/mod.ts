@@ -16,6 +16,7 @@ import type { NodeAgentConfig } from "./config.ts";
 import { detectFfmpeg } from "./ffmpeg/probe.ts";
 import { ffprobePathFor, probeSource } from "./ffmpeg/source_probe.ts";
 import { createNodeApp } from "./http/app.ts";
+import { createScanner } from "./scan/mod.ts";
 import { ControllerLink } from "./link/controller_link.ts";
 import { Outbox } from "./outbox/outbox.ts";
 import { RecorderManager } from "./recorder/manager.ts";
@@ -24,6 +25,7 @@ import { RelayManager } from "./relay/manager.ts";
 import { RetentionSweeper } from "./storage/retention.ts";
 import { DesiredStore } from "./state/desired_store.ts";
 import { cpuMeter, diskUsage, listVideoDevices } from "./system/facts.ts";
+import { configureUsbDevices, listUsbDevices } from "./devices/usb.ts";
 
 const log = logger("node-agent");
 
@@ -46,6 +48,8 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
   const token = cfg.nodeToken;
   const startedAt = new Date().toISOString();
   const ffmpeg = await detectFfmpeg(cfg.ffmpeg);
+  // Device formats come from v4l2-ctl, else this ffmpeg (devices/usb.ts).
+  configureUsbDevices({ ffmpegPath: cfg.ffmpeg });
   if (!ffmpeg.available) {
     log.error(
       `ffmpeg not found on node "${cfg.nodeName}" at "${cfg.ffmpeg}": cameras cannot run here`,
@@ -161,6 +165,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     started_at: startedAt,
     ffmpeg,
     usb_devices: await listVideoDevices(),
+    usb: await listUsbDevices(),
     disk: diskUsage(cfg.dataDir),
     load: { cpu_percent: cpu(), memory_bytes: Deno.memoryUsage().rss },
     desired_etag: desired?.etag ?? null,
@@ -170,6 +175,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     token,
     relays,
     status: heartbeat,
+    usbDevices: listUsbDevices,
     probe: (req) => probeSource(req, { ffprobe, node: cfg.nodeName }),
     files: {
       root: recordingsRoot,
@@ -178,6 +184,8 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
       ffmpegPath: cfg.ffmpeg,
       policy: () => desired?.storage,
     },
+    // Camera scan: devices, WS-Discovery, opt-in port probe (scan/README.md).
+    scanner: createScanner(cfg.nodeName),
   });
 
   link = new ControllerLink({

@@ -9,10 +9,12 @@ import * as NotFound from "./_404.tsx";
 import * as Account from "./account.tsx";
 import * as Audit from "./audit.tsx";
 import * as CameraPage from "./cameras/[id].tsx";
+import * as CameraScan from "./cameras/scan.tsx";
 import * as Index from "./index.tsx";
 import * as Login from "./login.tsx";
 import * as Nodes from "./nodes.tsx";
 import * as Recordings from "./recordings.tsx";
+import * as Settings from "./settings.tsx";
 import * as Setup from "./setup.tsx";
 import * as Tokens from "./tokens.tsx";
 import * as Users from "./users.tsx";
@@ -20,6 +22,8 @@ import * as Users from "./users.tsx";
 export const manifest: RouteManifest = {
   routes: [
     { file: "index.tsx", pattern: "/", module: Index },
+    // Before /cameras/:id, which would otherwise take "scan" for an id.
+    { file: "cameras/scan.tsx", pattern: "/cameras/scan", module: CameraScan },
     { file: "cameras/[id].tsx", pattern: "/cameras/:id", module: CameraPage },
     { file: "nodes.tsx", pattern: "/nodes", module: Nodes },
     { file: "recordings.tsx", pattern: "/recordings", module: Recordings },
@@ -28,6 +32,7 @@ export const manifest: RouteManifest = {
     { file: "users.tsx", pattern: "/users", module: Users },
     { file: "tokens.tsx", pattern: "/tokens", module: Tokens },
     { file: "audit.tsx", pattern: "/audit", module: Audit },
+    { file: "settings.tsx", pattern: "/settings", module: Settings },
     { file: "account.tsx", pattern: "/account", module: Account },
   ],
   notFound: { file: "_404.tsx", module: NotFound },

@@ -26,7 +26,13 @@ export default async function CamerasPage({ deps, user }: RouteContext) {
   const open = await deps.openRecordings?.(cameras.map((c) => c.id))
     .catch(() => undefined);
   if (open) { for (const c of cameras) c.recording = open[c.id] ?? null; }
+  // The grid opens its live stream once hydrated; start the relays now.
+  deps.warmStreams?.(cameras.map((c) => c.id));
   const nodes = nodeList.map(toNodeView);
+  // The add-camera form starts from the default_resolution / default_framerate settings.
+  const settings = me.role === "admin"
+    ? (await deps.settings?.().catch(() => undefined))?.settings
+    : undefined;
   const counts = {
     cameras: cameras.map((c) => ({ id: c.id, status: c.status })),
     nodes: nodes.map((n) => ({ name: n.name, status: n.status })),
@@ -49,10 +55,20 @@ export default async function CamerasPage({ deps, user }: RouteContext) {
       {me.role === "admin" && (
         <section aria-labelledby="add-h">
           <h2 id="add-h">Add a camera</h2>
+          <p class="hint lead">
+            Or <a href="/cameras/scan">scan for cameras</a>{" "}
+            (USB, ONVIF discovery, a subnet) and add several at once.
+          </p>
           <Island
             name="AddCameraForm"
             component={AddCameraForm}
-            props={{ nodes: nodeList.map(toNodeChoice) }}
+            props={{
+              nodes: nodeList.map(toNodeChoice),
+              defaults: settings && {
+                resolution: String(settings.default_resolution),
+                framerate: Number(settings.default_framerate),
+              },
+            }}
           />
         </section>
       )}

@@ -3,7 +3,12 @@
  * point the form at the input to fix.
  */
 import { z } from "zod";
-import { CAMERA_PROTOCOLS } from "../../lib/protocol.ts";
+import {
+  CAMERA_PROTOCOLS,
+  RTSP_TRANSPORTS,
+  USB_DEVICE_PATH,
+} from "../../lib/protocol.ts";
+import { parseOnvifUrl } from "../../lib/onvif_url.ts";
 
 /** off: records only when started; manual: the same, stated; continuous: always records. */
 export const RECORDING_MODES = ["off", "manual", "continuous"] as const;
@@ -39,8 +44,8 @@ const fields = {
     "source_url must be at most 2048 characters",
   ).nullable(),
   device_path: z.string().trim().regex(
-    /^\/dev\/video\d{1,3}$/,
-    "device_path must look like /dev/video0",
+    USB_DEVICE_PATH,
+    "device_path must look like /dev/video0 or /dev/v4l/by-id/usb-…-video-index0",
   )
     .nullable(),
   node_name: z.string().trim().regex(
@@ -64,25 +69,32 @@ const fields = {
     .min(1, "retention_days must be between 1 and 3650")
     .max(3650, "retention_days must be between 1 and 3650")
     .nullable(),
+  rtsp_transport: z.enum(RTSP_TRANSPORTS, {
+    error: `rtsp_transport must be one of ${RTSP_TRANSPORTS.join(", ")}`,
+  }),
+  record_source_url: z.string({
+    error: "record_source_url must be a URL or null",
+  }).trim().max(2048, "record_source_url must be at most 2048 characters")
+    .nullable(),
 };
 
 export const createCameraSchema = z.strictObject({
   name: fields.name,
   protocol: z.enum(CAMERA_PROTOCOLS, {
-    error: (issue) =>
-      issue.input === "onvif"
-        ? "protocol onvif is not supported yet; give the camera's rtsp:// URL instead"
-        : `protocol must be one of ${CAMERA_PROTOCOLS.join(", ")}`,
+    error: `protocol must be one of ${CAMERA_PROTOCOLS.join(", ")}`,
   }),
   location: fields.location.optional(),
   source_url: fields.source_url.optional(),
   device_path: fields.device_path.optional(),
   node_name: fields.node_name.optional(),
-  resolution: resolution.default("640x480"),
-  framerate: fields.framerate.default(15),
+  // Left out: the camera service fills in the default_resolution / default_framerate settings.
+  resolution: resolution.optional(),
+  framerate: fields.framerate.optional(),
   metadata: metadata.default({}),
   recording_mode: fields.recording_mode.default("off"),
   retention_days: fields.retention_days.default(null),
+  rtsp_transport: fields.rtsp_transport.default("tcp"),
+  record_source_url: fields.record_source_url.optional(),
 });
 
 export const updateCameraSchema = z.strictObject({
@@ -96,6 +108,8 @@ export const updateCameraSchema = z.strictObject({
   metadata: metadata.optional(),
   recording_mode: fields.recording_mode.optional(),
   retention_days: fields.retention_days.optional(),
+  rtsp_transport: fields.rtsp_transport.optional(),
+  record_source_url: fields.record_source_url.optional(),
 });
 
 export type CreateCameraInput = z.infer<typeof createCameraSchema>;
@@ -148,6 +162,20 @@ export function checkSource(c: SourceFields): SourceFields | FieldProblem {
       if (!url.hostname) return ["source_url", "source_url must name a host"];
       return { ...c, device_path: null };
     }
+    case "onvif": {
+      if (!c.source_url) {
+        return [
+          "source_url",
+          "source_url is required for onvif cameras: onvif://user:pass@host[:port]?profile=TOKEN",
+        ];
+      }
+      try {
+        parseOnvifUrl(c.source_url);
+      } catch (e) {
+        return ["source_url", (e as Error).message];
+      }
+      return { ...c, device_path: null };
+    }
     case "demo": {
       const src = c.source_url || "demo://";
       if (!src.startsWith("demo://")) {
@@ -178,4 +206,35 @@ export function checkSource(c: SourceFields): SourceFields | FieldProblem {
         `protocol must be one of ${CAMERA_PROTOCOLS.join(", ")}`,
       ];
   }
+}
+
+/**
+ * The recording URL (main stream) of a camera: rtsp cameras only, same
+ * scheme rules as `source_url`; empty means "record source_url". Returns the
+ * normalised URL (null when none) or the problem.
+ */
+export function checkRecordSource(
+  protocol: string,
+  url: string | null | undefined,
+): { url: string | null } | FieldProblem {
+  if (!url) return { url: null };
+  if (protocol !== "rtsp") {
+    return [
+      "record_source_url",
+      `record_source_url is only used by rtsp cameras, not ${protocol}`,
+    ];
+  }
+  const checked = checkSource({
+    protocol,
+    source_url: url,
+    device_path: null,
+    node_name: null,
+  });
+  if (Array.isArray(checked)) {
+    return [
+      "record_source_url",
+      checked[1].replace(/^source_url/, "record_source_url"),
+    ];
+  }
+  return { url };
 }

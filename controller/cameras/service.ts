@@ -12,14 +12,22 @@ import type { Sql } from "../db/client.ts";
 import * as db from "../db/cameras.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
+import type { Settings } from "../settings/schema.ts";
 import { endSession, openSessionOf } from "../db/recordings.ts";
 import { recordSpecsFor } from "../recordings/desired.ts";
 import { sessionJson } from "../recordings/view.ts";
 import {
+  checkRecordSource,
   checkSource,
   createCameraSchema,
   updateCameraSchema,
 } from "./schema.ts";
+import {
+  checkUsbDevice,
+  defaultUsbDevice,
+  findUsbDevice,
+  type NodeUsbDevices,
+} from "../nodes/usb_devices.ts";
 import { type CameraJson, cameraJson } from "./view.ts";
 
 /** What the camera service needs from node management. */
@@ -30,6 +38,8 @@ export interface NodeDirectory {
   pickNode(): Promise<string | null>;
   /** Tells a node its desired state changed. */
   changed(node: string | null): void;
+  /** A node's USB devices from its last heartbeat (nodes/usb_devices.ts); null = unknown node. */
+  usbDevices?(name: string): Promise<NodeUsbDevices | null>;
 }
 
 export interface CameraServiceDeps {
@@ -37,8 +47,13 @@ export interface CameraServiceDeps {
   box: SecretBox;
   bus: EventBus;
   nodes: NodeDirectory;
-  /** Segment length sent to nodes in CameraSpec.record. @default 60 */
+  /** Segment length sent to nodes in CameraSpec.record when no `settings` are given. @default 60 */
   segmentSeconds?: number;
+  /**
+   * Runtime settings (controller/settings), read on each use: default
+   * resolution and frame rate of new cameras, segment length, default retention.
+   */
+  settings?: { current(): Readonly<Settings> };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,6 +80,13 @@ export class CameraService {
     return row;
   }
 
+  /** The camera's decrypted source URL, for calls to its node; never for answers. */
+  async openSource(row: db.CameraRow): Promise<string | null> {
+    return row.source_url_sealed
+      ? await this.deps.box.open(row.source_url_sealed)
+      : null;
+  }
+
   async create(body: unknown): Promise<CameraJson> {
     const parsed = createCameraSchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
@@ -78,11 +100,22 @@ export class CameraService {
     if (Array.isArray(src)) {
       throw new AppError("invalid_input", src[1], { field: src[0] });
     }
+    const rec = checkRecordSource(input.protocol, input.record_source_url);
+    if (Array.isArray(rec)) {
+      throw new AppError("invalid_input", rec[1], { field: rec[0] });
+    }
     await this.#checkNode(src.node_name);
+    if (input.protocol === "usb") {
+      src.device_path = await this.#checkUsb(
+        src.node_name!,
+        input.device_path ?? null,
+      );
+    }
     const assigned = src.node_name ?? await this.deps.nodes.pickNode();
     const sealed = src.source_url
       ? await this.deps.box.seal(src.source_url)
       : null;
+    const recordSealed = rec.url ? await this.deps.box.seal(rec.url) : null;
     const row = await this.#unique(() =>
       db.insertCamera(this.deps.sql, {
         name: input.name,
@@ -90,11 +123,16 @@ export class CameraService {
         location: input.location ?? null,
         source_url_sealed: sealed,
         source_url_redacted: src.source_url ? redactUrl(src.source_url) : null,
+        rtsp_transport: input.rtsp_transport,
+        record_source_url_sealed: recordSealed,
+        record_source_url_redacted: rec.url ? redactUrl(rec.url) : null,
         device_path: src.device_path,
         node_name: src.node_name,
         assigned_node: assigned,
-        resolution: input.resolution,
-        framerate: input.framerate,
+        resolution: input.resolution ??
+          this.deps.settings?.current().default_resolution ?? "640x480",
+        framerate: input.framerate ??
+          this.deps.settings?.current().default_framerate ?? 15,
         metadata: input.metadata,
         recording_mode: input.recording_mode,
         retention_days: input.retention_days,
@@ -140,6 +178,13 @@ export class CameraService {
     if (src.node_name !== current.node_name) {
       await this.#checkNode(src.node_name);
     }
+    if (
+      current.protocol === "usb" &&
+      (src.node_name !== current.node_name ||
+        src.device_path !== current.device_path)
+    ) {
+      await this.#checkUsb(src.node_name!, src.device_path, current.id);
+    }
 
     const changes: db.CameraPatch = {};
     if (patch.name !== undefined) changes.name = patch.name;
@@ -163,6 +208,31 @@ export class CameraService {
     }
     if (src.device_path !== current.device_path) {
       changes.device_path = src.device_path;
+    }
+    if (patch.rtsp_transport !== undefined) {
+      changes.rtsp_transport = patch.rtsp_transport;
+    }
+    if (patch.record_source_url !== undefined) {
+      // Same rule as source_url: `user:***@` sent back keeps the stored password.
+      const currentRecord = current.record_source_url_sealed
+        ? await this.deps.box.open(current.record_source_url_sealed)
+        : null;
+      let nextRecord = patch.record_source_url || null;
+      if (nextRecord && currentRecord) {
+        nextRecord = keepPassword(nextRecord, currentRecord);
+      }
+      const rec = checkRecordSource(current.protocol, nextRecord);
+      if (Array.isArray(rec)) {
+        throw new AppError("invalid_input", rec[1], { field: rec[0] });
+      }
+      if (rec.url !== currentRecord) {
+        changes.record_source_url_sealed = rec.url
+          ? await this.deps.box.seal(rec.url)
+          : null;
+        changes.record_source_url_redacted = rec.url
+          ? redactUrl(rec.url)
+          : null;
+      }
     }
     if (src.node_name !== current.node_name) {
       changes.node_name = src.node_name;
@@ -227,8 +297,9 @@ export class CameraService {
    */
   async specsForNode(node: string): Promise<CameraSpec[]> {
     const rows = await db.camerasOfNode(this.deps.sql, node);
+    const settings = this.deps.settings?.current();
     const records = await recordSpecsFor(this.deps.sql, node, rows, {
-      segmentSeconds: this.deps.segmentSeconds,
+      segmentSeconds: settings?.segment_seconds ?? this.deps.segmentSeconds,
       onChange: (ch) =>
         this.deps.bus.publish({
           kind: "recording",
@@ -249,9 +320,52 @@ export class CameraService {
         height: h,
         framerate: r.framerate,
         record: records.get(r.id) ?? null,
-        retention_days: r.retention_days ?? null,
+        rtsp_transport: r.rtsp_transport ?? "tcp",
+        record_source_url: r.record_source_url_sealed
+          ? await this.deps.box.open(r.record_source_url_sealed)
+          : null,
+        // A camera without its own limit gets the default_retention_days setting.
+        retention_days: r.retention_days ??
+          settings?.default_retention_days ?? null,
       };
     }));
+  }
+
+  /**
+   * A usb camera's device must be one its node reported in its last heartbeat
+   * (a 400 naming device_path lists what the node has). Returns the device to
+   * use: the given one, else the node's first capture device.
+   */
+  async #checkUsb(
+    node: string,
+    given: string | null,
+    selfId?: string,
+  ): Promise<string> {
+    const report = await this.deps.nodes.usbDevices?.(node);
+    if (!report) return given ?? "/dev/video0";
+    const path = given ?? defaultUsbDevice(report) ?? "/dev/video0";
+    const problem = checkUsbDevice(path, report);
+    if (problem) {
+      throw new AppError("invalid_input", problem[1], { field: problem[0] });
+    }
+    // One camera per device, also when one names it /dev/videoN and another by its alias.
+    const device = findUsbDevice(report, path);
+    const others = await db.listCameras(this.deps.sql, {
+      protocol: "usb",
+      node,
+    });
+    const taken = others.find((c) =>
+      c.id !== selfId && c.node_name === node && c.device_path &&
+      findUsbDevice(report, c.device_path) === device
+    );
+    if (taken) {
+      throw new AppError(
+        "conflict",
+        `device_path: ${path} on node "${node}" is already camera "${taken.name}" (${taken.device_path}); a device is opened by one camera only`,
+        { field: "device_path" },
+      );
+    }
+    return path;
   }
 
   async #checkNode(name: string | null) {

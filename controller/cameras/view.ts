@@ -20,6 +20,10 @@ export interface CameraJson {
   recording_mode: CameraRow["recording_mode"];
   /** Days of footage kept; null = no age limit. */
   retention_days: number | null;
+  /** tcp | udp: how RTSP is read. */
+  rtsp_transport: "tcp" | "udp";
+  /** Recording URL (main stream), redacted like source_url; null = records source_url. */
+  record_source_url: string | null;
   stream_url: string;
   snapshot_url: string;
   created_at: string;
@@ -43,6 +47,8 @@ export function cameraJson(row: CameraRow): CameraJson {
     metadata: row.metadata ?? {},
     recording_mode: row.recording_mode ?? "off",
     retention_days: row.retention_days ?? null,
+    rtsp_transport: row.rtsp_transport ?? "tcp",
+    record_source_url: row.record_source_url_redacted ?? null,
     stream_url: `/api/cameras/${row.id}/stream`,
     snapshot_url: `/api/cameras/${row.id}/snapshot`,
     created_at: new Date(row.created_at).toISOString(),

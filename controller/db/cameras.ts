@@ -23,6 +23,11 @@ export interface CameraRow {
   recording_mode: RecordingMode;
   /** Days of footage the node keeps; null = no age limit. */
   retention_days: number | null;
+  /** tcp | udp: how RTSP is read (migration 0005). */
+  rtsp_transport: "tcp" | "udp";
+  /** Sealed URL of the stream to record (main stream); null = record the source. */
+  record_source_url_sealed: string | null;
+  record_source_url_redacted: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -37,11 +42,17 @@ export type NewCamera =
     | "error_message"
     | "recording_mode"
     | "retention_days"
+    | "rtsp_transport"
+    | "record_source_url_sealed"
+    | "record_source_url_redacted"
   >
   & {
     status?: CameraStatus;
     recording_mode?: RecordingMode;
     retention_days?: number | null;
+    rtsp_transport?: "tcp" | "udp";
+    record_source_url_sealed?: string | null;
+    record_source_url_redacted?: string | null;
   };
 
 export interface CameraFilter {
@@ -79,11 +90,14 @@ export async function insertCamera(sql: Sql, c: NewCamera): Promise<CameraRow> {
   const [row] = await sql<CameraRow[]>`
     insert into cameras (name, protocol, location, source_url_sealed, source_url_redacted, device_path,
                          node_name, assigned_node, resolution, framerate, metadata, status,
-                         recording_mode, retention_days)
+                         recording_mode, retention_days,
+                         rtsp_transport, record_source_url_sealed, record_source_url_redacted)
     values (${c.name}, ${c.protocol}, ${c.location}, ${c.source_url_sealed}, ${c.source_url_redacted},
             ${c.device_path}, ${c.node_name}, ${c.assigned_node}, ${c.resolution}, ${c.framerate},
             ${sql.json(c.metadata as postgresJson)}, ${c.status ?? "pending"},
-            ${c.recording_mode ?? "off"}, ${c.retention_days ?? null})
+            ${c.recording_mode ?? "off"}, ${c.retention_days ?? null},
+            ${c.rtsp_transport ?? "tcp"}, ${c.record_source_url_sealed ?? null},
+            ${c.record_source_url_redacted ?? null})
     returning *`;
   return row;
 }
@@ -107,6 +121,9 @@ export type CameraPatch = Partial<
     | "error_message"
     | "recording_mode"
     | "retention_days"
+    | "rtsp_transport"
+    | "record_source_url_sealed"
+    | "record_source_url_redacted"
   >
 >;
 

@@ -7,6 +7,7 @@
  */
 import type { CameraJson } from "../cameras/view.ts";
 import type { SessionJson } from "../recordings/view.ts";
+import type { SettingKey, Settings } from "../settings/schema.ts";
 
 export type CameraEvent =
   | { type: "created" | "updated" | "status"; camera: CameraJson }
@@ -31,10 +32,18 @@ export type RecordingEvent =
     at: string;
   };
 
+/** Runtime settings saved (controller/settings): all of them, and which changed. Admins only. */
+export interface SettingsEvent {
+  type: "updated";
+  settings: Settings;
+  changed: SettingKey[];
+}
+
 export type FalconEvent =
   | { kind: "camera"; data: CameraEvent }
   | { kind: "node"; data: NodeEvent }
-  | { kind: "recording"; data: RecordingEvent };
+  | { kind: "recording"; data: RecordingEvent }
+  | { kind: "settings"; data: SettingsEvent };
 
 export interface Subscription {
   /** Next event; null when closed or cut off for falling behind. */

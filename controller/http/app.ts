@@ -12,6 +12,7 @@ import type { CameraService } from "../cameras/service.ts";
 import type { Sql } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { NodeService } from "../nodes/service.ts";
+import type { SettingsService } from "../settings/service.ts";
 import {
   type RecordingReconciler,
   RecordingService,
@@ -22,7 +23,11 @@ import { authApi } from "./api/auth.ts";
 import { camerasApi } from "./api/cameras.ts";
 import { eventsApi } from "./api/events.ts";
 import { nodesApi } from "./api/nodes.ts";
+import { onvifApi } from "./api/onvif.ts";
+import { scanApi } from "./api/scan.ts";
+import { ScanService } from "../scan/service.ts";
 import { cameraRecordingsApi, recordingsApi } from "./api/recordings.ts";
+import { settingsApi } from "./api/settings.ts";
 import { parseCameraIds, streamsApi } from "./api/streams.ts";
 import { tokensApi } from "./api/tokens.ts";
 import { usersApi } from "./api/users.ts";
@@ -46,6 +51,8 @@ export interface ControllerAppDeps {
   bus: EventBus;
   auth: AuthService;
   audit: AuditLog;
+  /** Runtime settings (controller/settings), for /api/settings. */
+  settings: SettingsService;
   nodeToken: string;
   snapshot: (cameraId: string) => Promise<Uint8Array>;
   /** "Test connection" for a camera source (controller/cameras/probe.ts). */
@@ -112,6 +119,16 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   app.route("/api/users", usersApi(deps.auth, { trustProxy }));
   app.route("/api/tokens", tokensApi(deps.auth, { trustProxy }));
   app.route("/api/audit", auditApi(deps.audit));
+  // Before camerasApi: /api/cameras/onvif/… is not a camera id.
+  app.route(
+    "/api/cameras",
+    onvifApi({
+      cameras: deps.cameras,
+      nodes: deps.nodes,
+      nodeToken: deps.nodeToken,
+      auth: deps.auth,
+    }),
+  );
   app.route(
     "/api/cameras",
     camerasApi({
@@ -137,6 +154,19 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   app.route("/api/recordings", recordingsApi(recordingDeps));
   app.use("/api/nodes/*", requireRole("admin"));
   app.use("/api/nodes", requireRole("admin"));
+  // Before nodesApi: /api/nodes/scan/… is not a node's name.
+  app.route(
+    "/api/nodes/scan",
+    scanApi({
+      scans: new ScanService({
+        nodes: deps.nodes,
+        cameras: deps.cameras,
+        nodeToken: deps.nodeToken,
+      }),
+      audit: deps.audit,
+      trustProxy,
+    }),
+  );
   app.route(
     "/api/nodes",
     nodesApi(deps.nodes, {
@@ -145,6 +175,10 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     }),
   );
   app.route("/api/events", eventsApi(deps.bus, deps.auth));
+  app.route(
+    "/api/settings",
+    settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),
+  );
   // Viewers may only multiplex the cameras granted to them.
   app.use("/api/streams/*", async (c, next) => {
     const visible = await deps.auth.visibleCameras(c.get("principal"));

@@ -17,6 +17,9 @@ import type { EventBus, NodeEvent } from "../events/bus.ts";
 import type { CameraService, NodeDirectory } from "../cameras/service.ts";
 import { cameraJson } from "../cameras/view.ts";
 import { storagePolicyFor } from "../recordings/desired.ts";
+import { type NodeUsbDevices, usbDevicesOf } from "./usb_devices.ts";
+import { minFreeBytes, relayIdleGraceMs } from "../settings/schema.ts";
+import type { SettingsSource } from "../settings/service.ts";
 
 const log = logger("nodes");
 
@@ -25,8 +28,14 @@ export interface NodeServiceOptions {
   offlineAfterMs?: number;
   /** A dropped long poll not renewed within this is taken as a dead node. @default 1500 */
   pollGraceMs?: number;
-  /** Relay idle grace sent to node agents. @default 10000 */
+  /** Relay idle grace sent to node agents when no `settings` are given. @default 10000 */
   relayIdleGraceMs?: number;
+  /**
+   * Runtime settings (controller/settings): default node, relay idle grace and
+   * free-space floor are read from here on each use, and every change wakes
+   * the long polls so nodes pick up a new desired state at once.
+   */
+  settings?: SettingsSource;
 }
 
 export interface NodeJson {
@@ -48,7 +57,9 @@ export class NodeService implements NodeDirectory {
   #publishedLoad = new Map<string, NodeLoad>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #pollTimers = new Set<ReturnType<typeof setTimeout>>();
-  #opts: Required<NodeServiceOptions>;
+  #opts: Required<Omit<NodeServiceOptions, "settings">>;
+  #settings: SettingsSource | undefined;
+  #unsubscribe: (() => void) | undefined;
   cameras!: CameraService;
 
   constructor(
@@ -56,12 +67,16 @@ export class NodeService implements NodeDirectory {
     private bus: EventBus,
     opts: NodeServiceOptions = {},
   ) {
+    const { settings, ...rest } = opts;
     this.#opts = {
       offlineAfterMs: 15000,
       pollGraceMs: 1500,
       relayIdleGraceMs: 10000,
-      ...opts,
+      ...rest,
     };
+    this.#settings = settings;
+    // The etag decides whether a woken poll answers, so waking on any change is safe.
+    this.#unsubscribe = settings?.onChange(() => this.changedAll());
   }
 
   /** Starts the liveness sweep. */
@@ -76,6 +91,7 @@ export class NodeService implements NodeDirectory {
   }
 
   stop(): void {
+    this.#unsubscribe?.();
     clearInterval(this.#timer);
     for (const t of this.#pollTimers) clearTimeout(t);
     this.#pollTimers.clear();
@@ -110,6 +126,12 @@ export class NodeService implements NodeDirectory {
 
   // --- NodeDirectory ---
 
+  /** The node's USB devices from its last heartbeat; null for an unknown node. */
+  async usbDevices(name: string): Promise<NodeUsbDevices | null> {
+    const row = await nodesDb.getNode(this.sql, name);
+    return row ? usbDevicesOf(row) : null;
+  }
+
   async isKnown(name: string): Promise<boolean> {
     return (await nodesDb.getNode(this.sql, name)) !== null;
   }
@@ -119,6 +141,9 @@ export class NodeService implements NodeDirectory {
       n.status === "online"
     );
     if (nodes.length === 0) return null;
+    // The `default_node` setting, while it is online; else the least loaded.
+    const preferred = this.#settings?.current().default_node;
+    if (preferred && nodes.some((n) => n.name === preferred)) return preferred;
     const counts = await camerasDb.countByNode(this.sql);
     nodes.sort((a, b) =>
       (counts.get(a.name) ?? 0) - (counts.get(b.name) ?? 0) ||
@@ -133,6 +158,11 @@ export class NodeService implements NodeDirectory {
     if (!set) return;
     this.#waiters.delete(node);
     for (const w of set) w();
+  }
+
+  /** Wakes every node's long poll (a setting that may change any node's desired state). */
+  changedAll(): void {
+    for (const node of [...this.#waiters.keys()]) this.changed(node);
   }
 
   // --- protocol ---
@@ -164,11 +194,21 @@ export class NodeService implements NodeDirectory {
 
   async desired(name: string): Promise<DesiredState> {
     const cameras = await this.cameras.specsForNode(name);
+    const s = this.#settings?.current();
     const body = {
       node: name,
       cameras,
-      relay_idle_grace_ms: this.#opts.relayIdleGraceMs,
-      storage: await storagePolicyFor(this.sql, name),
+      relay_idle_grace_ms: s
+        ? relayIdleGraceMs(s)
+        : this.#opts.relayIdleGraceMs,
+      storage: await storagePolicyFor(
+        this.sql,
+        name,
+        s && {
+          min_free_ratio: s.min_free_percent / 100,
+          min_free_bytes: minFreeBytes(s),
+        },
+      ),
     };
     return { ...body, etag: await etagOf(body) };
   }

@@ -17,11 +17,11 @@ import type { CameraRow } from "../db/cameras.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/recordings.ts";
 
-/** Segment length the nodes are told to use (wall-clock aligned). */
+/** Segment length the nodes are told to use (wall-clock aligned); the `segment_seconds` setting's built-in default. */
 export const DEFAULT_SEGMENT_SECONDS = 60;
-/** Node-wide free-space floor: keep at least this share of the disk free. */
+/** Node-wide free-space floor: keep at least this share of the disk free (default of `min_free_percent`). */
 export const MIN_FREE_RATIO = 0.05;
-/** And at least this many bytes. */
+/** And at least this many bytes (default of `min_free_gib`). */
 export const MIN_FREE_BYTES = 5 * 1024 ** 3;
 
 export interface SessionChange {
@@ -111,14 +111,18 @@ async function openSession(
   return await db.openSessionOf(sql, cam.id);
 }
 
-/** Storage rules for a node: the defaults plus the sessions users keep. */
+/**
+ * Storage rules for a node: the free-space floor (the `min_free_percent` /
+ * `min_free_gib` settings, else the defaults above) plus the sessions users keep.
+ */
 export async function storagePolicyFor(
   sql: Sql,
   node: string,
+  floor?: { min_free_ratio: number; min_free_bytes: number },
 ): Promise<StoragePolicy> {
   return {
-    min_free_ratio: MIN_FREE_RATIO,
-    min_free_bytes: MIN_FREE_BYTES,
+    min_free_ratio: floor?.min_free_ratio ?? MIN_FREE_RATIO,
+    min_free_bytes: floor?.min_free_bytes ?? MIN_FREE_BYTES,
     keep_sessions: await db.keptSessionIds(sql, node),
   };
 }

@@ -33,6 +33,9 @@ interface Upstream {
   abort: AbortController | null;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   lastError: string | null;
+  /** `warm()`'s hold on the hub, released by `warmTimer`. */
+  warmLeave: (() => void) | undefined;
+  warmTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export class StreamHub {
@@ -66,6 +69,25 @@ export class StreamHub {
     return { hub: up.hub, leave: up.hub.subscribe() };
   }
 
+  /**
+   * Opens the upstreams of `cameraIds` now and holds them for `holdMs`, as a
+   * viewer would: a page that is about to watch them (the grid just
+   * rendered) finds the node's relays already starting or running, instead
+   * of starting them only once its scripts ran. A repeated call extends the
+   * hold; after it the usual idle grace applies.
+   */
+  warm(cameraIds: string[], holdMs = 5000): void {
+    for (const id of cameraIds) {
+      const up = this.#upstream(id);
+      clearTimeout(up.warmTimer);
+      up.warmLeave ??= up.hub.subscribe();
+      up.warmTimer = setTimeout(() => {
+        up.warmLeave?.();
+        up.warmLeave = undefined;
+      }, holdMs);
+    }
+  }
+
   /** The latest frame if it is fresher than `maxAgeMs`. */
   fresh(cameraId: string, maxAgeMs = 2000): Frame | null {
     const f = this.#upstreams.get(cameraId)?.hub.latest();
@@ -78,6 +100,7 @@ export class StreamHub {
     if (!up) return;
     this.#upstreams.delete(cameraId);
     clearTimeout(up.idleTimer);
+    clearTimeout(up.warmTimer);
     up.abort?.abort();
     up.hub.close();
   }
@@ -108,6 +131,8 @@ export class StreamHub {
       abort: null,
       idleTimer: undefined,
       lastError: null,
+      warmLeave: undefined,
+      warmTimer: undefined,
     };
     up = created;
     this.#upstreams.set(cameraId, up);

@@ -112,3 +112,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "StreamHub.warm() opens upstreams before any viewer and lets them go after the hold and the grace",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const agent = fakeNodeAgent();
+    const hub = new StreamHub({
+      resolve: (id) =>
+        Promise.resolve({
+          url: `${agent.url}/v1/cameras/${id}/stream`,
+          token: "t",
+        }),
+      idleGraceMs: 100,
+    });
+    const waitFor = async (ok: () => boolean, what: string) => {
+      const deadline = Date.now() + 5000;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      hub.warm(["a", "b"], 300);
+      hub.warm(["a"], 300); // extends, does not add a second hold
+      assert.equal(hub.upstreamCount, 2, "upstreams open before any viewer");
+      await waitFor(() => hub.fresh("a") !== null, "a frame of a");
+      // A viewer arriving now gets a frame at once and shares the upstream.
+      const viewer = hub.join("a");
+      assert.ok(viewer.hub.latest(), "the latest frame is already there");
+      assert.equal(agent.served, 2);
+      // Hold (300 ms) + grace (100 ms): b closes; a stays for its viewer.
+      await waitFor(() => agent.open === 1, "b's upstream to close");
+      assert.equal(hub.upstreamCount, 1);
+      viewer.leave();
+      await waitFor(() => agent.open === 0, "a's upstream to close");
+      assert.equal(agent.served, 2, "no camera opened a second upstream");
+    } finally {
+      hub.closeAll();
+      await Promise.race([
+        agent.stop(),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+    }
+  },
+});

@@ -29,6 +29,13 @@ export interface MountedDashboard {
   notFound: NotFoundHandler;
 }
 
+/** A `Server-Timing` header value: `auth;dur=0.4, data;dur=2.1, …` (ms). */
+export function serverTiming(parts: Record<string, number>): string {
+  return Object.entries(parts)
+    .map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`)
+    .join(", ");
+}
+
 /**
  * Registers `GET /assets/:file` and every page route on `app`, and sets
  * `app.notFound`: the `_404` page for browsers, the JSON error body under
@@ -63,9 +70,11 @@ export function mountDashboard(
     mod: RouteModule,
     status: 200 | 403 | 404,
   ): Promise<Response> => {
+    const started = performance.now();
     const url = new URL(c.req.url);
     const access = mod.access ?? "user";
     const user = await deps.user(c.req.raw);
+    const authed = performance.now();
     if (access !== "public" && !user) {
       const next = url.pathname + url.search;
       const to = (await deps.setupRequired())
@@ -84,15 +93,22 @@ export function mountDashboard(
       user,
     });
     if (out instanceof Response) return out;
+    const loaded = performance.now();
     const title = mod.title ? `${mod.title} · ${PRODUCT}` : PRODUCT;
-    return c.body(
-      renderPage(out, { title, assets, csrf: user?.csrf }),
-      status,
-      {
-        "Content-Type": "text/html; charset=utf-8",
-        "Cache-Control": "no-store",
-      },
-    );
+    const html = renderPage(out, { title, assets, csrf: user?.csrf });
+    const done = performance.now();
+    return c.body(html, status, {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+      // Where a page's server time goes (browser dev tools and
+      // bench/dashboard.ts read it): session lookup, the route's data, SSR.
+      "Server-Timing": serverTiming({
+        auth: authed - started,
+        data: loaded - authed,
+        render: done - loaded,
+        total: done - started,
+      }),
+    });
   };
 
   for (const route of manifest.routes) {

@@ -226,6 +226,7 @@ Deno.test("the nav links every page an admin may open and marks the current one"
       ["/users", "Users"],
       ["/tokens", "Tokens"],
       ["/audit", "Audit log"],
+      ["/settings", "Settings"],
       ["/account", "Account"],
     ]);
     assert.deepEqual(links.filter((l) => l.current).map((l) => l.href), [
@@ -250,7 +251,7 @@ Deno.test("the nav hides admin pages from viewers", async () => {
     ], path);
     assert.ok(
       !html.includes('href="/users"') && !html.includes('href="/audit"') &&
-        !html.includes('href="/nodes"'),
+        !html.includes('href="/nodes"') && !html.includes('href="/settings"'),
       path,
     );
   }
@@ -754,8 +755,11 @@ Deno.test("the camera page server-renders the details, with the password redacte
   assert.ok(!html.includes("hunter2secret"), "no password anywhere");
   assert.ok(
     html.includes(
-      "<dt>Source</dt><dd><code>rtsp://admin:***@192.168.1.10:554/stream1</code></dd>",
+      "<dt>Live view stream</dt><dd><code>rtsp://admin:***@192.168.1.10:554/stream1</code></dd>",
     ),
+  );
+  assert.ok(
+    html.includes("<dt>Recording stream</dt><dd>the live view stream</dd>"),
   );
   for (
     const fact of [
@@ -806,8 +810,8 @@ Deno.test("the camera forms: labelled fields, node choice with USB devices, test
   const n = assertLabelled(html, "/cameras/{id} as admin");
   assert.equal(
     n,
-    10,
-    "name, protocol, source, node, location, resolution, fps, recording mode, retention; the timeline's day",
+    12,
+    "name, protocol, source, recording stream, rtsp transport, node, location, resolution, fps, recording mode, retention; the timeline's day",
   );
   assert.match(
     html,

@@ -71,14 +71,14 @@ fe-island{display:contents}
 .top{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;justify-content:space-between;padding:.7rem 1rem;background:var(--card);border-bottom:1px solid var(--bd)}
 .brand{margin:0;font-size:1.2rem}.brand a{color:inherit;text-decoration:none}
 .counts{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:0;padding:0;list-style:none;color:var(--mut)}.counts b{color:var(--fg)}
-main{max-width:1400px;margin:0 auto;padding:1rem;display:grid;gap:1.5rem}
+main{max-width:1400px;margin:0 auto;padding:1rem;display:grid;gap:1.5rem}main>*,main>fe-island>*{min-width:0}
 h2{margin:0 0 .6rem;font-size:1.05rem}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));margin:0;padding:0;list-style:none}
 .tile{background:var(--card);border:1px solid var(--bd);border-radius:8px;overflow:hidden;display:flex;flex-direction:column}
 .view{position:relative;aspect-ratio:4/3;background:#000}
 .view img{display:block;width:100%;height:100%;object-fit:contain}.view img.gone{visibility:hidden}
 .over{position:absolute;inset:0;display:grid;place-content:center;gap:.3rem;padding:1rem;text-align:center;background:rgba(0,0,0,.72);color:#fff;overflow-wrap:anywhere}
-.over small{opacity:.8}
+.over small{opacity:.8}.over.dim{background:none;color:#c8ccd4}
 .meta{padding:.6rem .75rem;display:grid;gap:.2rem}
 .meta h3{margin:0;font-size:1rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem}
 .meta p{margin:0;color:var(--mut);font-size:.85rem}
@@ -110,6 +110,7 @@ input,select{font:inherit;padding:.4em .55em;border:1px solid var(--bd);border-r
 .tbl thead th{color:var(--mut);white-space:nowrap}.tbl tbody tr:last-child>*{border-bottom:0}
 .tbl tr.gone{color:var(--mut)}.tbl tr.sub>td{background:var(--bg)}.tbl code{font-size:.85em;overflow-wrap:anywhere}
 .acts-inline{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem}
+.usb-devices{margin:0;padding:0;list-style:none}.usb-devices li{margin:0 0 .3rem}.usb-devices .hint{display:block;margin:0}
 .panel{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fill,minmax(230px,1fr))}
 .checks{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;margin:0;padding:.5rem .75rem;border:1px solid var(--bd);border-radius:6px}
 .checks legend{font-size:.85rem;font-weight:600;padding:0 .3rem}.check{display:inline-flex;align-items:center;gap:.35rem}
@@ -125,6 +126,9 @@ input,select{font:inherit;padding:.4em .55em;border:1px solid var(--bd);border-r
 .fs-name{display:none}.view:fullscreen .fs-name,.view.max .fs-name{display:block;position:absolute;top:.45rem;left:.6rem;z-index:2;padding:.1em .5em;border-radius:4px;background:rgba(0,0,0,.62);color:#fff}
 .view:fullscreen{aspect-ratio:auto;width:100%;height:100%}.view.max{position:fixed;inset:0;z-index:50;aspect-ratio:auto}
 .meta h3 a{color:inherit}
+.user-menu{display:flex;align-items:center;gap:.5rem;margin-left:auto}.top .counts{order:1}
+.narrow{width:100%;max-width:28rem}.signin{display:grid;gap:.9rem;padding:1rem;background:var(--card);border:1px solid var(--bd);border-radius:8px}.signin>button{justify-self:start}
+.field-error,.form-error{margin:0;color:var(--err);font-size:.85rem}
 a.button{display:inline-block;padding:.35em .9em;border:1px solid var(--bd);border-radius:6px;background:var(--card);color:inherit;text-decoration:none}
 .detail{display:grid;gap:1rem;grid-template-columns:minmax(0,2fr) minmax(15rem,1fr);align-items:start}.detail>.head{grid-column:1/-1}
 @media (max-width:800px){.detail{grid-template-columns:minmax(0,1fr)}}
@@ -149,6 +153,10 @@ button.keep[aria-pressed=true]{background:var(--acc);border-color:var(--acc);col
 span.button{display:inline-block;padding:.35em .9em;border:1px solid var(--bd);border-radius:6px;opacity:.5}
 .st-rec{fill:var(--acc)}.st-other{fill:var(--mut)}.st-bar{display:block;width:8rem;height:10px}.st-cell{width:9rem}
 .key::before{content:"";display:inline-block;width:.7em;height:.7em;margin-right:.3em;border-radius:2px;background:var(--bd);vertical-align:-.05em}.st-rec-key::before{background:var(--acc)}.st-other-key::before{background:var(--mut)}
+.onvif-finder{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));margin:0;padding:.6rem .8rem;border:1px solid var(--bd);border-radius:6px}.onvif-finder legend{font-size:.85rem;font-weight:600;padding:0 .3rem}.choice{display:flex;gap:.4rem;align-items:center;padding:.15rem 0}
+.ptz{display:grid;gap:.5rem}.ptz-pad{display:grid;grid-template-columns:repeat(3,2.6rem);grid-template-areas:". up zin" "left . right" ". down zout";gap:.3rem}.ptz-pad button{padding:.3em 0;touch-action:none}.ptz-up{grid-area:up}.ptz-down{grid-area:down}.ptz-left{grid-area:left}.ptz-right{grid-area:right}.ptz-zoom_in{grid-area:zin}.ptz-zoom_out{grid-area:zout}
+/* Phones and touch screens: 40 px touch targets. Last, so it wins over the rules above. */
+@media (max-width:700px),(pointer:coarse){button,a.button,span.button,select,input:not([type=checkbox]):not([type=radio]){min-height:40px}button,a.button{min-width:40px}a.button,span.button{display:inline-flex;align-items:center}.nav a{display:flex;align-items:center;min-height:40px}main{padding:.75rem}}
 `.trim().replaceAll("\n", "");
 
 /** CSP source expression (`sha256-…`) of the dashboard's one inline style block. */

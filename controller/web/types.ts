@@ -4,7 +4,8 @@
  * built island assets. Browser-safe: islands import these types too.
  */
 import type { VNode } from "preact";
-import type { CameraProtocol } from "../../lib/protocol.ts";
+import type { CameraProtocol, UsbDevice } from "../../lib/protocol.ts";
+import type { SettingsView } from "./client/settings_form.ts";
 
 export type CameraStatus = "pending" | "online" | "error" | "offline";
 export type NodeState = "online" | "offline";
@@ -39,6 +40,10 @@ export interface CameraView {
   recording_mode?: RecordingMode;
   /** Days of footage kept; null = until the node's free-space floor. */
   retention_days?: number | null;
+  /** rtsp: how the stream is read (the API always sends it; older fixtures may not). */
+  rtsp_transport?: "tcp" | "udp";
+  /** rtsp: the recording (main) stream, redacted; null = records `source_url`. */
+  record_source_url?: string | null;
   /**
    * The camera's open recording, or null when it is not recording. Filled by
    * the pages that show it (`deps.openRecordings`); absent elsewhere.
@@ -97,6 +102,8 @@ export interface NodeDetailView {
   /** null when the node never reported it. */
   ffmpeg: { available: boolean; version: string | null } | null;
   usb_devices: string[];
+  /** The same devices with names and formats, when the node sends them. */
+  usb?: UsbDevice[];
   disk: { path: string; total_bytes: number; free_bytes: number } | null;
   load: NodeLoad | null;
   camera_runtime: CameraRuntimeView[];
@@ -107,6 +114,8 @@ export interface NodeChoice {
   name: string;
   status: NodeState;
   usb_devices: string[];
+  /** Names and formats for the device picker; absent from older node agents. */
+  usb?: UsbDevice[];
 }
 
 /** A camera's open recording: the session, when it began, the recorder's last error. */
@@ -211,6 +220,12 @@ export interface DashboardDeps {
    */
   openRecordings?(ids: string[]): Promise<Record<string, OpenRecording>>;
   /**
+   * Starts these cameras' live upstreams now (`StreamHub.warm`): the page
+   * being rendered will open their stream once its scripts ran, and finds
+   * the relays already starting. Absent: relays start with the stream.
+   */
+  warmStreams?(ids: string[]): void;
+  /**
    * A page of recordings the user may see; `query` is `GET /api/recordings`'s
    * (`camera_id`, `status`, `start`, `end`, `limit`, `offset`). Throws an
    * error with a message for a bad query or a camera not granted.
@@ -221,6 +236,8 @@ export interface DashboardDeps {
   ): Promise<RecordingsPageView>;
   /** A camera's recorded spans on one UTC day (`YYYY-MM-DD`); the caller checked access. */
   recordingTimeline?(cameraId: string, day: string): Promise<TimelineView>;
+  /** Runtime settings with defaults and descriptions (`GET /api/settings`); the caller checked the admin role. */
+  settings?(): Promise<SettingsView>;
 }
 
 /** Data of the SSE event `camera` on `/api/events`. */

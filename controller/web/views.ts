@@ -12,6 +12,7 @@ import type {
   NodeView,
   RecordingView,
 } from "./types.ts";
+import { reportedUsb } from "../nodes/usb_devices.ts";
 
 export function toCameraView(c: CameraView): CameraView {
   const view: CameraView = {
@@ -33,6 +34,10 @@ export function toCameraView(c: CameraView): CameraView {
   // Recording facts only when known, so a view without them stays without them.
   if (c.recording_mode !== undefined) view.recording_mode = c.recording_mode;
   if (c.retention_days !== undefined) view.retention_days = c.retention_days;
+  if (c.rtsp_transport !== undefined) view.rtsp_transport = c.rtsp_transport;
+  if (c.record_source_url !== undefined) {
+    view.record_source_url = c.record_source_url;
+  }
   if (c.recording !== undefined) {
     view.recording = c.recording && {
       id: c.recording.id,
@@ -98,6 +103,7 @@ export function toNodeDetail(
       ? { available: ffmpeg.available === true, version: str(ffmpeg.version) }
       : null,
     usb_devices: usbDevices(info),
+    ...optionalUsb(info),
     disk: disk && str(disk.path) !== null && num(disk.total_bytes) !== null &&
         num(disk.free_bytes) !== null
       ? {
@@ -131,7 +137,14 @@ export function toNodeChoice(n: NodeView): NodeChoice {
     name: n.name,
     status: n.status,
     usb_devices: usbDevices(record(n.info) ?? {}),
+    ...optionalUsb(record(n.info) ?? {}),
   };
+}
+
+/** `{ usb }` when the node reported device details (newer node agents), else `{}`. */
+function optionalUsb(info: Record<string, unknown>) {
+  const usb = reportedUsb(info);
+  return usb ? { usb } : {};
 }
 
 /** A heartbeat's `load`, or null when it is missing or malformed. */

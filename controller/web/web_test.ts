@@ -105,8 +105,10 @@ Deno.test("buildIslands() bundles every island with one shared copy of preact", 
     "CameraDetail",
     "CameraEditForm",
     "CameraGrid",
+    "CameraScan",
     "NodesView",
     "RecordingsView",
+    "SettingsForm",
     "SignInForm",
     "Timeline",
     "TokensAdmin",
@@ -174,6 +176,11 @@ Deno.test("GET / server-renders both cameras with their island props", async () 
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
   assert.equal(res.headers.get("cache-control"), "no-store");
+  // Where the server time went (bench/dashboard.ts reads it).
+  assert.match(
+    res.headers.get("server-timing") ?? "",
+    /^auth;dur=\d+\.\d, data;dur=\d+\.\d, render;dur=\d+\.\d, total;dur=\d+\.\d$/,
+  );
   const html = await res.text();
   assert.match(html, /^<!doctype html>/);
   assert.match(html, /<meta name="viewport"/);

@@ -9,18 +9,24 @@
  *   becomes the camera's error), `-nostdin` (ffmpeg must never wait on a tty),
  *   `-an` (live view is video only), `-f mpjpeg -boundary_tag ffmpeg pipe:1`
  *   (multipart with Content-Length, which `MjpegParser` reads without scanning).
- * - rtsp/rtsps: TCP interleaving (survives NAT and lossy Wi-Fi without
- *   smearing) and a 5 s socket timeout, so a dead camera fails fast instead of
- *   waiting for the stall watchdog.
+ * - rtsp/rtsps: TCP interleaving by default (survives NAT and lossy Wi-Fi
+ *   without smearing), RTP over UDP when the camera says `rtsp_transport:
+ *   "udp"` (cameras whose TCP mode is broken, or LANs where latency matters
+ *   more than loss), and a 5 s socket timeout either way, so a dead camera
+ *   fails fast instead of waiting for the stall watchdog.
  * - http(s): ffmpeg reconnects short drops itself (`-reconnect*`, max 2 s) and
  *   gives up after 5 s without data (`-rw_timeout`); the supervisor restarts it.
  * - demo: a moving test pattern at real time (`-re`), so pixels differ frame to
  *   frame like a real camera.
- * - usb: the device's native MJPEG is copied, not re-encoded; this costs almost
- *   no CPU and the size and rate are negotiated with the device instead.
+ * - usb: per the capture plan (devices/capture.ts), the device's native MJPEG
+ *   is copied, not re-encoded (almost no CPU; size and rate are negotiated
+ *   with the device), or a raw format (YUYV…) is captured and encoded to MJPEG
+ *   at the camera's size and rate. Without a plan (the device could not be
+ *   listed) the driver's default format is captured and encoded.
  */
 import type { CameraSpec } from "../../lib/protocol.ts";
 import { AppError } from "../../lib/errors.ts";
+import { chooseUsbCapture, type UsbCapture } from "../devices/capture.ts";
 
 /** JPEG quality scale of ffmpeg's mjpeg encoder (2 best … 31 worst). */
 export const MJPEG_QUALITY = 5;
@@ -28,11 +34,31 @@ export const MJPEG_QUALITY = 5;
 /** RTSP / HTTP socket timeout, µs (ffmpeg's unit for these options). */
 export const SOCKET_TIMEOUT_US = 5_000_000;
 
+/**
+ * How long ffmpeg studies an RTSP stream before the first frame, µs. Its 5 s
+ * default spends ~3 s guessing the frame rate of a 10 fps camera; the relay
+ * re-times frames itself, so half a second is plenty (3.0 s → 1.0 s measured).
+ */
+export const RTSP_ANALYZE_US = 500_000;
+
 const COMMON = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 const OUTPUT = ["-f", "mpjpeg", "-boundary_tag", "ffmpeg", "pipe:1"];
 
+export interface RelayArgsOptions {
+  /** A usb camera's capture plan (devices/capture.ts); absent = driver default, encoded. */
+  usb?: UsbCapture;
+  /**
+   * Replaces the v4l2 input flags (`-f v4l2 … -i DEVICE`) with another source:
+   * the seam where tests stand an ffmpeg lavfi source in for a device.
+   */
+  usbInput?: (capture: UsbCapture, device: string) => string[];
+}
+
 /** ffmpeg argv (without the binary) that relays `spec` as MJPEG on stdout. */
-export function relayArgs(spec: CameraSpec): string[] {
+export function relayArgs(
+  spec: CameraSpec,
+  options: RelayArgsOptions = {},
+): string[] {
   checkSize(spec);
   const { width: w, height: h, framerate: fps } = spec;
   const encode = [
@@ -49,9 +75,11 @@ export function relayArgs(spec: CameraSpec): string[] {
       return [
         ...COMMON,
         "-rtsp_transport",
-        "tcp",
+        rtspTransport(spec),
         "-timeout",
         String(SOCKET_TIMEOUT_US),
+        "-analyzeduration",
+        String(RTSP_ANALYZE_US),
         "-i",
         sourceUrl(spec, ["rtsp:", "rtsps:"]),
         ...encode,
@@ -85,27 +113,51 @@ export function relayArgs(spec: CameraSpec): string[] {
         ...encode,
         ...OUTPUT,
       ];
-    case "usb":
+    case "usb": {
+      const device = devicePath(spec);
+      const capture = options.usb ??
+        chooseUsbCapture({ width: w, height: h, fps }, null);
       return [
         ...COMMON,
-        "-f",
-        "v4l2",
-        "-input_format",
-        "mjpeg",
-        "-video_size",
-        `${w}x${h}`,
-        "-framerate",
-        String(fps),
-        "-i",
-        devicePath(spec),
-        "-an",
-        "-c:v",
-        "copy",
+        ...(options.usbInput ?? usbInputArgs)(capture, device),
+        ...(capture.copy ? ["-an", "-c:v", "copy"] : encode),
         ...OUTPUT,
       ];
+    }
     default:
       throw invalid(spec, `unknown protocol "${String(spec.protocol)}"`);
   }
+}
+
+/** "tcp" unless the camera asks for "udp"; anything else is refused, not passed to ffmpeg. */
+export function rtspTransport(
+  spec: Pick<CameraSpec, "name" | "rtsp_transport">,
+): "tcp" | "udp" {
+  const t = spec.rtsp_transport ?? "tcp";
+  if (t !== "tcp" && t !== "udp") {
+    throw new AppError(
+      "invalid_input",
+      `Cannot read camera "${spec.name}": rtsp_transport must be tcp or udp, got "${
+        String(t)
+      }"`,
+    );
+  }
+  return t;
+}
+
+/** The V4L2 input of a capture plan: format (when chosen), size and rate asked of the device. */
+export function usbInputArgs(capture: UsbCapture, device: string): string[] {
+  return [
+    "-f",
+    "v4l2",
+    ...(capture.input_format ? ["-input_format", capture.input_format] : []),
+    "-video_size",
+    `${capture.width}x${capture.height}`,
+    "-framerate",
+    String(capture.fps),
+    "-i",
+    device,
+  ];
 }
 
 function checkSize(spec: CameraSpec): void {

@@ -32,6 +32,11 @@ export function probeArgs(req: ProbeRequest): string[] {
       return [...base, "-f", "v4l2", "-i", req.device_path!];
     case "demo":
       return [...base, "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=15"];
+    case "onvif":
+      // The node API resolves it to its RTSP URI first (onvif/routes.ts).
+      throw new Error(
+        "an onvif source is probed as the RTSP URI it resolves to",
+      );
   }
 }
 

@@ -16,7 +16,11 @@
  */
 import { redactSecrets } from "../../lib/redact.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
-import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
+import {
+  backoffDelayMs,
+  type BackoffOptions,
+  HEALTHY_AFTER_MS,
+} from "./backoff.ts";
 import { realTimers, type TimerId, type Timers } from "./timers.ts";
 
 export type SupervisorState =
@@ -31,8 +35,12 @@ export interface SupervisorOptions {
   name: string;
   /** Executable to run, e.g. the ffmpeg path. */
   command: string;
-  /** Arguments, rebuilt at every start so a changed camera takes effect. */
-  args: () => string[];
+  /**
+   * Arguments, rebuilt at every start so a changed camera takes effect. May
+   * be async (an ONVIF camera's RTSP URI is asked for first); a throw or
+   * rejection counts as a failed start, with its message as the error.
+   */
+  args: () => string[] | Promise<string[]>;
   /** Every stdout chunk of the current child. Throwing kills the child (a failure). */
   onStdout: (chunk: Uint8Array) => void;
   /** Every state transition, after the getters reflect it. */
@@ -42,7 +50,7 @@ export interface SupervisorOptions {
   /**
    * A run that made progress and lasted at least this long resets the backoff.
    * Requiring both keeps a source that sends one frame and dies backing off.
-   * @default 10000
+   * @default HEALTHY_AFTER_MS (1500)
    */
   healthyAfterMs?: number;
   /** No `progress()` for this long kills the child (counted as a failure). @default 10000 */
@@ -246,10 +254,22 @@ export class Supervisor {
     this.#tail = [];
     this.#setState("starting");
     const { command } = this.#opts;
+    let args: string[];
+    try {
+      const built = this.#opts.args();
+      // Sync arguments spawn at once, as callers of start() expect a pid.
+      args = built instanceof Promise ? await built : built;
+    } catch (e) {
+      return { failure: errorMessage(e), healthy: false };
+    }
+    // stop() or restart() came while the arguments were built: spawn nothing.
+    if (this.#stopRequested || this.#restartRequested) {
+      return { failure: "stopped before start", healthy: false };
+    }
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(command, {
-        args: this.#opts.args(),
+        args,
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
@@ -284,7 +304,7 @@ export class Supervisor {
     this.#run = null;
     const lasted = this.#timers.now() - run.startedAt;
     const healthy = run.progressed &&
-      lasted >= (this.#opts.healthyAfterMs ?? 10_000);
+      lasted >= (this.#opts.healthyAfterMs ?? HEALTHY_AFTER_MS);
     return { failure: this.#describeExit(run, status), healthy };
   }
 

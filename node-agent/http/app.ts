@@ -11,11 +11,16 @@ import type {
   NodeStatus,
   ProbeRequest,
   ProbeResult,
+  UsbDevice,
 } from "../../lib/protocol.ts";
+import { USB_DEVICE_PATH } from "../../lib/protocol.ts";
 import { z } from "zod";
 import { invalidInput } from "../../lib/validation.ts";
 import type { RelayManager } from "../relay/manager.ts";
 import { fileRoutes, type FileRoutesDeps } from "./files.ts";
+import { onvifRoutes, onvifSnapshot, resolveProbe } from "../onvif/routes.ts";
+import type { Scanner } from "../scan/scan.ts";
+import { scanRequestSchema } from "../scan/request.ts";
 
 const log = logger("node-http");
 
@@ -25,14 +30,18 @@ export interface NodeAppDeps {
   status: () => Promise<NodeStatus>;
   /** Opens a source once and says what it carries ("test connection"). */
   probe: (req: ProbeRequest) => Promise<ProbeResult>;
+  /** The node's video devices with formats (devices/usb.ts); absent = none served. */
+  usbDevices?: () => Promise<UsbDevice[]>;
   /** Recording files, storage and joins (http/files.ts); absent = not served. */
   files?: FileRoutesDeps;
+  /** Camera scan (scan/scan.ts): `POST /v1/scan`; absent = not served. */
+  scanner?: Scanner;
 }
 
 const probeSchema = z.object({
-  protocol: z.enum(["rtsp", "http", "usb", "demo"]),
+  protocol: z.enum(["rtsp", "http", "usb", "demo", "onvif"]),
   source_url: z.string().max(2048).nullable(),
-  device_path: z.string().regex(/^\/dev\/video\d{1,3}$/).nullable(),
+  device_path: z.string().regex(USB_DEVICE_PATH).nullable(),
 });
 
 export function createNodeApp(deps: NodeAppDeps): Hono {
@@ -82,7 +91,9 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
   });
 
   app.get("/v1/cameras/:id/snapshot", async (c) => {
-    const jpeg = await relayOf(c.req.param("id")).snapshot();
+    const relay = relayOf(c.req.param("id"));
+    // An onvif camera's own snapshot URI (full size) first, else a relay frame.
+    const jpeg = await onvifSnapshot(relay.spec) ?? await relay.snapshot();
     return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "image/jpeg",
       "cache-control": "no-store",
@@ -90,6 +101,12 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
   });
 
   app.get("/v1/status", async (c) => c.json(await deps.status()));
+
+  // USB (V4L2) devices with names and formats, listed now (cached a few seconds).
+  app.get(
+    "/v1/devices/usb",
+    async (c) => c.json({ devices: await (deps.usbDevices?.() ?? []) }),
+  );
 
   app.post("/v1/probe", async (c) => {
     const parsed = probeSchema.safeParse(await c.req.json().catch(() => null));
@@ -102,8 +119,19 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
         { field: "source_url" },
       );
     }
-    return c.json(await deps.probe(req));
+    return c.json(await deps.probe(await resolveProbe(req)));
   });
+  app.post("/v1/scan", async (c) => {
+    if (!deps.scanner) {
+      throw new AppError("unavailable", "Scanning is not available here");
+    }
+    const parsed = scanRequestSchema.safeParse(
+      await c.req.json().catch(() => null),
+    );
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    return c.json(await deps.scanner.scan(parsed.data, c.req.raw.signal));
+  });
+  app.route("/", onvifRoutes({}));
   if (deps.files) app.route("/", fileRoutes(deps.files));
   app.notFound((c) =>
     c.json(

@@ -9,11 +9,14 @@
  *   `kill -9` leaves a 28-byte file at low bitrates), a CSV segment list (how
  *   closed segments are detected) and `-progress pipe:1` (stall watchdog and
  *   time anchor).
- * - rtsp: video stream-copied (H.264/H.265; anything else is encoded), audio
- *   copied when already AAC, else transcoded to AAC, and optional (`0:a:0?`).
+ * - rtsp: the camera's recording URL (its main stream when it has one),
+ *   over its RTSP transport (tcp by default, or udp); video stream-copied
+ *   (H.264/H.265; anything else is encoded), audio copied when already AAC,
+ *   else transcoded to AAC, and optional (`0:a:0?`).
  * - frames-in (http, usb, demo): JPEG frames from the relay arrive on a unix
  *   socket, time-stamped on arrival, encoded to H.264.
  */
+import type { RtspTransport } from "../../lib/protocol.ts";
 import { SOCKET_TIMEOUT_US } from "../ffmpeg/relay_args.ts";
 
 /** Shortest and longest segment the recorder accepts, seconds. */
@@ -48,6 +51,8 @@ export type RecordSource =
   | {
     kind: "rtsp";
     url: string;
+    /** RTSP lower transport. @default "tcp" */
+    transport?: RtspTransport;
     /** Codec of the source's video from a probe; null when unknown. */
     videoCodec: string | null;
     audio: AudioPlan;
@@ -71,7 +76,7 @@ export function recordArgs(
   const input = source.kind === "rtsp"
     ? [
       "-rtsp_transport",
-      "tcp",
+      source.transport ?? "tcp",
       "-timeout",
       String(SOCKET_TIMEOUT_US),
       "-i",
@@ -275,12 +280,15 @@ export function probeFileArgs(path: string): string[] {
 }
 
 /** ffprobe argv that lists an RTSP source's streams (codec decision). */
-export function probeRtspArgs(url: string): string[] {
+export function probeRtspArgs(
+  url: string,
+  transport: RtspTransport = "tcp",
+): string[] {
   return [
     "-v",
     "error",
     "-rtsp_transport",
-    "tcp",
+    transport,
     "-timeout",
     String(SOCKET_TIMEOUT_US),
     // Codec names come from the RTSP SDP: no need to wait for packets (2 s → 0.2 s).

@@ -5,6 +5,7 @@ import {
   clampSegmentSeconds,
   concatArgs,
   incomingPattern,
+  probeRtspArgs,
   recordArgs,
   remuxArgs,
   type SegmentOutput,
@@ -81,6 +82,33 @@ Deno.test("recordArgs() rtsp: copies H.264, transcodes audio to AAC, optional au
       ...SEGMENT_TAIL,
     ],
   );
+});
+
+Deno.test("recordArgs() rtsp: reads over UDP when the camera's transport is udp", () => {
+  const args = recordArgs({
+    kind: "rtsp",
+    url: "rtsp://u:p@cam/main",
+    transport: "udp",
+    videoCodec: "h264",
+    audio: "none",
+    fps: 15,
+  }, OUT);
+  assert.deepEqual(args.slice(HEAD.length, HEAD.length + 6), [
+    "-rtsp_transport",
+    "udp",
+    "-timeout",
+    "5000000",
+    "-i",
+    "rtsp://u:p@cam/main",
+  ]);
+});
+
+Deno.test("probeRtspArgs() uses the camera's transport, tcp by default", () => {
+  const tcp = probeRtspArgs("rtsp://cam/a");
+  assert.equal(tcp[tcp.indexOf("-rtsp_transport") + 1], "tcp");
+  const udp = probeRtspArgs("rtsp://cam/a", "udp");
+  assert.equal(udp[udp.indexOf("-rtsp_transport") + 1], "udp");
+  assert.equal(udp.at(-1), "rtsp://cam/a");
 });
 
 Deno.test("recordArgs() rtsp: AAC is copied, no audio drops the audio map, HEVC gets hvc1", () => {

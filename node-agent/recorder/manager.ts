@@ -125,6 +125,8 @@ function recordKey(c: CameraSpec): string {
     clampSegmentSeconds(c.record?.segment_seconds),
     c.protocol,
     c.source_url,
+    c.record_source_url ?? null,
+    c.rtsp_transport ?? "tcp",
     c.device_path,
     c.width,
     c.height,

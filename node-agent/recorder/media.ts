@@ -3,6 +3,7 @@
  * learn an RTSP source's codecs, remux a crashed segment, join segments. Each
  * is bounded in time and never leaves a process behind (killed on timeout).
  */
+import type { RtspTransport } from "../../lib/protocol.ts";
 import { redactText } from "../../lib/redact.ts";
 import { probeFileArgs, probeRtspArgs, remuxArgs } from "./args.ts";
 
@@ -114,8 +115,9 @@ export async function probeRtspCodecs(
   ffprobe: string,
   url: string,
   timeoutMs = 6000,
+  transport: RtspTransport = "tcp",
 ): Promise<{ video: string | null; audio: string | null } | null> {
-  const r = await runTool(ffprobe, probeRtspArgs(url), timeoutMs);
+  const r = await runTool(ffprobe, probeRtspArgs(url, transport), timeoutMs);
   if (!r.ok) return null;
   try {
     const data = JSON.parse(r.stdout) as ProbeJson;

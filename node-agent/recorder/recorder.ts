@@ -53,6 +53,7 @@ import { closeSegment } from "./close.ts";
 import { secretsOf } from "../relay/relay.ts";
 import { FrameFeed } from "./feed.ts";
 import { probeRtspCodecs } from "./media.ts";
+import { onvifResolver } from "../onvif/resolve.ts";
 import {
   AnchorEstimator,
   parseSegmentList,
@@ -142,6 +143,8 @@ export class Recorder {
   #segments = 0;
   #lastSegmentAt: string | null = null;
   #runSeq = 0;
+  /** An onvif camera's RTSP URI must be asked for again before the next run. */
+  #onvifStale = false;
 
   constructor(spec: CameraSpec, record: RecordSpec, deps: RecorderDeps) {
     if (!isSafeId(spec.id)) {
@@ -173,7 +176,9 @@ export class Recorder {
       ...deps.tuning,
       name: `rec.${spec.id}`,
       command: deps.ffmpegPath,
-      args: () => this.#args(),
+      // An onvif camera asks for its RTSP URI again before a run after a failure.
+      args: () =>
+        this.#spec.protocol === "onvif" ? this.#onvifArgs() : this.#args(),
       onStdout: (chunk) => this.#onStdout(chunk),
       onState: (state) => this.#onState(state),
       secrets,
@@ -234,10 +239,42 @@ export class Recorder {
 
   async #start(): Promise<void> {
     await Deno.mkdir(this.#incoming, { recursive: true });
-    const spec = this.#spec;
-    if (spec.protocol === "rtsp") {
-      const url = spec.source_url ?? "";
-      const codecs = await probeRtspCodecs(this.#deps.ffprobePath, url);
+    // An onvif camera records like the rtsp camera it resolves to; a camera
+    // that does not answer now is resolved again by the run (#onvifArgs).
+    const spec = this.#spec.protocol === "onvif"
+      ? await onvifResolver.resolveSpec(this.#spec).catch((e) => {
+        this.#log.warn("ONVIF camera not resolved yet", {
+          error: errorMessage(e),
+        });
+        return { ...this.#spec, protocol: "rtsp" as const, source_url: null };
+      })
+      : this.#spec;
+    if (spec.protocol === "rtsp" && !spec.source_url) {
+      this.#source = {
+        kind: "rtsp",
+        url: "",
+        transport: spec.rtsp_transport ?? "tcp",
+        videoCodec: null,
+        audio: audioPlan(undefined),
+        fps: spec.framerate,
+      };
+    } else if (spec.protocol === "rtsp") {
+      // The main stream when the camera has one; the live URL otherwise.
+      const url = spec.record_source_url || spec.source_url || "";
+      const transport = spec.rtsp_transport ?? "tcp";
+      // ffmpeg also opens file: and friends: only an RTSP URL may reach -i.
+      if (!/^rtsps?:\/\//i.test(url)) {
+        throw new AppError(
+          "invalid_input",
+          `Cannot record camera "${spec.name}": its recording URL must be an rtsp:// or rtsps:// URL`,
+        );
+      }
+      const codecs = await probeRtspCodecs(
+        this.#deps.ffprobePath,
+        url,
+        undefined,
+        transport,
+      );
       if (!codecs) {
         this.#log.warn(
           "could not probe the source; recording with audio transcoding",
@@ -246,6 +283,7 @@ export class Recorder {
       this.#source = {
         kind: "rtsp",
         url,
+        transport,
         videoCodec: codecs?.video ?? null,
         audio: audioPlan(codecs ? codecs.audio : undefined),
         fps: spec.framerate,
@@ -296,6 +334,22 @@ export class Recorder {
       last = this.#queue;
       await last;
     } while (last !== this.#queue);
+  }
+
+  /** #args() for an onvif camera, with its RTSP URI resolved (again after a failure). */
+  async #onvifArgs(): Promise<string[]> {
+    const source = this.#source;
+    if (source?.kind === "rtsp" && (this.#onvifStale || !source.url)) {
+      if (this.#onvifStale && this.#spec.source_url) {
+        onvifResolver.invalidate(this.#spec.source_url);
+        const rec = this.#spec.record_source_url;
+        if (rec?.startsWith("onvif:")) onvifResolver.invalidate(rec);
+      }
+      const spec = await onvifResolver.resolveSpec(this.#spec);
+      source.url = spec.record_source_url || spec.source_url || "";
+      this.#onvifStale = false;
+    }
+    return this.#args();
   }
 
   #args(): string[] {
@@ -378,7 +432,10 @@ export class Recorder {
       }
       if (this.#current?.ended) this.#current = null;
     }
-    if (state === "backoff") this.#reportFailure();
+    if (state === "backoff") {
+      this.#onvifStale = true;
+      this.#reportFailure();
+    }
     try {
       this.#deps.onChange?.();
     } catch {

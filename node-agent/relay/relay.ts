@@ -1,37 +1,31 @@
 /**
- * One camera's relay: one ffmpeg decodes the source once and emits MJPEG; the
- * frames go into a FrameHub that every viewer, snapshot and recorder reads by
- * reference. No per-viewer processes, no per-viewer queues.
+ * One camera's relay: one reader (a supervised ffmpeg, or for MJPEG/JPEG HTTP
+ * cameras a plain HTTP reader — node-agent/sources/) reads the source once;
+ * the JPEG frames go into a FrameHub that every viewer, snapshot and recorder
+ * reads by reference. No per-viewer processes, no per-viewer queues.
  *
- * The relay runs on demand: the hub's first subscriber starts ffmpeg, and
- * ffmpeg stops `idleGraceMs` after the last one leaves. The grace period keeps
- * a page reload or a quick snapshot-then-stream from paying ffmpeg's start-up
- * (and the camera's RTSP handshake) twice.
+ * The relay runs on demand: the hub's first subscriber starts the source, and
+ * it stops `idleGraceMs` after the last one leaves. The grace period keeps a
+ * page reload or a quick snapshot-then-stream from paying the start-up (and
+ * the camera's RTSP handshake) twice.
  */
 import type { CameraRuntime, CameraSpec } from "../../lib/protocol.ts";
 import { FrameHub } from "../../lib/frame_hub.ts";
-import { isJpeg, MjpegParser } from "../../lib/mjpeg.ts";
 import { AppError } from "../../lib/errors.ts";
 import { registerSecret } from "../../lib/log.ts";
-import { relayArgs } from "../ffmpeg/relay_args.ts";
 import { defaultFfmpegPath } from "../ffmpeg/probe.ts";
-import {
-  Supervisor,
-  type SupervisorOptions,
-  type SupervisorState,
-} from "../ffmpeg/supervisor.ts";
 import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
+import {
+  createFrameSource,
+  type FrameSource,
+  type SourceState,
+  type SourceTuning,
+} from "../sources/mod.ts";
 import { FpsMeter } from "./fps.ts";
+import type { UsbSourceDeps } from "../devices/usb_source.ts";
 
-/** Supervisor settings a relay passes through unchanged (tests shorten them). */
-export type RelayTuning = Pick<
-  SupervisorOptions,
-  | "backoff"
-  | "healthyAfterMs"
-  | "stallTimeoutMs"
-  | "stopTimeoutMs"
-  | "stderrTailLines"
->;
+/** Restart, stall and stop settings a relay passes to its source (tests shorten them). */
+export type RelayTuning = SourceTuning;
 
 export interface CameraRelayOptions {
   /** ffmpeg to run. @default FALCON_FFMPEG, else `ffmpeg` on PATH */
@@ -40,24 +34,26 @@ export interface CameraRelayOptions {
   idleGraceMs?: number;
   /** Called when `runtime()` state or error changed, to push a heartbeat at once. */
   onChange?: () => void;
-  /** Restart, stall and stop tuning of the ffmpeg supervisor. */
+  /** Restart, stall and stop tuning of the source (ffmpeg or HTTP reader). */
   tuning?: RelayTuning;
   /** Clock and timers; tests may inject their own. */
   timers?: Timers;
+  /** usb cameras: device listing and (tests) a stand-in for the device. */
+  usb?: UsbSourceDeps;
 }
 
 /** A latest frame younger than this is served as a snapshot without waiting. */
 const SNAPSHOT_FRESH_MS = 2000;
 
 export class CameraRelay {
-  /** Latest-frame hub; subscribe to it to keep ffmpeg running. */
+  /** Latest-frame hub; subscribe to it to keep the source running. */
   readonly hub: FrameHub;
   #spec: CameraSpec;
-  #sup: Supervisor;
+  #source: FrameSource;
+  #options: CameraRelayOptions;
   #timers: Timers;
   #idleGraceMs: number;
   #onChange?: () => void;
-  #parser = new MjpegParser();
   #fps = new FpsMeter();
   #grace: TimerId | null = null;
   #lastFrameAt: number | null = null;
@@ -66,6 +62,7 @@ export class CameraRelay {
 
   constructor(spec: CameraSpec, options: CameraRelayOptions = {}) {
     this.#spec = spec;
+    this.#options = options;
     this.#timers = options.timers ?? realTimers;
     this.#idleGraceMs = options.idleGraceMs ?? 10_000;
     this.#onChange = options.onChange;
@@ -73,26 +70,32 @@ export class CameraRelay {
       onActive: () => this.#onActive(),
       onIdle: () => this.#onIdle(),
     });
-    this.#sup = new Supervisor({
-      ...options.tuning,
-      name: spec.id,
-      command: options.ffmpegPath ?? defaultFfmpegPath(),
-      args: () => relayArgs(this.#spec),
-      onStdout: (chunk) => this.#onStdout(chunk),
-      onState: (state) => this.#onState(state),
-      secrets: registerSecrets(spec),
-      timers: this.#timers,
-    });
+    this.#source = this.#newSource();
     this.#lastReported = this.#reportKey();
+  }
+
+  /** The camera's reader, chosen by protocol (node-agent/sources/mod.ts). */
+  #newSource(): FrameSource {
+    return createFrameSource(() => this.#spec, {
+      onFrame: (jpeg) => this.#onFrame(jpeg),
+      onState: (state) => this.#onState(state),
+    }, {
+      name: this.#spec.id,
+      ffmpegPath: this.#options.ffmpegPath ?? defaultFfmpegPath(),
+      secrets: registerSecrets(this.#spec),
+      tuning: this.#options.tuning,
+      timers: this.#timers,
+      usb: this.#options.usb,
+    });
   }
 
   get spec(): CameraSpec {
     return this.#spec;
   }
 
-  /** pid of the running ffmpeg, null when none runs. */
+  /** pid of the running ffmpeg, null when none runs (or the source needs none). */
   get pid(): number | null {
-    return this.#sup.pid;
+    return this.#source.pid;
   }
 
   get idleGraceMs(): number {
@@ -106,24 +109,26 @@ export class CameraRelay {
 
   /** What the node agent reports about this camera in its heartbeat. */
   runtime(): CameraRuntime {
-    const state = this.#sup.state;
+    const state = this.#source.state;
     const now = this.#timers.now();
     return {
       id: this.#spec.id,
       state,
       viewers: this.hub.subscribers,
       fps: state === "running" ? this.#fps.fps(now) : 0,
-      error: this.#sup.lastError,
-      restarts: this.#sup.restarts,
+      error: this.#source.lastError,
+      restarts: this.#source.restarts,
       last_frame_at: this.#lastFrameAt === null
         ? null
         : new Date(this.#lastFrameAt).toISOString(),
+      // e.g. a usb device capturing a nearby size; absent when there is none.
+      ...(this.#source.note ? { note: this.#source.note } : {}),
     };
   }
 
   /**
    * One JPEG: the latest frame when it is fresh, else the next one (starting
-   * ffmpeg for it if nobody watches). Throws AppError("unavailable") when no
+   * the source for it if nobody watches). Throws AppError("unavailable") when no
    * frame arrives within `timeoutMs`, naming the camera and the last error.
    */
   async snapshot(timeoutMs = 5000): Promise<Uint8Array> {
@@ -148,7 +153,7 @@ export class CameraRelay {
       this.#timers.clearTimeout(timer);
       leave();
     }
-    const why = this.#sup.lastError;
+    const why = this.#source.lastError;
     throw new AppError(
       "unavailable",
       `Camera "${name}" sent no frame within ${timeoutMs / 1000} s` +
@@ -158,24 +163,34 @@ export class CameraRelay {
 
   /**
    * Applies a changed camera record. A new source, size or frame rate restarts
-   * a running ffmpeg at once; a new name only renames.
+   * a running source at once; a new name only renames. A new protocol gets a
+   * new kind of reader.
    */
   update(spec: CameraSpec): void {
     const changed = sourceKey(spec) !== sourceKey(this.#spec);
+    const newKind = spec.protocol !== this.#spec.protocol;
     this.#spec = spec;
-    this.#sup.setSecrets(registerSecrets(spec));
+    this.#source.setSecrets(registerSecrets(spec));
     if (!changed) return;
-    const state = this.#sup.state;
+    if (newKind && !this.#closing) {
+      const old = this.#source;
+      this.#source = this.#newSource();
+      this.hub.clear();
+      void old.stop();
+      if (this.hub.subscribers > 0) this.#source.start();
+      return;
+    }
+    const state = this.#source.state;
     if (state === "idle" || state === "stopping") return; // next start uses the new spec
     this.hub.clear();
-    this.#sup.restart();
+    this.#source.restart();
   }
 
-  /** Stops ffmpeg (waiting for it to exit) and closes the hub. Idempotent. */
+  /** Stops the source (waiting for its ffmpeg to exit) and closes the hub. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#cancelGrace();
-      await this.#sup.stop();
+      await this.#source.stop();
       this.hub.clear();
       this.hub.close();
     })();
@@ -185,7 +200,7 @@ export class CameraRelay {
   #onActive(): void {
     if (this.#closing) return;
     this.#cancelGrace();
-    this.#sup.start();
+    this.#source.start();
   }
 
   #onIdle(): void {
@@ -193,7 +208,7 @@ export class CameraRelay {
     this.#cancelGrace();
     this.#grace = this.#timers.setTimeout(() => {
       this.#grace = null;
-      if (this.hub.subscribers === 0) void this.#sup.stop();
+      if (this.hub.subscribers === 0) void this.#source.stop();
     }, this.#idleGraceMs);
   }
 
@@ -203,22 +218,15 @@ export class CameraRelay {
     this.#grace = null;
   }
 
-  #onStdout(chunk: Uint8Array): void {
-    // A parse error propagates: the supervisor kills ffmpeg and restarts it.
-    for (const frame of this.#parser.push(chunk)) {
-      if (!isJpeg(frame)) continue;
-      const now = this.#timers.now();
-      this.hub.publish(frame, now);
-      this.#lastFrameAt = now;
-      this.#fps.record(now);
-      this.#sup.progress();
-    }
+  #onFrame(jpeg: Uint8Array): void {
+    const now = this.#timers.now();
+    this.hub.publish(jpeg, now);
+    this.#lastFrameAt = now;
+    this.#fps.record(now);
   }
 
-  #onState(state: SupervisorState): void {
+  #onState(state: SourceState): void {
     if (state === "starting") {
-      // A new ffmpeg starts a new multipart stream.
-      this.#parser = new MjpegParser();
       this.#fps.reset(this.#timers.now());
     } else if (state === "backoff" || state === "idle") {
       // Nobody may be served a frame from a source that is gone.
@@ -235,11 +243,11 @@ export class CameraRelay {
   }
 
   #reportKey(): string {
-    return `${this.#sup.state}\n${this.#sup.lastError ?? ""}`;
+    return `${this.#source.state}\n${this.#source.lastError ?? ""}`;
   }
 }
 
-/** Fields whose change needs a new ffmpeg. */
+/** Fields whose change needs a new reader (ffmpeg or HTTP). */
 function sourceKey(s: CameraSpec): string {
   return JSON.stringify([
     s.protocol,
@@ -248,6 +256,7 @@ function sourceKey(s: CameraSpec): string {
     s.width,
     s.height,
     s.framerate,
+    s.rtsp_transport ?? "tcp",
   ]);
 }
 
@@ -259,23 +268,27 @@ function registerSecrets(spec: CameraSpec): string[] {
 }
 
 /**
- * The source password, as written in the URL and percent-decoded (ffmpeg may
- * echo either), to mask in ffmpeg's stderr and in every log line.
+ * The passwords of the live and the recording URL, as written and
+ * percent-decoded (ffmpeg may echo either), to mask in ffmpeg's stderr and in
+ * every log line.
  */
 export function secretsOf(spec: CameraSpec): string[] {
-  if (!spec.source_url) return [];
-  let password = "";
-  try {
-    password = new URL(spec.source_url).password;
-  } catch {
-    return [];
-  }
-  if (!password) return [];
-  const values = new Set([password]);
-  try {
-    values.add(decodeURIComponent(password));
-  } catch {
-    // malformed escape: the raw form is all there is
+  const values = new Set<string>();
+  for (const url of [spec.source_url, spec.record_source_url]) {
+    if (!url) continue;
+    let password = "";
+    try {
+      password = new URL(url).password;
+    } catch {
+      continue;
+    }
+    if (!password) continue;
+    values.add(password);
+    try {
+      values.add(decodeURIComponent(password));
+    } catch {
+      // malformed escape: the raw form is all there is
+    }
   }
   return [...values];
 }

@@ -32,6 +32,8 @@ export default async function CameraPage(ctx: RouteContext) {
     const exists = (await deps.cameraExists?.(id)) ?? false;
     return exists ? forbidden() : notFound(ctx.url.pathname);
   }
+  // The page opens the live view once hydrated; start the relay now.
+  deps.warmStreams?.([found.id]);
   const now = new Date();
   const today = now.toISOString().slice(0, 10);
   const [open, timeline] = await Promise.all([
@@ -43,6 +45,9 @@ export default async function CameraPage(ctx: RouteContext) {
     ...toCameraView(found),
     source_url: found.source_url === null ? null : redactUrl(found.source_url),
   };
+  if (found.record_source_url) {
+    camera.record_source_url = redactUrl(found.record_source_url);
+  }
   if (open) camera.recording = open[found.id] ?? null;
   const admin = me.role === "admin";
   const nodes = admin ? (await deps.listNodes(me)).map(toNodeChoice) : [];

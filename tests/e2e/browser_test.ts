@@ -4,14 +4,18 @@
  * camera; headless Chromium driven by playwright-core.
  *
  * 1. first run: the one-time setup link → admin account → signed in on /;
- * 2. an RTSP camera added with the form appears over SSE and its canvas moves;
- * 3. an API token made on /tokens adds two demo cameras through the API, and
+ * 2. an RTSP camera: "Test connection" on the form shows its codec, size and
+ *    frame rate; added, its tile appears over SSE and its canvas moves;
+ * 3. Record on the tile, Stop a few seconds later; /recordings lists the
+ *    recording and plays it in the page (the <video> has a duration and its
+ *    currentTime advances); the camera page, /nodes and /settings render;
+ * 4. an API token made on /tokens adds two demo cameras through the API, and
  *    the grid shows them playing and (once the node reports) online;
- * 4. /users: a viewer who may see exactly one camera; sign out;
- * 5. the viewer sees that one tile, no add form, no admin links, a 403 on
+ * 5. /users: a viewer who may see exactly one camera; sign out;
+ * 6. the viewer sees that one tile, no add form, no admin links, a 403 on
  *    /users, and `/api/cameras` lists one camera;
- * 6. every page: a full-page screenshot in tests/e2e/screenshots/ and no
- *    console errors.
+ * 7. every page: a full-page screenshot in tests/e2e/screenshots/, no
+ *    console errors or failed requests, and every field and button named.
  *
  * Skipped when /usr/bin/chromium is missing.
  */
@@ -24,7 +28,10 @@ import {
   startStack,
 } from "../support/stack.ts";
 import { type RtspServer, startRtspServer } from "../support/rtsp_server.ts";
+import { manifest } from "../../routes/_manifest.ts";
+import { unnamedControls } from "./browser/checks.ts";
 import {
+  allHydrated,
   CHROMIUM,
   type Expected,
   hasChromium,
@@ -108,8 +115,12 @@ Deno.test({
         watchPage(page, report, () => `${context} ${step}`, () => expected);
         return page;
       };
+      /** Screenshot + every field and button of the page has a name. */
       const shoot = async (page: Page, name: string) => {
         shots.push(await screenshot(page, name));
+        for (const f of await unnamedControls(page)) {
+          productBugs.push(`${name}: ${f} has no accessible name`);
+        }
       };
       const path = (page: Page) => new URL(page.url()).pathname;
       const tile = (page: Page, name: string) =>
@@ -145,6 +156,19 @@ Deno.test({
       await admin.fill("#add-source_url", r.value.url);
       await admin.fill("#add-resolution", "320x240");
       await admin.fill("#add-framerate", "10");
+      // "Test connection": the node opens the source once and says what it is.
+      await admin.getByRole("button", { name: "Test connection" }).click();
+      const probed = admin.locator("#add-probe");
+      await probed.filter({ hasText: /Connected|Cannot connect/ }).waitFor({
+        timeout: 25_000,
+      });
+      assert.match(
+        await probed.innerText(),
+        /^Connected: h264 · 320×240 · 15 fps · no audio \(node browser-node, /,
+        "the probe shows codec, size and frame rate",
+      );
+      await shoot(admin, "grid-add-tested");
+      mark("test connection");
       await admin.getByRole("button", { name: "Add camera" }).click();
       await admin.getByRole("status").filter({
         hasText: `Added “${RTSP_CAMERA}”`,
@@ -173,7 +197,108 @@ Deno.test({
         "the whole frame is painted",
       );
 
-      // 3. A full API token made on /tokens adds two demo cameras.
+      // 3. Record from the tile for a few seconds, then play it in the page.
+      step = "record";
+      await rtspTile.getByRole("button", { name: "Record" }).click();
+      await rtspTile.getByRole("button", { name: "Stop" }).waitFor({
+        timeout: 15_000,
+      });
+      await rtspTile.locator(".badge.s-rec").waitFor();
+      assert.match(await rtspTile.innerText(), /Recording since/);
+      await shoot(admin, "grid-recording");
+      await new Promise((r) => setTimeout(r, 4000));
+      await rtspTile.getByRole("button", { name: "Stop" }).click();
+      await rtspTile.getByRole("button", { name: "Record" }).waitFor({
+        timeout: 15_000,
+      });
+      assert.equal(await rtspTile.locator(".badge.s-rec").count(), 0);
+      mark("recorded 4 s from the tile");
+
+      step = "recordings";
+      await admin.getByRole("link", { name: "Recordings" }).click();
+      await admin.waitForURL(`${base}/recordings`);
+      await hydrated(admin, "RecordingsView");
+      const recRow = admin.locator("tbody tr").filter({ hasText: RTSP_CAMERA })
+        .first();
+      // The session ends once the node closed its segment; Play needs footage.
+      const playButton = recRow.getByRole("button", {
+        name: new RegExp(`^Play ${RTSP_CAMERA}`),
+      });
+      await eventually(
+        async () => {
+          if (await playButton.count() > 0) return true;
+          await admin.reload();
+          await hydrated(admin, "RecordingsView");
+          return false;
+        },
+        20_000,
+        "a playable recording on /recordings",
+      );
+      await playButton.click();
+      const video = admin.locator(".player video");
+      await video.waitFor({ timeout: 20_000 });
+      // Playing: a duration, and currentTime moving on by half a second.
+      const playback = (await (await admin.waitForFunction(
+        () => {
+          const v = document.querySelector<HTMLVideoElement>(".player video");
+          if (!v) return null;
+          if (v.error) return { error: v.error.code, duration: 0, time: 0 };
+          const w = v as HTMLVideoElement & { __t0?: number };
+          if (!(v.duration > 0) || v.currentTime === 0) return null;
+          w.__t0 ??= v.currentTime;
+          return v.currentTime > w.__t0 + 0.5
+            ? { error: 0, duration: v.duration, time: v.currentTime }
+            : null;
+        },
+        undefined,
+        { timeout: 20_000, polling: 200 },
+      )).jsonValue())!;
+      console.log(`playback: ${JSON.stringify(playback)}`);
+      assert.equal(playback.error, 0, "the <video> plays without an error");
+      assert.ok(playback.duration >= 2, `duration ${playback.duration} s`);
+      await shoot(admin, "recordings");
+      mark("recording played in the page");
+
+      step = "camera page";
+      await admin.goto(`${base}/`);
+      await tile(admin, RTSP_CAMERA).getByRole("link", { name: RTSP_CAMERA })
+        .click();
+      await admin.waitForURL(/\/cameras\/[\w-]+$/);
+      await allHydrated(admin);
+      await waitForMovingCanvas(admin.locator(".view.big canvas"), {
+        timeoutMs: 10_000,
+        gapMs: 500,
+        minChanged: 0,
+        what: `${RTSP_CAMERA} (camera page)`,
+      });
+      await admin.locator(".tl-fig").waitFor();
+      await shoot(admin, "camera");
+
+      step = "nodes";
+      await admin.getByRole("link", { name: "Nodes" }).click();
+      await admin.waitForURL(`${base}/nodes`);
+      await allHydrated(admin);
+      await admin.getByText("browser-node").first().waitFor();
+      await shoot(admin, "nodes");
+
+      if (manifest.routes.some((r) => r.pattern === "/settings")) {
+        step = "settings";
+        await admin.getByRole("link", { name: "Settings" }).click();
+        await admin.waitForURL(`${base}/settings`);
+        await allHydrated(admin);
+        await shoot(admin, "settings");
+      } else console.log("no /settings page yet: not screenshot");
+
+      step = "404";
+      expected = [{ url: `${base}/no-such-page`, status: 404 }];
+      const missing = await admin.goto(`${base}/no-such-page`);
+      assert.equal(missing?.status(), 404);
+      await shoot(admin, "404");
+      expected = [];
+      await admin.goto(`${base}/`);
+      mark("camera, nodes, settings and 404 pages");
+
+      // 4. A full API token made on /tokens adds two demo cameras.
       step = "tokens";
       await admin.getByRole("link", { name: "Tokens" }).click();
       await admin.waitForURL(`${base}/tokens`);
@@ -279,7 +404,7 @@ Deno.test({
       await shoot(admin, "grid-admin");
       mark("three tiles checked");
 
-      // 4. /users: a viewer who may see exactly one camera.
+      // 5. /users: a viewer who may see exactly one camera.
       step = "users";
       await admin.getByRole("link", { name: "Users" }).click();
       await admin.waitForURL(`${base}/users`);
@@ -339,7 +464,7 @@ Deno.test({
       assert.equal(path(admin), "/login", "signed out: / sends to /login");
       mark("viewer created, admin signed out");
 
-      // 5. The viewer, in a fresh browser context, sees that one camera only.
+      // 6. The viewer, in a fresh browser context, sees that one camera only.
       step = "login";
       const viewer = await open("viewer");
       await viewer.goto(`${base}/login`);
@@ -408,7 +533,7 @@ Deno.test({
       expected = [];
       mark("viewer checked");
 
-      // 6. No page logged an error (the favicon 404 aside, see harness.ts).
+      // 7. No page logged an error (the favicon 404 aside, see harness.ts).
       assert.deepEqual(report.problems, [], "no console or page errors");
       // Last, so every step above ran and was checked.
       assert.deepEqual(productBugs, [], "product bugs seen on the way");

@@ -39,6 +39,7 @@ export function registeredRoutes(stack: Stack): Route[] {
     bus: c.bus,
     auth: c.auth,
     audit: c.audit,
+    settings: c.settings,
     nodeToken: c.nodeToken,
     snapshot: unused,
     probe: unused,

@@ -53,7 +53,13 @@ const PAGES = new Set([
   "GET /recordings",
 ]);
 /** Dashboard pages for admins: 303 without a session, 403 for a viewer. */
-const ADMIN_PAGES = new Set(["GET /users", "GET /audit", "GET /nodes"]);
+const ADMIN_PAGES = new Set([
+  "GET /users",
+  "GET /audit",
+  "GET /nodes",
+  "GET /cameras/scan",
+  "GET /settings",
+]);
 /** /api routes a viewer may use (besides the public ones). */
 const VIEWER = new Set([
   "GET /api/cameras",
@@ -74,6 +80,8 @@ const VIEWER = new Set([
   "GET /api/recordings",
   "GET /api/recordings/:id",
   "GET /api/recordings/:id/download",
+  // Reading presets moves nothing; moving a camera is admin-only (below).
+  "GET /api/cameras/:id/ptz/presets",
 ]);
 /** /api routes only admins may use: a viewer gets 403. */
 const ADMIN_ONLY = new Set([
@@ -88,14 +96,20 @@ const ADMIN_ONLY = new Set([
   "PATCH /api/cameras/:id",
   "DELETE /api/cameras/:id",
   "POST /api/cameras/probe",
+  "POST /api/cameras/onvif/inspect",
+  "POST /api/cameras/:id/ptz",
   "GET /api/nodes",
   "GET /api/nodes/:name",
   "GET /api/nodes/:name/storage",
+  "GET /api/nodes/:name/devices/usb",
+  "GET /api/nodes/scan/cameras",
   "POST /api/cameras/:id/recording/start",
   "POST /api/cameras/:id/recording/stop",
   "PATCH /api/recordings/:id",
   "DELETE /api/recordings/:id",
   "POST /api/recordings/reconcile",
+  "GET /api/settings",
+  "PATCH /api/settings",
 ]);
 /** Node protocol: the node token and nothing else. */
 const INTERNAL = new Set([

@@ -85,6 +85,19 @@ const SECRETS: SecretCase[] = [
       source_url: `http://10.9.9.7/snap.cgi?user=admin&password=${v}`,
     });
   }),
+  secret("recording stream (main) password", async (v, x) => {
+    await x.camera({
+      name: "Drive",
+      protocol: "rtsp",
+      source_url: "rtsp://cam@10.9.9.11/sub",
+      record_source_url: `rtsp://cam:${v}@10.9.9.11/main`,
+    });
+  }),
+  secret(
+    "recording stream password changed by PATCH",
+    (v, x) =>
+      x.patchCamera(0, { record_source_url: `rtsp://rec:${v}@10.9.9.12/main` }),
+  ),
   secret(
     "camera password changed by PATCH",
     (v, x) =>
@@ -246,13 +259,22 @@ Deno.test({
           )).text();
           assert.ok(
             desired.includes(SECRETS[0].value) ||
-              desired.includes(SECRETS[3].value),
+              desired.includes(
+                SECRETS.find((s) =>
+                  s.name === "camera password changed by PATCH"
+                )!.value,
+              ),
             desired,
           );
           assert.ok(
             desired.includes(SECRETS[1].value),
             "http camera password reaches its node",
           );
+          for (
+            const s of SECRETS.filter((s) => s.name.startsWith("recording"))
+          ) {
+            assert.ok(desired.includes(s.value), `${s.name} reaches its node`);
+          }
           await login(base, "watcher", ctx.viewerPassword!);
         },
       );

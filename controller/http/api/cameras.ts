@@ -114,6 +114,9 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
       {
         fields,
         ...(fields.includes("source_url") ? { source: cam.source_url } : {}),
+        ...(fields.includes("record_source_url")
+          ? { record_source: cam.record_source_url }
+          : {}),
       },
     );
     return c.json(cam);

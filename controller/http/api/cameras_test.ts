@@ -196,10 +196,10 @@ Deno.test({
             [
               {
                 method: "POST",
-                json: { name: "x", protocol: "onvif", source_url: "onvif://h" },
+                json: { name: "x", protocol: "onvif", source_url: "rtsp://h/" },
               },
               400,
-              "protocol",
+              "source_url",
             ],
             [
               {

@@ -4,6 +4,9 @@
  *
  *   GET /                  {nodes, total}
  *   GET /{name}            one node
+ *   GET /{name}/devices/usb {node, status, reported_at, devices: UsbDevice[]}: the
+ *                          USB devices with names and formats of the node's last
+ *                          heartbeat (nodes/usb_devices.ts)
  *   GET /{name}/storage    the node's recordings storage, asked of the node now
  *                          (`GET /v1/storage` of the node agent), camera names joined:
  *                          {node, root, total_bytes, free_bytes, recordings_bytes,
@@ -63,6 +66,12 @@ export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
   };
 
   app.get("/:name", async (c) => c.json(await known(c.req.param("name"))));
+
+  // The device picker of the camera form: the node's last heartbeat, not a live query.
+  app.get("/:name/devices/usb", async (c) => {
+    const node = await known(c.req.param("name"));
+    return c.json(await nodes.usbDevices(node.name));
+  });
 
   app.get("/:name/storage", async (c) => {
     const node = await known(c.req.param("name"));

@@ -18,6 +18,38 @@ const runtime = z.object({
   error: z.string().max(8192).nullable(),
   restarts: z.number().int().min(0),
   last_frame_at: z.string().nullable(),
+  note: z.string().max(1000).nullable().optional(),
+});
+
+// USB devices with formats (lib/protocol.ts UsbDevice); bounded, as it is stored per heartbeat.
+const usbSize = z.object({
+  width: z.number().int().min(1).max(16384),
+  height: z.number().int().min(1).max(16384),
+  fps: z.array(z.number().min(0).max(1000)).max(64),
+});
+const usbDevice = z.object({
+  path: z.string().max(256),
+  name: z.string().max(256).nullable(),
+  by_id: z.string().max(512).nullable(),
+  by_path: z.string().max(512).nullable(),
+  bus_info: z.string().max(256).nullable(),
+  capture: z.boolean(),
+  formats: z.array(z.object({
+    pixel_format: z.string().max(8),
+    description: z.string().max(128),
+    ffmpeg_format: z.string().max(32).nullable(),
+    compressed: z.boolean(),
+    sizes: z.array(usbSize).max(256),
+    size_range: z.object({
+      min_width: z.number().int(),
+      max_width: z.number().int(),
+      step_width: z.number().int(),
+      min_height: z.number().int(),
+      max_height: z.number().int(),
+      step_height: z.number().int(),
+    }).nullable().optional(),
+  })).max(64),
+  error: z.string().max(1000).nullable().optional(),
 });
 
 const heartbeatSchema = z.object({
@@ -32,6 +64,7 @@ const heartbeatSchema = z.object({
     path: z.string(),
   }),
   usb_devices: z.array(z.string()).max(256),
+  usb: z.array(usbDevice).max(64).optional(),
   disk: z.object({
     path: z.string(),
     total_bytes: z.number(),

@@ -8,7 +8,7 @@ import type { ProbeResult } from "../../../lib/protocol.ts";
 import type { CameraView, NodeChoice } from "../types.ts";
 import { formatSeconds } from "./format.ts";
 
-export type Protocol = "rtsp" | "http" | "usb" | "demo";
+export type Protocol = "rtsp" | "http" | "usb" | "demo" | "onvif";
 export type SourceField =
   | "name"
   | "protocol"
@@ -20,11 +20,18 @@ export type SourceField =
   | "location";
 /** Recording settings: on the edit form (all protocols), never in a create body. */
 export type RecordingField = "recording_mode" | "retention_days";
-export type Field = SourceField | RecordingField;
-/** The form's values; the recording settings only where the form shows them. */
+/** RTSP options: shown (and sent) for rtsp cameras only. */
+export type RtspField = "record_source_url" | "rtsp_transport";
+export type Field = SourceField | RecordingField | RtspField;
+/** The form's values; the recording settings and RTSP options only where the form shows them. */
 export type Values =
   & Record<SourceField, string>
-  & Partial<Record<RecordingField, string>>;
+  & Partial<Record<RecordingField | RtspField, string>>;
+
+export const RTSP_TRANSPORT_OPTIONS: { value: string; label: string }[] = [
+  { value: "tcp", label: "TCP (default: works through NAT and Wi-Fi)" },
+  { value: "udp", label: "UDP (for cameras whose TCP mode fails)" },
+];
 
 export const RECORDING_FIELDS: readonly RecordingField[] = [
   "recording_mode",
@@ -39,6 +46,7 @@ export const RECORDING_MODES: { value: string; label: string }[] = [
 
 export const PROTOCOLS: { value: Protocol; label: string }[] = [
   { value: "rtsp", label: "RTSP" },
+  { value: "onvif", label: "ONVIF" },
   { value: "http", label: "HTTP (MJPEG / JPEG)" },
   { value: "usb", label: "USB device" },
   { value: "demo", label: "Demo test pattern" },
@@ -46,6 +54,7 @@ export const PROTOCOLS: { value: Protocol; label: string }[] = [
 
 export const SOURCE_PLACEHOLDER: Record<Protocol, string> = {
   rtsp: "rtsp://user:pass@192.168.1.10:554/stream1",
+  onvif: "onvif://user:pass@192.168.1.20:80?profile=… (or Find profiles)",
   http: "http://192.168.1.11/video.mjpg",
   usb: "",
   demo: "demo://",
@@ -62,6 +71,8 @@ export const DEFAULTS: Values = {
   location: "",
   recording_mode: "off",
   retention_days: "",
+  record_source_url: "",
+  rtsp_transport: "tcp",
 };
 
 /**
@@ -82,7 +93,19 @@ export function fieldsFor(protocol: Protocol): Field[] {
         "framerate",
       ];
     case "rtsp":
+      return [
+        "name",
+        "protocol",
+        "source_url",
+        "record_source_url",
+        "rtsp_transport",
+        "node_name",
+        "location",
+        "resolution",
+        "framerate",
+      ];
     case "http":
+    case "onvif":
       return [
         "name",
         "protocol",
@@ -128,6 +151,8 @@ export function valuesOf(c: CameraView): Values {
     location: c.location ?? "",
     recording_mode: c.recording_mode ?? "off",
     retention_days: c.retention_days == null ? "" : String(c.retention_days),
+    record_source_url: c.record_source_url ?? "",
+    rtsp_transport: c.rtsp_transport ?? "tcp",
   };
 }
 
@@ -147,7 +172,10 @@ export function patchBody(
     const value = (after[f] ?? "").trim();
     if (value === (before[f] ?? "").trim()) continue;
     if (f === "framerate") body[f] = Number(value);
-    else if (f === "location" || f === "node_name" || f === "device_path") {
+    else if (
+      f === "location" || f === "node_name" || f === "device_path" ||
+      f === "record_source_url"
+    ) {
       body[f] = value === "" ? null : value;
     } else body[f] = value;
   }

@@ -45,6 +45,7 @@ function openOne(ids: string[], h: GridStreamHandlers): GridStream {
   let wake = () => {};
 
   const once = async () => {
+    markOnce(STREAM_OPEN_MARK);
     const res = await fetch(url, {
       signal: ac.signal,
       credentials: "same-origin",
@@ -61,6 +62,7 @@ function openOne(ids: string[], h: GridStreamHandlers): GridStream {
         const { value, done } = await reader.read();
         if (done) return;
         for (const f of parser.push(value)) {
+          markOnce(STREAM_FIRST_PART_MARK);
           if (failures > 0) h.state(failures = 0);
           h.frame(f.id, f.jpeg);
         }
@@ -101,9 +103,11 @@ function openOne(ids: string[], h: GridStreamHandlers): GridStream {
  * Paints JPEG frames into a canvas sized to the frame. Decodes off the main
  * thread (`createImageBitmap`) one frame at a time; frames arriving meanwhile
  * replace each other, so a slow tile skips frames instead of queueing them.
+ * `onPainted` runs after each frame is drawn.
  */
 export function canvasPainter(
   canvas: HTMLCanvasElement,
+  onPainted?: () => void,
 ): (jpeg: Uint8Array) => void {
   let busy = false;
   let pending: Blob | null = null;
@@ -115,6 +119,7 @@ export function canvasPainter(
       if (canvas.height !== bmp.height) canvas.height = bmp.height;
       canvas.getContext("2d")?.drawImage(bmp, 0, 0);
       bmp.close();
+      onPainted?.();
     } catch { /* an undecodable frame: skip it */ }
     busy = false;
     const b = pending;
@@ -127,5 +132,41 @@ export function canvasPainter(
     });
     if (busy) pending = blob;
     else void paint(blob);
+  };
+}
+
+/** `performance.mark` set when the page first requests a live stream. */
+export const STREAM_OPEN_MARK = "falcon:stream-open";
+/** `performance.mark` set when the page's first live frame arrives (before decoding). */
+export const STREAM_FIRST_PART_MARK = "falcon:stream-first-part";
+
+const marked = new Set<string>();
+function markOnce(name: string): void {
+  if (marked.has(name)) return;
+  marked.add(name);
+  performance.mark(name);
+}
+
+/** `performance.mark` set when the first tile of the page has drawn a frame. */
+export const FIRST_FRAME_MARK = "falcon:first-frame";
+/** `performance.mark` set when every tile shown has drawn a frame. */
+export const ALL_FRAMES_MARK = "falcon:all-frames";
+
+/**
+ * Marks the page's first drawn frame and the moment every tile had one
+ * (`performance.mark`, read by bench/dashboard.ts and visible in the
+ * browser's performance panel). Each mark is set once per page load.
+ */
+export function frameMarks(): (id: string, tiles: number) => void {
+  const painted = new Set<string>();
+  let all = false;
+  return (id, tiles) => {
+    if (all || painted.has(id)) return;
+    painted.add(id);
+    if (painted.size === 1) performance.mark(FIRST_FRAME_MARK);
+    if (painted.size >= tiles) {
+      all = true;
+      performance.mark(ALL_FRAMES_MARK);
+    }
   };
 }

@@ -194,3 +194,30 @@ export async function waitForMovingCanvas(
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Waits until every island on the page has hydrated. */
+export async function allHydrated(page: Page, timeout = 15_000): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll("fe-island:not([data-hydrated])").length === 0,
+    undefined,
+    { timeout },
+  );
+}
+
+/** Signs in on /login with the form and waits for the grid. */
+export async function signIn(
+  page: Page,
+  base: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${base}/login`);
+  await hydrated(page, "SignInForm");
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await Promise.all([
+    page.waitForURL(`${base}/`),
+    page.getByRole("button", { name: "Sign in" }).click(),
+  ]);
+}

@@ -1,0 +1,42 @@
+/**
+ * /api/settings (admins): read the runtime settings with their defaults and
+ * descriptions; PATCH any of them. A saved change is audited, published as
+ * the SSE event `settings` and in effect before the answer is sent.
+ */
+import { type Context, Hono } from "hono";
+import type { AuditLog } from "../../audit/mod.ts";
+import type { SettingsService } from "../../settings/service.ts";
+import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
+import { jsonBody } from "../middleware/errors.ts";
+
+export interface SettingsApiDeps {
+  settings: SettingsService;
+  audit: AuditLog;
+  trustProxy: boolean;
+}
+
+export function settingsApi(deps: SettingsApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.use("*", requireRole("admin"));
+  const get = (c: Context<AuthEnv>) => c.json(deps.settings.json());
+  const patch = async (c: Context<AuthEnv>) => {
+    const actor = actorOf(c, deps.trustProxy);
+    const { settings, previous, changed } = await deps.settings.update(
+      await jsonBody(c),
+      actor.name,
+    );
+    if (changed.length) {
+      await deps.audit.record(actor, "settings.update", null, {
+        changes: Object.fromEntries(
+          changed.map((k) => [k, { from: previous[k], to: settings[k] }]),
+        ),
+      });
+    }
+    return c.json(deps.settings.json());
+  };
+  app.get("/", get);
+  app.get("", get);
+  app.patch("/", patch);
+  app.patch("", patch);
+  return app;
+}

@@ -1,0 +1,551 @@
+/**
+ * `/cameras/scan` (admins): scan the nodes for cameras and add several at
+ * once. The form picks USB devices, ONVIF discovery and/or a subnet probe
+ * (checked here with the API's own rules, so a bad range is named before any
+ * request); the scan shows its progress; each finding lists how sure it is
+ * and why, with a name, credentials (or the shared ones) and a stream path
+ * where those apply. "Add selected" creates the ticked cameras one by one
+ * through `POST /api/cameras`, with each row's success or error inline.
+ */
+import type { JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { apiRequest } from "../controller/web/client/api.ts";
+import {
+  type AddChoice,
+  cameraBody,
+  findingKey,
+  initialChoice,
+  outcomeText,
+  SCAN_FORM_DEFAULTS,
+  type ScanForm,
+  scanQuery,
+  takesCredentials,
+  takesPath,
+} from "../controller/web/client/scan.ts";
+import type { ScanFinding, ScanResponse } from "../lib/protocol.ts";
+
+export interface CameraScanProps {
+  /** Node names and whether they are online, for the node choice. */
+  nodes: { name: string; status: string }[];
+}
+
+/** The node's own limit is 20 s; the bar shows progress against it. */
+const EXPECTED_S = 20;
+
+type RowState =
+  | { kind: "idle" }
+  | { kind: "adding" }
+  | { kind: "added"; id: string }
+  | { kind: "failed"; message: string };
+
+const CONFIDENCE_CLASS: Record<ScanFinding["confidence"], string> = {
+  confirmed: "s-online",
+  likely: "s-pending",
+  possible: "s-offline",
+};
+
+const KIND_LABEL: Record<ScanFinding["kind"], string> = {
+  usb: "USB",
+  onvif: "ONVIF",
+  rtsp: "RTSP",
+  http: "HTTP",
+};
+
+export default function CameraScan({ nodes }: CameraScanProps) {
+  const [form, setForm] = useState<ScanForm>(SCAN_FORM_DEFAULTS);
+  const [formError, setFormError] = useState<
+    { field: string; message: string } | null
+  >(null);
+  const [running, setRunning] = useState(false);
+  const [elapsed, setElapsed] = useState(0);
+  const [scan, setScan] = useState<ScanResponse | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [choices, setChoices] = useState<Record<string, AddChoice>>({});
+  const [rows, setRows] = useState<Record<string, RowState>>({});
+  const [shared, setShared] = useState({ username: "", password: "" });
+  const [adding, setAdding] = useState(false);
+
+  useEffect(() => {
+    if (!running) return;
+    const t0 = Date.now();
+    setElapsed(0);
+    const id = setInterval(() => setElapsed((Date.now() - t0) / 1000), 250);
+    return () => clearInterval(id);
+  }, [running]);
+
+  const set = <K extends keyof ScanForm>(k: K, v: ScanForm[K]) => {
+    setForm((f) => ({ ...f, [k]: v }));
+    setFormError(null);
+  };
+
+  const run = async (e: JSX.TargetedSubmitEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (running) return;
+    const q = scanQuery(form);
+    if (!q.ok) {
+      setFormError({ field: q.field, message: q.message });
+      return;
+    }
+    setRunning(true);
+    setFormError(null);
+    const res = await apiRequest<ScanResponse>(
+      "GET",
+      `/api/nodes/scan/cameras?${q.query}`,
+    );
+    setRunning(false);
+    if (!res.ok) {
+      setFormError({
+        field: res.error.field ?? "form",
+        message: res.error.message,
+      });
+      return;
+    }
+    const found = res.value;
+    setScan(found);
+    setChoices(
+      Object.fromEntries(
+        found.results.map((f) => [findingKey(f), initialChoice(f)]),
+      ),
+    );
+    setRows({});
+    // Pre-tick what is surely a camera and not added yet.
+    setSelected(
+      new Set(
+        found.results.filter((f) =>
+          !f.already_added && f.confidence !== "possible"
+        ).map(findingKey),
+      ),
+    );
+  };
+
+  const choose = (key: string, patch: Partial<AddChoice>) =>
+    setChoices((c) => ({ ...c, [key]: { ...c[key], ...patch } }));
+
+  const toggle = (key: string, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(key);
+      else next.delete(key);
+      return next;
+    });
+
+  const addable = (scan?.results ?? []).filter((f) => {
+    const st = rows[findingKey(f)];
+    return !f.already_added && st?.kind !== "added";
+  });
+  const toAdd = addable.filter((f) => selected.has(findingKey(f)));
+
+  const addSelected = async () => {
+    if (adding || toAdd.length === 0) return;
+    setAdding(true);
+    for (const f of toAdd) {
+      const key = findingKey(f);
+      const own = choices[key] ?? initialChoice(f);
+      const choice = takesCredentials(f) && !own.username && shared.username
+        ? { ...own, ...shared }
+        : own;
+      setRows((r) => ({ ...r, [key]: { kind: "adding" } }));
+      const res = await apiRequest<{ id: string }>(
+        "POST",
+        "/api/cameras",
+        cameraBody(f, choice),
+      );
+      setRows((r) => ({
+        ...r,
+        [key]: res.ok
+          ? { kind: "added", id: res.value.id }
+          : { kind: "failed", message: res.error.message },
+      }));
+      if (res.ok) toggle(key, false);
+    }
+    setAdding(false);
+  };
+
+  const err = (field: string) =>
+    formError?.field === field
+      ? <p class="err" id={`scan-${field}-err`}>{formError.message}</p>
+      : null;
+  const described = (field: string) =>
+    formError?.field === field ? `scan-${field}-err` : undefined;
+  const online = nodes.filter((n) => n.status === "online");
+
+  return (
+    <div class="part">
+      <form class="add" onSubmit={run} aria-busy={running}>
+        <fieldset class="checks full">
+          <legend>Look for</legend>
+          <label class="check">
+            <input
+              type="checkbox"
+              id="scan-usb"
+              checked={form.usb}
+              onChange={(e) => set("usb", e.currentTarget.checked)}
+              aria-describedby={described("usb")}
+            />{" "}
+            USB cameras on the nodes
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              id="scan-onvif"
+              checked={form.onvif}
+              onChange={(e) => set("onvif", e.currentTarget.checked)}
+            />{" "}
+            ONVIF cameras that announce themselves (WS-Discovery)
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              id="scan-probe"
+              checked={form.probe}
+              onChange={(e) => set("probe", e.currentTarget.checked)}
+            />{" "}
+            Probe a subnet for RTSP, ONVIF and HTTP ports
+          </label>
+          {err("usb")}
+        </fieldset>
+        {form.probe && (
+          <>
+            <div class="field">
+              <label for="scan-subnet">Subnet</label>
+              <input
+                id="scan-subnet"
+                value={form.subnet}
+                placeholder="192.168.1.0/24"
+                required
+                aria-invalid={formError?.field === "subnet"}
+                aria-describedby={`scan-subnet-hint${
+                  described("subnet") ? " scan-subnet-err" : ""
+                }`}
+                onInput={(e) => set("subnet", e.currentTarget.value)}
+              />
+              <p class="hint" id="scan-subnet-hint">
+                Your cameras' network in CIDR form: 192.168.1.0/24 covers
+                192.168.1.1–254. At most 1024 addresses (/22), local ranges only
+                (10.x, 172.16–31.x, 192.168.x). Only addresses in this range are
+                contacted, from one node.
+              </p>
+              {err("subnet")}
+            </div>
+            <div class="field">
+              <label for="scan-ports">Ports</label>
+              <input
+                id="scan-ports"
+                value={form.ports}
+                placeholder="554,8554,80,8080,8000,8899"
+                aria-describedby={`scan-ports-hint${
+                  described("ports") ? " scan-ports-err" : ""
+                }`}
+                onInput={(e) => set("ports", e.currentTarget.value)}
+              />
+              <p class="hint" id="scan-ports-hint">
+                Empty: the usual RTSP, ONVIF and HTTP camera ports.
+              </p>
+              {err("ports")}
+            </div>
+          </>
+        )}
+        <div class="field">
+          <label for="scan-node">Scan from</label>
+          <select
+            id="scan-node"
+            value={form.node}
+            onChange={(e) => set("node", e.currentTarget.value)}
+            aria-describedby={described("node")}
+          >
+            <option value="">Every online node ({online.length})</option>
+            {nodes.map((n) => (
+              <option key={n.name} value={n.name}>
+                {n.name}
+                {n.status === "online" ? "" : ` (${n.status})`}
+              </option>
+            ))}
+          </select>
+          {err("node")}
+        </div>
+        <div class="bar full">
+          <button type="submit" class="primary" disabled={running}>
+            {running ? "Scanning…" : scan ? "Scan again" : "Scan"}
+          </button>
+          {running && (
+            <>
+              <progress
+                max={EXPECTED_S}
+                value={Math.min(elapsed, EXPECTED_S)}
+                aria-label="Scan progress"
+              />
+              <span role="status">
+                Scanning… {Math.floor(elapsed)} s (at most about {EXPECTED_S} s)
+              </span>
+            </>
+          )}
+          {formError && formError.field === "form" && (
+            <p class="err" role="alert">{formError.message}</p>
+          )}
+        </div>
+      </form>
+
+      {scan && (
+        <ScanResults
+          scan={scan}
+          selected={selected}
+          choices={choices}
+          rows={rows}
+          toggle={toggle}
+          choose={choose}
+        />
+      )}
+
+      {scan && scan.results.length > 0 && (
+        <div class="add">
+          <p class="hint full">
+            Credentials for the ticked network cameras whose own are left empty.
+            They are stored encrypted and never shown again.
+          </p>
+          <div class="field">
+            <label for="scan-shared-user">Shared user name</label>
+            <input
+              id="scan-shared-user"
+              autocomplete="off"
+              value={shared.username}
+              onInput={(e) =>
+                setShared((s) => ({ ...s, username: e.currentTarget.value }))}
+            />
+          </div>
+          <div class="field">
+            <label for="scan-shared-pass">Shared password</label>
+            <input
+              id="scan-shared-pass"
+              type="password"
+              autocomplete="new-password"
+              value={shared.password}
+              onInput={(e) =>
+                setShared((s) => ({ ...s, password: e.currentTarget.value }))}
+            />
+          </div>
+          <div class="bar full">
+            <button
+              type="button"
+              class="primary"
+              disabled={adding || toAdd.length === 0}
+              onClick={addSelected}
+            >
+              {adding ? "Adding…" : `Add selected (${toAdd.length})`}
+            </button>
+            <button
+              type="button"
+              disabled={adding || addable.length === 0}
+              onClick={() => setSelected(new Set(addable.map(findingKey)))}
+            >
+              Select all
+            </button>
+            <button
+              type="button"
+              disabled={adding || selected.size === 0}
+              onClick={() => setSelected(new Set())}
+            >
+              Select none
+            </button>
+            {!adding && Object.values(rows).some((r) => r.kind === "added") &&
+              (
+                <p class="ok" role="status">
+                  Added {Object.values(rows).filter((r) => r.kind === "added")
+                    .length} camera(s); see them on the <a href="/">Cameras</a>
+                  {" "}
+                  page.
+                </p>
+              )}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface ScanResultsProps {
+  scan: ScanResponse;
+  selected: Set<string>;
+  choices: Record<string, AddChoice>;
+  rows: Record<string, RowState>;
+  toggle: (key: string, on: boolean) => void;
+  choose: (key: string, patch: Partial<AddChoice>) => void;
+}
+
+function ScanResults(
+  { scan, selected, choices, rows, toggle, choose }: ScanResultsProps,
+) {
+  return (
+    <section class="part" aria-labelledby="scan-found-h">
+      <h3 id="scan-found-h">
+        Found {scan.results.length} device(s) in{" "}
+        {(scan.elapsed_ms / 1000).toFixed(1)} s
+      </h3>
+      <ul class="hint">
+        {scan.nodes.map((o) => (
+          <li key={o.node} class={o.ok ? undefined : "err"}>
+            {outcomeText(o)}
+          </li>
+        ))}
+      </ul>
+      {scan.results.length === 0
+        ? (
+          <p class="empty">
+            Nothing found. Check that the cameras are on and on the same network
+            as a node, or probe their subnet.
+          </p>
+        )
+        : (
+          <div class="scroll">
+            <table class="tbl">
+              <thead>
+                <tr>
+                  <th scope="col">Add</th>
+                  <th scope="col">Found</th>
+                  <th scope="col">How sure</th>
+                  <th scope="col">Camera</th>
+                </tr>
+              </thead>
+              <tbody>
+                {scan.results.map((f) => {
+                  const key = findingKey(f);
+                  const id = key.replace(/[^A-Za-z0-9]/g, "-");
+                  const row = rows[key] ?? { kind: "idle" };
+                  const choice = choices[key] ?? initialChoice(f);
+                  const done = row.kind === "added" || !!f.already_added;
+                  return (
+                    <tr key={key} class={done ? "gone" : undefined}>
+                      <td>
+                        <input
+                          type="checkbox"
+                          id={`pick-${id}`}
+                          aria-label={`Add ${choice.name}`}
+                          checked={selected.has(key) && !done}
+                          disabled={done || row.kind === "adding"}
+                          onChange={(e) => toggle(key, e.currentTarget.checked)}
+                        />
+                      </td>
+                      <td>
+                        <b>{KIND_LABEL[f.kind]}</b>{" "}
+                        <code>
+                          {f.kind === "usb"
+                            ? `${f.node}:${f.device_path}`
+                            : `${f.address}:${f.port}`}
+                        </code>
+                        {f.nodes.length > 1 && (
+                          <small class="mut">
+                            {` seen by ${f.nodes.join(", ")}`}
+                          </small>
+                        )}
+                      </td>
+                      <td>
+                        <span class={`badge ${CONFIDENCE_CLASS[f.confidence]}`}>
+                          {f.confidence}
+                        </span>
+                        <br />
+                        <small class="mut">{f.evidence}</small>
+                      </td>
+                      <td>
+                        <RowFields
+                          f={f}
+                          id={id}
+                          choice={choice}
+                          disabled={done || row.kind === "adding"}
+                          choose={(p) => choose(key, p)}
+                        />
+                        {f.already_added && (
+                          <p class="hint">
+                            Already added as{" "}
+                            <a href={`/cameras/${f.already_added.id}`}>
+                              {f.already_added.name}
+                            </a>
+                          </p>
+                        )}
+                        {row.kind === "adding" && (
+                          <p class="hint" role="status">Adding…</p>
+                        )}
+                        {row.kind === "added" && (
+                          <p class="ok" role="status">
+                            Added: <a href={`/cameras/${row.id}`}>open</a>
+                          </p>
+                        )}
+                        {row.kind === "failed" && (
+                          <p class="err" role="alert">{row.message}</p>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+    </section>
+  );
+}
+
+function RowFields(
+  { f, id, choice, disabled, choose }: {
+    f: ScanFinding;
+    id: string;
+    choice: AddChoice;
+    disabled: boolean;
+    choose: (patch: Partial<AddChoice>) => void;
+  },
+) {
+  return (
+    <div class="panel">
+      <div class="field">
+        <label for={`name-${id}`}>Name</label>
+        <input
+          id={`name-${id}`}
+          value={choice.name}
+          maxLength={100}
+          disabled={disabled}
+          onInput={(e) => choose({ name: e.currentTarget.value })}
+        />
+      </div>
+      {takesPath(f) && (
+        <div class="field">
+          <label for={`path-${id}`}>Stream path</label>
+          <input
+            id={`path-${id}`}
+            value={choice.path}
+            placeholder={f.kind === "rtsp" ? "/stream1" : "/video.mjpg"}
+            disabled={disabled}
+            aria-describedby={`path-${id}-hint`}
+            onInput={(e) => choose({ path: e.currentTarget.value })}
+          />
+          <p class="hint" id={`path-${id}-hint`}>
+            From the camera's manual; not guessed.
+          </p>
+        </div>
+      )}
+      {takesCredentials(f) && (
+        <>
+          <div class="field">
+            <label for={`user-${id}`}>User name</label>
+            <input
+              id={`user-${id}`}
+              autocomplete="off"
+              value={choice.username}
+              placeholder={f.needs_credentials ? "required" : "if any"}
+              disabled={disabled}
+              onInput={(e) => choose({ username: e.currentTarget.value })}
+            />
+          </div>
+          <div class="field">
+            <label for={`pass-${id}`}>Password</label>
+            <input
+              id={`pass-${id}`}
+              type="password"
+              autocomplete="new-password"
+              value={choice.password}
+              disabled={disabled}
+              onInput={(e) => choose({ password: e.currentTarget.value })}
+            />
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
