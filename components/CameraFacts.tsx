@@ -4,12 +4,14 @@
  * recording mode and retention (when the view carries them), added.
  */
 import type { CameraView } from "../controller/web/types.ts";
+import { profileOf } from "../controller/web/client/onvif.ts";
 
 const PROTOCOL_LABELS: Record<string, string> = {
   rtsp: "RTSP",
   http: "HTTP (MJPEG / JPEG)",
   usb: "USB device",
   demo: "Demo test pattern",
+  onvif: "ONVIF",
 };
 
 const MODE_LABELS: Record<string, string> = {
@@ -23,6 +25,38 @@ export function retentionText(days: number | null | undefined): string {
   return days
     ? `Keeps ${days} day${days === 1 ? "" : "s"}`
     : "Keeps footage until the node runs low on space";
+}
+
+/** `sub` as code, or what an onvif:// URL without a profile means. */
+function profileName(url: string | null | undefined) {
+  const token = profileOf(url);
+  return token ? <code>{token}</code> : "the camera's first profile";
+}
+
+/** An onvif camera: which profile is live, which is recorded, and how RTSP is read. */
+function OnvifProfiles({ camera }: { camera: CameraView }) {
+  return (
+    <>
+      <dt>Live view profile</dt>
+      <dd>
+        {profileName(camera.source_url)} —{" "}
+        <code>{camera.source_url ?? "—"}</code>
+      </dd>
+      <dt>Recording profile</dt>
+      <dd>
+        {camera.record_source_url
+          ? (
+            <>
+              {profileName(camera.record_source_url)} —{" "}
+              <code>{camera.record_source_url}</code>
+            </>
+          )
+          : "the live view profile"}
+      </dd>
+      <dt>RTSP transport</dt>
+      <dd>{(camera.rtsp_transport ?? "tcp").toUpperCase()}</dd>
+    </>
+  );
 }
 
 export function CameraFacts({ camera }: { camera: CameraView }) {
@@ -40,6 +74,8 @@ export function CameraFacts({ camera }: { camera: CameraView }) {
             </dd>
           </>
         )
+        : camera.protocol === "onvif"
+        ? <OnvifProfiles camera={camera} />
         : camera.protocol === "rtsp"
         ? (
           <>

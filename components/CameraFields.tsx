@@ -28,6 +28,7 @@ import {
 } from "../controller/web/client/usb_form.ts";
 import type { NodeChoice } from "../controller/web/types.ts";
 import { OnvifFinder } from "./OnvifFinder.tsx";
+import { loginOf, profileOf } from "../controller/web/client/onvif.ts";
 
 export interface CameraFieldsProps {
   /** Id prefix of every control (`add` → `add-name`), unique on the page. */
@@ -43,6 +44,8 @@ export interface CameraFieldsProps {
   sourceHint?: string;
   /** Also the recording mode and retention (the edit form). */
   recording?: boolean;
+  /** Editing: the camera (its stored password completes ONVIF's `***`). */
+  cameraId?: string;
   nameRef?: Ref<HTMLInputElement>;
 }
 
@@ -171,16 +174,27 @@ export function CameraFields(p: CameraFieldsProps) {
         spellcheck: false,
       }, p.sourceHint),
     record_source_url: () =>
-      input(
-        "record_source_url",
-        "Recording stream URL (optional, main stream)",
-        {
-          placeholder: "rtsp://user:pass@192.168.1.10:554/stream1 (main)",
-          autocomplete: "off",
-          spellcheck: false,
-        },
-        "Recorded instead of the source URL, which then serves only the live view (usually the camera's sub-stream). Empty: the source URL is recorded.",
-      ),
+      protocol === "onvif"
+        ? input(
+          "record_source_url",
+          "Recording profile URL (optional)",
+          {
+            placeholder: "onvif://user:pass@192.168.1.20?profile=… (main)",
+            autocomplete: "off",
+            spellcheck: false,
+          },
+          "A profile of the same camera to record, usually the main stream; the source URL's profile then serves only the live view. Empty: the live view profile is recorded.",
+        )
+        : input(
+          "record_source_url",
+          "Recording stream URL (optional, main stream)",
+          {
+            placeholder: "rtsp://user:pass@192.168.1.10:554/stream1 (main)",
+            autocomplete: "off",
+            spellcheck: false,
+          },
+          "Recorded instead of the source URL, which then serves only the live view (usually the camera's sub-stream). Empty: the source URL is recorded.",
+        ),
     rtsp_transport: () =>
       row(
         "rtsp_transport",
@@ -343,11 +357,20 @@ export function CameraFields(p: CameraFieldsProps) {
 
   return (
     <>
-      {protocol === "onvif" && !p.protocolFixed && (
+      {protocol === "onvif" && (
         <OnvifFinder
           prefix={prefix}
           nodeName={values.node_name}
-          onChoose={(url) => set("source_url", url)}
+          onChoose={(urls) => {
+            set("source_url", urls.source_url);
+            set("record_source_url", urls.record_source_url);
+          }}
+          initial={loginOf(values.source_url)}
+          cameraId={p.cameraId}
+          current={{
+            live: profileOf(values.source_url) ?? "",
+            record: profileOf(values.record_source_url) ?? "",
+          }}
         />
       )}
       {fieldsFor(protocol).map((f) => render[f]())}

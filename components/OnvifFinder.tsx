@@ -1,19 +1,26 @@
 /**
- * "Find profiles" for an ONVIF camera in the add form: host, port and
- * credentials → `POST /api/cameras/onvif/inspect` (on the chosen node, else
- * any) → the device and its profiles; choosing one fills in the form's
- * source URL (`onvif://user:pass@host:port?profile=TOKEN`). Keeps its own
- * inputs; the island owns the source URL.
+ * "Find profiles" for an ONVIF camera in the add and edit forms: host, port
+ * and credentials → `POST /api/cameras/onvif/inspect` (on the chosen node,
+ * else any) → the device and its profiles. Two choices follow: the live view
+ * profile (preselected: the smallest picture, usually the sub-stream) and the
+ * recording profile (the largest, usually the main stream, or "same as live
+ * view"); they fill in the form's source URL and recording URL
+ * (`onvif://user:pass@host:port?profile=TOKEN`). Editing starts from the
+ * stored URL with the password as `***`, which the API completes. Keeps its
+ * own inputs; the island owns the URLs.
  */
 import { useState } from "preact/hooks";
 import type { OnvifInspection } from "../lib/protocol.ts";
 import { apiRequest } from "../controller/web/client/api.ts";
 import {
+  defaultProfiles,
   EMPTY_LOGIN,
   inspectBody,
+  KEPT_PASSWORD,
   type OnvifLogin,
+  type ProfileChoice,
   profileLabel,
-  sourceUrlFor,
+  profileUrls,
 } from "../controller/web/client/onvif.ts";
 
 export interface OnvifFinderProps {
@@ -21,8 +28,14 @@ export interface OnvifFinderProps {
   prefix: string;
   /** The form's node choice ("" = any node). */
   nodeName: string;
-  /** A profile was chosen: its source URL. */
-  onChoose(sourceUrl: string): void;
+  /** Profiles were chosen: the live view URL and the recording URL ("" = same as live). */
+  onChoose(urls: { source_url: string; record_source_url: string }): void;
+  /** Editing: the login of the stored URL (password `***`). */
+  initial?: OnvifLogin | null;
+  /** Editing: the camera whose stored password completes `***`. */
+  cameraId?: string;
+  /** Editing: the stored profiles, preselected when the camera still has them. */
+  current?: ProfileChoice;
 }
 
 type Found =
@@ -32,9 +45,12 @@ type Found =
   | { kind: "ok"; result: OnvifInspection };
 
 export function OnvifFinder(p: OnvifFinderProps) {
-  const [login, setLogin] = useState<OnvifLogin>(EMPTY_LOGIN);
+  const [login, setLogin] = useState<OnvifLogin>(p.initial ?? EMPTY_LOGIN);
   const [found, setFound] = useState<Found>({ kind: "idle" });
-  const [chosen, setChosen] = useState<string>("");
+  const [choice, setChoice] = useState<ProfileChoice>({
+    live: "",
+    record: "",
+  });
   const id = (f: string) => `${p.prefix}-onvif-${f}`;
 
   const set = (f: keyof OnvifLogin, v: string) => {
@@ -47,7 +63,7 @@ export function OnvifFinder(p: OnvifFinderProps) {
     const res = await apiRequest<OnvifInspection>(
       "POST",
       "/api/cameras/onvif/inspect",
-      inspectBody(login, p.nodeName),
+      inspectBody(login, p.nodeName, p.cameraId),
     );
     if (!res.ok) {
       setFound({
@@ -58,13 +74,16 @@ export function OnvifFinder(p: OnvifFinderProps) {
       return;
     }
     setFound({ kind: "ok", result: res.value });
-    const first = res.value.profiles[0]?.token;
-    if (first) choose(first);
+    const tokens = new Set(res.value.profiles.map((pr) => pr.token));
+    const cur = p.current;
+    const keep = cur && tokens.has(cur.live) &&
+      (!cur.record || tokens.has(cur.record));
+    choose(keep ? cur : defaultProfiles(res.value.profiles));
   };
 
-  const choose = (token: string) => {
-    setChosen(token);
-    p.onChoose(sourceUrlFor(login, token));
+  const choose = (next: ProfileChoice) => {
+    setChoice(next);
+    if (next.live) p.onChoose(profileUrls(login, next));
   };
 
   const err = found.kind === "failed" ? found : null;
@@ -72,6 +91,7 @@ export function OnvifFinder(p: OnvifFinderProps) {
     f: keyof OnvifLogin,
     label: string,
     attrs: Record<string, unknown> = {},
+    hint?: string,
   ) => (
     <div class="field">
       <label for={id(f)}>{label}</label>
@@ -80,9 +100,11 @@ export function OnvifFinder(p: OnvifFinderProps) {
         value={login[f]}
         onInput={(e) => set(f, e.currentTarget.value)}
         aria-invalid={err?.field === f ? "true" : undefined}
+        aria-describedby={hint ? `${id(f)}-hint` : undefined}
         autocomplete="off"
         {...attrs}
       />
+      {hint && <p class="hint" id={`${id(f)}-hint`}>{hint}</p>}
     </div>
   );
 
@@ -97,7 +119,14 @@ export function OnvifFinder(p: OnvifFinderProps) {
         inputMode: "numeric",
       })}
       {input("username", "Username")}
-      {input("password", "Password", { type: "password" })}
+      {input(
+        "password",
+        "Password",
+        { type: "password" },
+        p.cameraId && login.password === KEPT_PASSWORD
+          ? "The stored password is used; type a new one to change it."
+          : undefined,
+      )}
       <div class="bar full">
         <button
           type="button"
@@ -126,29 +155,58 @@ export function OnvifFinder(p: OnvifFinderProps) {
         </p>
       </div>
       {found.kind === "ok" && (
-        <div
-          class="full"
-          role="radiogroup"
-          aria-label="Profile for live view and recording"
-        >
-          {found.result.profiles.map((pr) => (
-            <label key={pr.token} class="choice">
-              <input
-                type="radio"
-                name={id("profile")}
-                value={pr.token}
-                checked={chosen === pr.token}
-                onChange={() =>
-                  choose(pr.token)}
-              />{" "}
-              {profileLabel(pr)}
-            </label>
-          ))}
-          <p class="hint">
-            The chosen profile fills in the Source URL. The first is usually the
-            main stream; a smaller sub-stream costs less to show live.
+        <>
+          <div class="field">
+            <label for={id("live")}>Live view profile</label>
+            <select
+              id={id("live")}
+              value={choice.live}
+              onChange={(e) =>
+                choose({ ...choice, live: e.currentTarget.value })}
+            >
+              {found.result.profiles.map((pr) => (
+                <option
+                  key={pr.token}
+                  value={pr.token}
+                  disabled={!pr.video}
+                  selected={pr.token === choice.live}
+                >
+                  {profileLabel(pr)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for={id("record")}>Recording profile</label>
+            <select
+              id={id("record")}
+              value={choice.record}
+              onChange={(e) =>
+                choose({ ...choice, record: e.currentTarget.value })}
+            >
+              <option value="" selected={choice.record === ""}>
+                Same as live view
+              </option>
+              {found.result.profiles.map((pr) => (
+                <option
+                  key={pr.token}
+                  value={pr.token}
+                  disabled={!pr.video}
+                  selected={pr.token === choice.record}
+                >
+                  {profileLabel(pr)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <p class="hint full" id={id("choice-hint")}>
+            They fill in the Source URL (live view) and the Recording URL. Live
+            view is re-encoded for browsers, so the smallest picture (usually
+            the sub-stream) costs the node least; recording copies the stream as
+            the camera sends it, so the largest (the main stream) costs only
+            disk.
           </p>
-        </div>
+        </>
       )}
     </fieldset>
   );

@@ -100,6 +100,7 @@ export default function CameraEditForm({ camera, nodes }: CameraEditFormProps) {
         nodes={nodes}
         protocolFixed
         recording
+        cameraId={camera.id}
         sourceHint={saved.source_url.includes(":***@")
           ? SOURCE_HINT
           : undefined}

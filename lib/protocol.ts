@@ -203,6 +203,8 @@ export interface ProbeRequest {
   protocol: CameraProtocol;
   source_url: string | null;
   device_path: string | null;
+  /** RTSP (and resolved ONVIF) sources: how to read it, as the camera would. Absent = "tcp". */
+  rtsp_transport?: RtspTransport;
 }
 
 export interface ProbeResult {

@@ -61,7 +61,7 @@ export async function inspectOnvifCamera(
     if (input.camera_id) {
       const row = await deps.cameras.row(input.camera_id);
       const stored = await deps.cameras.openSource(row);
-      if (stored) url = keepPassword(url, stored);
+      if (stored) url = keepPassword(url, stored, "url");
     }
     try {
       parseOnvifUrl(url);

@@ -1,14 +1,14 @@
 /**
  * "Test connection" before saving a camera: validate the source like a create
  * would, pick the node that would run it, and ask that node to open the source
- * once (POST /v1/probe). A URL shown redacted (`user:***@`) for an existing
- * camera is completed with its stored password.
+ * once (POST /v1/probe) over the form's RTSP transport. A URL shown redacted
+ * (`user:***@`) for an existing camera is completed with its stored password.
  */
 import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage } from "../../lib/log.ts";
-import type { ProbeResult } from "../../lib/protocol.ts";
-import { CAMERA_PROTOCOLS } from "../../lib/protocol.ts";
+import type { ProbeRequest, ProbeResult } from "../../lib/protocol.ts";
+import { CAMERA_PROTOCOLS, RTSP_TRANSPORTS } from "../../lib/protocol.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
@@ -33,6 +33,10 @@ const probeSchema = z.object({
     "node_name must be a node name like worker-1",
   ).nullable()
     .optional(),
+  /** As the camera form has it: a UDP-only camera fails a TCP probe. */
+  rtsp_transport: z.enum(RTSP_TRANSPORTS, {
+    error: `rtsp_transport must be one of ${RTSP_TRANSPORTS.join(", ")}`,
+  }).optional(),
   /** When editing: the camera whose stored password completes a redacted URL. */
   camera_id: z.string().uuid("camera_id must be a camera id").optional(),
 });
@@ -91,11 +95,14 @@ export async function probeCamera(
         authorization: `Bearer ${deps.nodeToken}`,
         "content-type": "application/json",
       },
-      body: JSON.stringify({
-        protocol: src.protocol,
-        source_url: src.source_url,
-        device_path: src.device_path,
-      }),
+      body: JSON.stringify(
+        {
+          protocol: input.protocol,
+          source_url: src.source_url,
+          device_path: src.device_path,
+          rtsp_transport: input.rtsp_transport ?? "tcp",
+        } satisfies ProbeRequest,
+      ),
       signal: AbortSignal.timeout(20000),
     });
   } catch (e) {

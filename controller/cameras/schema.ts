@@ -8,7 +8,7 @@ import {
   RTSP_TRANSPORTS,
   USB_DEVICE_PATH,
 } from "../../lib/protocol.ts";
-import { parseOnvifUrl } from "../../lib/onvif_url.ts";
+import { type OnvifAddress, parseOnvifUrl } from "../../lib/onvif_url.ts";
 
 /** off: records only when started; manual: the same, stated; continuous: always records. */
 export const RECORDING_MODES = ["off", "manual", "continuous"] as const;
@@ -209,19 +209,24 @@ export function checkSource(c: SourceFields): SourceFields | FieldProblem {
 }
 
 /**
- * The recording URL (main stream) of a camera: rtsp cameras only, same
- * scheme rules as `source_url`; empty means "record source_url". Returns the
- * normalised URL (null when none) or the problem.
+ * The recording URL (main stream) of a camera; empty means "record
+ * source_url". rtsp cameras: an rtsp(s):// URL, same scheme rules as
+ * `source_url`. onvif cameras: an onvif:// URL of the same device (host and
+ * port) as `sourceUrl`, naming the recording profile; the node resolves it
+ * like the live one. Returns the normalised URL (null when none) or the
+ * problem.
  */
 export function checkRecordSource(
   protocol: string,
   url: string | null | undefined,
+  sourceUrl?: string | null,
 ): { url: string | null } | FieldProblem {
   if (!url) return { url: null };
+  if (protocol === "onvif") return checkOnvifRecordSource(url, sourceUrl);
   if (protocol !== "rtsp") {
     return [
       "record_source_url",
-      `record_source_url is only used by rtsp cameras, not ${protocol}`,
+      `record_source_url is only used by rtsp and onvif cameras, not ${protocol}`,
     ];
   }
   const checked = checkSource({
@@ -234,6 +239,42 @@ export function checkRecordSource(
     return [
       "record_source_url",
       checked[1].replace(/^source_url/, "record_source_url"),
+    ];
+  }
+  return { url };
+}
+
+function checkOnvifRecordSource(
+  url: string,
+  sourceUrl: string | null | undefined,
+): { url: string | null } | FieldProblem {
+  let rec: OnvifAddress;
+  try {
+    rec = parseOnvifUrl(url);
+  } catch (e) {
+    const msg = (e as Error).message;
+    return [
+      "record_source_url",
+      msg.startsWith("source_url")
+        ? msg.replace(/^source_url/, "record_source_url")
+        : `record_source_url: ${msg}`,
+    ];
+  }
+  let live: OnvifAddress | null = null;
+  try {
+    live = sourceUrl ? parseOnvifUrl(sourceUrl) : null;
+  } catch {
+    // source_url's own check reports it
+  }
+  // Main and sub of one camera. Another device is a mistake, and a `***` in
+  // the URL would hand it this camera's stored password.
+  if (
+    !live || live.host.toLowerCase() !== rec.host.toLowerCase() ||
+    live.port !== rec.port
+  ) {
+    return [
+      "record_source_url",
+      "record_source_url must be a profile of the same ONVIF camera (host and port) as source_url",
     ];
   }
   return { url };

@@ -100,7 +100,11 @@ export class CameraService {
     if (Array.isArray(src)) {
       throw new AppError("invalid_input", src[1], { field: src[0] });
     }
-    const rec = checkRecordSource(input.protocol, input.record_source_url);
+    const rec = checkRecordSource(
+      input.protocol,
+      input.record_source_url,
+      src.source_url,
+    );
     if (Array.isArray(rec)) {
       throw new AppError("invalid_input", rec[1], { field: rec[0] });
     }
@@ -212,16 +216,39 @@ export class CameraService {
     if (patch.rtsp_transport !== undefined) {
       changes.rtsp_transport = patch.rtsp_transport;
     }
-    if (patch.record_source_url !== undefined) {
+    // An onvif recording profile must stay on the camera source_url names.
+    const sourceMoved = current.protocol === "onvif" &&
+      src.source_url !== currentSource && !!current.record_source_url_sealed;
+    if (patch.record_source_url !== undefined || sourceMoved) {
       // Same rule as source_url: `user:***@` sent back keeps the stored password.
       const currentRecord = current.record_source_url_sealed
         ? await this.deps.box.open(current.record_source_url_sealed)
         : null;
-      let nextRecord = patch.record_source_url || null;
-      if (nextRecord && currentRecord) {
-        nextRecord = keepPassword(nextRecord, currentRecord);
+      let nextRecord = patch.record_source_url === undefined
+        ? currentRecord
+        : patch.record_source_url || null;
+      // The password comes from the stored recording URL, or — the main and
+      // sub streams of one camera share a login — from the (new) live URL,
+      // whichever names the same user on the same host and port.
+      const known = [currentRecord, src.source_url].filter((u): u is string =>
+        !!u
+      );
+      if (nextRecord && known.length) {
+        const from = known.find((k) => {
+          try {
+            keepPassword(nextRecord!, k);
+            return true;
+          } catch {
+            return false;
+          }
+        }) ?? known[0];
+        nextRecord = keepPassword(nextRecord, from, "record_source_url");
       }
-      const rec = checkRecordSource(current.protocol, nextRecord);
+      const rec = checkRecordSource(
+        current.protocol,
+        nextRecord,
+        src.source_url,
+      );
       if (Array.isArray(rec)) {
         throw new AppError("invalid_input", rec[1], { field: rec[0] });
       }
@@ -398,18 +425,36 @@ export class CameraService {
   }
 }
 
-/** When `next` carries `***` as its password, put back the password of `current`. */
-export function keepPassword(next: string, current: string): string {
+/**
+ * When `next` carries `***` as its password, put back the password of
+ * `current` — but only for the same account on the same device (scheme, user,
+ * host and port). Otherwise a `***` aimed at another host would send the
+ * stored password there, which is a way to read a secret the API never shows;
+ * a new address needs the password typed again (400 naming `field`).
+ */
+export function keepPassword(
+  next: string,
+  current: string,
+  field = "source_url",
+): string {
   if (!hasPassword(next)) return next;
+  let n: URL, c: URL;
   try {
-    const n = new URL(next);
-    const c = new URL(current);
-    if (n.password === "***" || n.password === "%2A%2A%2A") {
-      n.password = c.password;
-      return n.toString();
-    }
+    n = new URL(next);
+    c = new URL(current);
   } catch {
-    // Not a URL: validation reports it.
+    return next; // Not a URL: validation reports it.
   }
-  return next;
+  if (n.password !== "***" && n.password !== "%2A%2A%2A") return next;
+  const sameDevice = n.protocol === c.protocol && n.username === c.username &&
+    n.hostname === c.hostname && n.port === c.port;
+  if (!sameDevice) {
+    throw new AppError(
+      "invalid_input",
+      `${field}: type the password again — the stored one is only reused for the same user on the same host and port`,
+      { field },
+    );
+  }
+  n.password = c.password;
+  return n.toString();
 }

@@ -10,7 +10,7 @@ import { checkRecordSource } from "./schema.ts";
 
 const NODE = "src-node";
 
-Deno.test("checkRecordSource() allows rtsp URLs on rtsp cameras only", () => {
+Deno.test("checkRecordSource() allows rtsp URLs on rtsp cameras", () => {
   assert.deepEqual(checkRecordSource("rtsp", null), { url: null });
   assert.deepEqual(checkRecordSource("http", ""), { url: null });
   assert.deepEqual(checkRecordSource("rtsp", "rtsps://cam:322/main"), {
@@ -26,7 +26,7 @@ Deno.test("checkRecordSource() allows rtsp URLs on rtsp cameras only", () => {
   ]);
   assert.deepEqual(checkRecordSource("http", "rtsp://cam/main"), [
     "record_source_url",
-    "record_source_url is only used by rtsp cameras, not http",
+    "record_source_url is only used by rtsp and onvif cameras, not http",
   ]);
 });
 

@@ -20,7 +20,10 @@ export interface NodeEvent {
   last_heartbeat_at: string | null;
 }
 
-/** Recording sessions: started/ended/updated (keep), deleted, and node-reported failures. */
+/**
+ * Recording sessions: started/ended/updated (keep; a closed segment, then
+ * with the totals of `RecordingJson`), deleted, and node-reported failures.
+ */
 export type RecordingEvent =
   | { type: "started" | "ended" | "updated"; recording: SessionJson }
   | { type: "deleted"; id: string; camera_id: string | null }

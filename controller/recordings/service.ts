@@ -523,6 +523,12 @@ export class RecordingService {
           recovered: ev.recovered,
         });
         await tx`update recording_sessions set updated_at = now() where id = ${ev.session_id}`;
+        // With its new totals: pages show the footage (duration, size, Play)
+        // as it closes, the last segment a second or so after a Stop.
+        const stats = await db.getSessionWithStats(tx, ev.session_id);
+        if (stats) {
+          publish.push({ type: "updated", recording: recordingJson(stats) });
+        }
         return;
       }
       case "segment.deleted": {

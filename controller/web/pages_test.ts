@@ -961,12 +961,18 @@ Deno.test("the new pages load only their islands; JS per page (gzip) within the 
     {
       user: ADMIN,
       path: `/cameras/${PORCH.id}`,
-      islands: ["CameraDetail", "CameraEditForm", "Timeline", "UserMenu"],
+      islands: [
+        "CameraDetail",
+        "CameraEditForm",
+        "RecentRecordings",
+        "Timeline",
+        "UserMenu",
+      ],
     },
     {
       user: VIEWER,
       path: `/cameras/${CAMERAS[0].id}`,
-      islands: ["CameraDetail", "Timeline", "UserMenu"],
+      islands: ["CameraDetail", "RecentRecordings", "Timeline", "UserMenu"],
     },
     { user: ADMIN, path: "/nodes", islands: ["NodesView", "UserMenu"] },
     {

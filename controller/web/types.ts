@@ -125,7 +125,7 @@ export interface OpenRecording {
   error_message: string | null;
 }
 
-/** One recording session as the dashboard shows it (`GET /api/recordings` entries; events carry no totals). */
+/** One recording session as the dashboard shows it (`GET /api/recordings` entries; most events carry no totals). */
 export interface RecordingView {
   id: string;
   /** null once the camera was deleted (the recording stays). */
@@ -140,7 +140,7 @@ export interface RecordingView {
   keep: boolean;
   error_message: string | null;
   download_url: string;
-  /** Totals of the closed segments; absent in SSE events. */
+  /** Totals of the closed segments; in SSE events only `updated` after a segment closed. */
   segment_count?: number;
   duration_ms?: number;
   size_bytes?: number;

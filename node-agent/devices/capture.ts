@@ -2,23 +2,29 @@
  * How to capture a USB camera, from what its device offers: the device's own
  * MJPEG copied as it is when it offers MJPEG at the wanted size (no decode,
  * no encode: ~1 % of a core), else a raw format (YUYV…) that the relay encodes
- * to MJPEG. Pure; relay_args.ts turns the plan into ffmpeg flags.
+ * to MJPEG, else H.264 decoded and encoded (cameras whose node offers only
+ * H.264). Pure; relay_args.ts turns the plan into ffmpeg flags.
  *
  * Choice, in order:
  * 1. The wanted size in MJPEG → copy; in a raw format → encode (YUYV first,
- *    the format every UVC camera has).
+ *    the format every UVC camera has); in H.264 → decode and encode.
  * 2. No format offers the size → the nearest offered size (same aspect ratio
- *    first, then the closest pixel count), MJPEG before raw at that size. A
- *    raw capture is scaled to the wanted size; an MJPEG copy keeps the
- *    device's size (scaling would cost the encode the copy avoids).
+ *    first, then the closest pixel count), MJPEG before raw before H.264 at
+ *    that size. A ranged format (Pi camera) offers every size on its steps,
+ *    and the wanted size fitted into its bounds; a format whose sizes are not
+ *    known is asked for the wanted size (the driver adjusts). A raw or decoded
+ *    capture is scaled to the wanted size; an MJPEG copy keeps the device's
+ *    size (scaling would cost the encode the copy avoids).
  * 3. Frame rate: the wanted one when offered (or when the device does not say),
  *    else the nearest offered one.
- * 4. A device that could not be listed → the driver's default format, encoded.
+ * 4. A device that could not be listed, does not capture, or offers nothing
+ *    ffmpeg reads (HEVC only) → the driver's default format, encoded; `note`
+ *    says why.
  *
  * `note` says what differs from what was asked, for the camera's runtime.
  */
 import type { UsbDevice, UsbFormat } from "../../lib/protocol.ts";
-import { inRange } from "./pixel_formats.ts";
+import { fitInRange, inRange } from "./pixel_formats.ts";
 
 export interface UsbCapture {
   /** ffmpeg `-input_format`; null = the driver's default. */
@@ -52,6 +58,9 @@ const RAW_PREFERENCE = [
   "gray",
 ];
 
+/** Compressed formats ffmpeg decodes before encoding MJPEG: after every raw one (decoding costs most). */
+const DECODE_PREFERENCE = ["h264"];
+
 interface Candidate {
   format: UsbFormat;
   width: number;
@@ -64,39 +73,30 @@ export function chooseUsbCapture(
   want: CaptureRequest,
   device: UsbDevice | null,
 ): UsbCapture {
-  const usable = (device?.formats ?? []).filter((f) =>
-    f.ffmpeg_format === "mjpeg" ||
-    (!f.compressed && f.ffmpeg_format !== null &&
-      RAW_PREFERENCE.includes(f.ffmpeg_format))
-  );
-  if (usable.length === 0) {
-    return {
-      input_format: null,
-      width: want.width,
-      height: want.height,
-      fps: want.fps,
-      copy: false,
-      note: device?.formats.length
-        ? `${device.path} offers no format ffmpeg can turn into MJPEG here`
-        : null,
-    };
-  }
-  const candidates = usable.flatMap((format) => {
-    const list: Candidate[] = format.sizes.map((s) => ({
-      format,
-      width: s.width,
-      height: s.height,
-      fps: s.fps,
-    }));
-    const r = format.size_range;
-    if (
-      r && inRange(r, want.width, want.height) &&
-      !list.some((c) => c.width === want.width && c.height === want.height)
-    ) {
-      list.push({ format, width: want.width, height: want.height, fps: [] });
-    }
-    return list;
+  const fallback = (note: string | null): UsbCapture => ({
+    input_format: null,
+    width: want.width,
+    height: want.height,
+    fps: want.fps,
+    copy: false,
+    note,
   });
+  if (!device || device.formats.length === 0) return fallback(null);
+  if (!device.capture) {
+    return fallback(
+      `${device.path} does not capture video (a metadata or codec node)`,
+    );
+  }
+  const usable = device.formats.filter((f) => kindOf(f) !== null);
+  if (usable.length === 0) {
+    const offered = [...new Set(device.formats.map((f) => f.pixel_format))];
+    return fallback(
+      `${device.path} offers ${
+        offered.join(", ")
+      }, none of which ffmpeg's v4l2 input reads; trying the driver's default format`,
+    );
+  }
+  const candidates = usable.flatMap((format) => candidatesOf(format, want));
   const exact = candidates.filter((c) =>
     c.width === want.width && c.height === want.height
   );
@@ -108,15 +108,18 @@ export function chooseUsbCapture(
   const notes: string[] = [];
   if (best.width !== want.width || best.height !== want.height) {
     notes.push(
-      `${
-        device!.path
-      } offers no ${want.width}x${want.height}; capturing ${best.width}x${best.height}` +
+      `${device.path} offers no ${want.width}x${want.height}; capturing ${best.width}x${best.height}` +
         (copy ? "" : ` scaled to ${want.width}x${want.height}`),
     );
   }
   if (fps !== want.fps) {
     notes.push(
       `${want.fps} fps is not offered at ${best.width}x${best.height} ${best.format.pixel_format}; using ${fps} fps`,
+    );
+  }
+  if (kindOf(best.format) === "decode") {
+    notes.push(
+      `${device.path} offers ${best.format.pixel_format} only; it is decoded and encoded to MJPEG, which costs CPU`,
     );
   }
   return {
@@ -127,6 +130,40 @@ export function chooseUsbCapture(
     copy,
     note: notes.length ? notes.join("; ") : null,
   };
+}
+
+/** How the relay turns a format into MJPEG; null when it cannot. */
+function kindOf(f: UsbFormat): "copy" | "raw" | "decode" | null {
+  const name = f.ffmpeg_format;
+  if (name === "mjpeg") return "copy";
+  if (name === null) return null;
+  if (!f.compressed && RAW_PREFERENCE.includes(name)) return "raw";
+  if (f.compressed && DECODE_PREFERENCE.includes(name)) return "decode";
+  return null;
+}
+
+/** The sizes a format can be captured at, for `want`. */
+function candidatesOf(format: UsbFormat, want: CaptureRequest): Candidate[] {
+  const list: Candidate[] = format.sizes.map((s) => ({
+    format,
+    width: s.width,
+    height: s.height,
+    fps: s.fps,
+  }));
+  const has = (w: number, h: number) =>
+    list.some((c) => c.width === w && c.height === h);
+  const r = format.size_range;
+  if (r) {
+    // Any size on the range's steps: the wanted one, or the nearest to it.
+    const [w, h] = inRange(r, want.width, want.height)
+      ? [want.width, want.height]
+      : fitInRange(r, want.width, want.height);
+    if (!has(w, h)) list.push({ format, width: w, height: h, fps: [] });
+  } else if (list.length === 0) {
+    // Sizes not enumerable (unicam behind an HDMI bridge): ask, the driver adjusts.
+    list.push({ format, width: want.width, height: want.height, fps: [] });
+  }
+  return list;
 }
 
 /** Candidates of the size nearest to the wanted one: same aspect first, then pixel count. */
@@ -146,10 +183,14 @@ function nearestSize(all: Candidate[], want: CaptureRequest): Candidate[] {
   );
 }
 
-/** Lower is better: MJPEG first, then the raw preference; a format that has the rate wins ties. */
+/** Lower is better: MJPEG first, then the raw preference, then H.264; a format that has the rate wins ties. */
 function rank(c: Candidate, want: CaptureRequest): number {
   const f = c.format.ffmpeg_format!;
-  const kind = f === "mjpeg" ? 0 : 1 + RAW_PREFERENCE.indexOf(f);
+  const kind = f === "mjpeg"
+    ? 0
+    : RAW_PREFERENCE.includes(f)
+    ? 1 + RAW_PREFERENCE.indexOf(f)
+    : 1 + RAW_PREFERENCE.length + DECODE_PREFERENCE.indexOf(f);
   const hasRate = c.fps.length === 0 || c.fps.includes(want.fps) ? 0 : 0.5;
   // A format far below the wanted rate (YUYV 1920x1080 at 5 fps) loses to one that has it.
   const slow = c.fps.length && Math.max(...c.fps) < want.fps ? 20 : 0;

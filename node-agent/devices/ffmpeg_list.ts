@@ -1,23 +1,32 @@
 /**
  * Parser of `ffmpeg -hide_banner -f v4l2 -list_formats all -i DEV` (stderr),
- * the fallback when v4l2-ctl is not installed. ffmpeg 4.x–7.x print one line
- * per format (libavdevice/v4l2.c `list_formats`):
+ * the fallback when v4l2-ctl is not installed. ffmpeg 2.x–7.x print one line
+ * per format (libavdevice/v4l2.c `list_formats`: `%11s : %20s :`, then the
+ * sizes):
  *
  *     [video4linux2,v4l2 @ 0x…] Raw       :     yuyv422 :           YUYV 4:2:2 : 640x480 1280x720
  *     [video4linux2,v4l2 @ 0x…] Compressed:       mjpeg :          Motion-JPEG : 640x480 1280x720
+ *     [video4linux2,v4l2 @ 0x…] Compressed: Unsupported :                 HEVC : 1920x1080
  *     [video4linux2,v4l2 @ 0x…] Raw       :     yuv420p :     Planar YUV 4:2:0 : {32-2592, 2}x{32-1944, 2}
+ *     [video4linux2,v4l2 @ 0x…] Raw       :       rgb24 :     24-bit RGB 8-8-8 :
  *     /dev/video0: Immediate exit requested
  *
- * and nothing about frame rates, so `fps` stays empty (unknown). A node that
- * does not capture (a UVC metadata node, a codec) fails with an error line
- * instead, which is returned so the listing can say why there are no formats.
+ * A stepwise or continuous size is one `{min-max, step}x{min-max, step}`
+ * token; a format whose sizes cannot be enumerated has none. Nothing about
+ * frame rates, so `fps` stays empty (unknown). A node ffmpeg cannot list (a
+ * UVC metadata node; a multiplanar-only device before ffmpeg 8) fails with an
+ * error instead, which is returned so the listing can say why there are no
+ * formats.
  */
 import type { UsbFormat, UsbSizeRange } from "../../lib/protocol.ts";
 import { fourccOf, sizesInRange } from "./pixel_formats.ts";
 
 export interface FfmpegFormatListing {
   formats: UsbFormat[];
-  /** The last line that was neither a format nor ffmpeg's normal exit; null when none. */
+  /**
+   * Why nothing was listed: the v4l2 input's own last error (`Not a video
+   * capture device.`), else the last other line; null when formats were listed.
+   */
   error: string | null;
 }
 
@@ -26,16 +35,25 @@ const LINE =
   /\]\s(Raw|Compressed)\s*:\s+(\S+) : (.*?) :( Emulated :)?((?: (?:\d+x\d+|\{\d+-\d+, \d+\}x\{\d+-\d+, \d+\}))*)\s*$/;
 const SIZE_TOKEN = /\d+x\d+|\{\d+-\d+, \d+\}x\{\d+-\d+, \d+\}/g;
 const RANGE = /^\{(\d+)-(\d+), (\d+)\}x\{(\d+)-(\d+), (\d+)\}$/;
+/** A line logged by the v4l2 input itself (`[video4linux2,v4l2 @ 0x…] …`). */
+const V4L2_LOG = /^\[video4linux2[^\]]*\]\s*(.+)$/;
 
 export function parseFfmpegFormats(stderr: string): FfmpegFormatListing {
   const formats: UsbFormat[] = [];
-  let error: string | null = null;
+  let lastLine: string | null = null;
+  let v4l2Error: string | null = null;
   for (const raw of stderr.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === "") continue;
     const m = LINE.exec(line);
     if (!m) {
-      if (!/Immediate exit requested$/.test(line)) error = line;
+      // ffmpeg's normal end of a listing (7.x adds "Error opening input…" lines).
+      if (/Immediate exit requested$|^Error opening input file /.test(line)) {
+        continue;
+      }
+      lastLine = line;
+      const own = V4L2_LOG.exec(line);
+      if (own) v4l2Error = own[1];
       continue;
     }
     const [, kind, name, desc, , sizeList] = m;
@@ -71,6 +89,7 @@ export function parseFfmpegFormats(stderr: string): FfmpegFormatListing {
     }
     formats.push(format);
   }
-  // The ffmpeg error line names the input first: "/dev/video1: …".
-  return { formats, error: formats.length ? null : error };
+  // ffmpeg's own summary ("/dev/video0: No such device" for a multiplanar
+  // node) says less than the v4l2 input's line ("Not a video capture device.").
+  return { formats, error: formats.length ? null : v4l2Error ?? lastLine };
 }

@@ -32,7 +32,17 @@ Deno.test("parseFfmpegFormats() reads a C920: raw and compressed formats, sizes,
 
 Deno.test("parseFfmpegFormats() and parseV4l2Ctl() agree on formats and sizes of every recorded device", () => {
   for (
-    const device of ["c920_video0", "c920_video1", "mjpeg_only", "bcm2835"]
+    const device of [
+      "c920_video0",
+      "c920_video1",
+      "mjpeg_only",
+      "bcm2835",
+      "h264_only",
+      "h264_hevc",
+      "unicam_hdmi",
+      "elp_video0_old",
+      "elp_video1_old",
+    ]
   ) {
     const ff = parseFfmpegFormats(fixture(`ffmpeg_${device}`)).formats;
     const ctl = parseV4l2Ctl(fixture(`v4l2ctl_${device}`)).formats;
@@ -67,10 +77,54 @@ Deno.test("parseFfmpegFormats() reads the Pi camera's ranges and names the forma
   });
 });
 
-Deno.test("parseFfmpegFormats() returns ffmpeg's error for a node that does not capture", () => {
+Deno.test("parseFfmpegFormats() returns the v4l2 input's error for a node that does not capture", () => {
   const r = parseFfmpegFormats(fixture("ffmpeg_c920_video1"));
   assert.deepEqual(r.formats, []);
-  assert.equal(r.error, "/dev/video1: Inappropriate ioctl for device");
+  assert.equal(
+    r.error,
+    "ioctl(VIDIOC_G_INPUT): Inappropriate ioctl for device",
+  );
+  // ffmpeg 7 ends with its own summary lines instead of "/dev/video1: …".
+  const seven = parseFfmpegFormats([
+    "[video4linux2,v4l2 @ 0x5615b1e3f0c0] ioctl(VIDIOC_G_INPUT): Inappropriate ioctl for device",
+    "[in#0 @ 0x5615b1e3e9c0] Error opening input: Inappropriate ioctl for device",
+    "Error opening input file /dev/video1.",
+    "Error opening input files: Inappropriate ioctl for device",
+  ].join("\n"));
+  assert.equal(
+    seven.error,
+    "ioctl(VIDIOC_G_INPUT): Inappropriate ioctl for device",
+  );
+});
+
+Deno.test("parseFfmpegFormats() says why ffmpeg < 8 lists nothing on a multiplanar-only node", () => {
+  const r = parseFfmpegFormats(fixture("ffmpeg_rkisp_mplane"));
+  assert.deepEqual(r.formats, []);
+  // Not ffmpeg's summary "/dev/video0: No such device": the device exists.
+  assert.equal(r.error, "Not a video capture device.");
+});
+
+Deno.test("parseFfmpegFormats() reads H.264 and the HEVC ffmpeg cannot read, and formats without sizes", () => {
+  const cam = parseFfmpegFormats(fixture("ffmpeg_h264_hevc")).formats;
+  assert.deepEqual(
+    cam.map((f) => [f.pixel_format, f.ffmpeg_format, f.compressed]),
+    [["H264", "h264", true], ["HEVC", null, true]],
+  );
+  const hdmi = parseFfmpegFormats(fixture("ffmpeg_unicam_hdmi"));
+  assert.equal(hdmi.error, null);
+  assert.deepEqual(
+    hdmi.formats.map((f) => [f.pixel_format, f.sizes.length, f.size_range]),
+    [["RGB3", 0, null], ["UYVY", 0, null]],
+  );
+  // ffmpeg 7's normal end of a listing is not an error either.
+  const seven = parseFfmpegFormats([
+    "[video4linux2,v4l2 @ 0x55d0] Compressed:       mjpeg :          Motion-JPEG : 640x480",
+    "[in#0 @ 0x55cf] Error opening input: Immediate exit requested",
+    "Error opening input file /dev/video0.",
+    "Error opening input files: Immediate exit requested",
+  ].join("\n"));
+  assert.equal(seven.error, null);
+  assert.equal(seven.formats.length, 1);
 });
 
 Deno.test("parseFfmpegFormats() reads emulated formats (libv4l) and ignores other log lines", () => {

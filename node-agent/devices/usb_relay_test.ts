@@ -3,7 +3,8 @@
  * capture plan is made from recorded device listings, the relay runs its real
  * ffmpeg command with only the `-f v4l2 … -i DEVICE` part replaced by a
  * stand-in (an MJPEG file read in real time for a device's native MJPEG, an
- * ffmpeg lavfi source in the device's raw pixel format for YUYV), and frames
+ * ffmpeg lavfi source in the device's raw pixel format for YUYV, an H.264
+ * stream for an H.264-only camera), and frames
  * flow through the FrameHub as they would from a camera. Also: a recording of
  * a usb camera reads the relay's frames and opens no second source.
  *
@@ -257,6 +258,88 @@ Deno.test({
       );
     } finally {
       await relay.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "usb relay: an H.264-only device is decoded and encoded to MJPEG, with a note",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "falcon-usb-relay-" });
+    const byId = `/dev/v4l/by-id/usb-test-${marker()}-video-index0`;
+    // What the camera would send: an H.264 elementary stream at the plan's size.
+    const clip = `${dir}/device.h264`;
+    const made = await new Deno.Command("ffmpeg", {
+      args: [
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=15",
+        "-t",
+        "2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-f",
+        "h264",
+        clip,
+      ],
+    }).output();
+    assert.ok(made.success);
+    let plan: UsbCapture | null = null;
+    const relay = new CameraRelay(usbSpec(byId, { framerate: 15 }), {
+      idleGraceMs: 100,
+      tuning: TUNING,
+      usb: {
+        devices: () =>
+          Promise.resolve([recordedDevice("v4l2ctl_h264_only", byId)]),
+        input: (c) => {
+          plan = c;
+          return [
+            "-re",
+            "-stream_loop",
+            "-1",
+            "-f",
+            c.input_format!,
+            "-framerate",
+            String(c.fps),
+            "-i",
+            clip,
+          ];
+        },
+      },
+    });
+    try {
+      const got = await frames(relay, 5);
+      assert.deepEqual(
+        { ...plan!, note: undefined },
+        {
+          input_format: "h264",
+          width: 320,
+          height: 240,
+          fps: 15,
+          copy: false,
+          note: undefined,
+        },
+      );
+      for (const f of got) assert.deepEqual(jpegSize(f), [320, 240]);
+      assert.match(
+        cmdline(relay.pid!),
+        /device\.h264 -an -vf fps=15,scale=320:240 -c:v mjpeg -q:v 5/,
+      );
+      assert.match(
+        relay.runtime().note ?? "",
+        /offers H264 only; it is decoded/,
+      );
+    } finally {
+      await relay.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

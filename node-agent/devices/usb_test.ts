@@ -182,7 +182,10 @@ Deno.test("UsbLister falls back to ffmpeg -list_formats when v4l2-ctl is not ins
   ]);
   assert.deepEqual(c920.formats[2].sizes[0].fps, [], "ffmpeg lists no rates");
   assert.equal(meta.capture, false);
-  assert.equal(meta.error, "/dev/video1: Inappropriate ioctl for device");
+  assert.equal(
+    meta.error,
+    "ioctl(VIDIOC_G_INPUT): Inappropriate ioctl for device",
+  );
   assert.equal(cheap.formats.length, 1);
   // The arguments ffmpeg got.
   const calls = (await Deno.readTextFile(`${node.root}/calls`)).split("\n");
@@ -253,4 +256,118 @@ Deno.test("UsbLister on a node without video devices runs no tool", async () => 
   });
   assert.deepEqual(await lister.list(), []);
   assert.equal(await node.calls(), 0);
+});
+
+/**
+ * A node with the other layouts real devices print: an H.264-only camera, a
+ * multiplanar-only ISP, unicam behind an HDMI bridge, the Pi's codec (a
+ * memory-to-memory node) and an old-layout H.264 node. The ffmpeg stand-in
+ * prints a device's ffmpeg recording, or ffmpeg 5.1's refusal of a node
+ * without single-planar capture (the ISP, the codec).
+ */
+async function variantNode(): Promise<
+  { node: FakeNode; v4l2ctl: string; ffmpeg: string }
+> {
+  const node = await fakeNode();
+  const names = [
+    "h264_only",
+    "rkisp_mplane",
+    "unicam_hdmi",
+    "pi_codec_m2m",
+    "elp_video1_old",
+  ];
+  for (const n of [0, 1, 2, 10]) {
+    await Deno.remove(`${node.dev}/video${n}`);
+  }
+  for (const [i, name] of names.entries()) {
+    await Deno.writeTextFile(`${node.dev}/video${i}`, "");
+    await Deno.mkdir(`${node.sys}/video${i}`, { recursive: true });
+    await Deno.writeTextFile(`${node.sys}/video${i}/name`, `${name}\n`);
+  }
+  const cases = (tool: "v4l2ctl" | "ffmpeg") =>
+    names.map((name, i) => {
+      const file = `${testdata}${tool}_${name}.txt`;
+      const out = tool === "ffmpeg" ? ">&2" : "";
+      const missing =
+        `printf '[video4linux2,v4l2 @ 0x1] Not a video capture device.\\n/dev/video${i}: No such device\\n' >&2`;
+      return `  */video${i}) if [ -f "${file}" ]; then cat "${file}" ${out}; else ${missing}; fi ;;`;
+    }).join("\n");
+  const v4l2ctl = `${node.root}/v4l2-ctl`;
+  await Deno.writeTextFile(
+    v4l2ctl,
+    `#!/bin/sh\ncase "$2" in\n${cases("v4l2ctl")}\nesac\n`,
+  );
+  const ffmpeg = `${node.root}/ffmpeg`;
+  await Deno.writeTextFile(
+    ffmpeg,
+    `#!/bin/sh\nfor dev; do :; done\ncase "$dev" in\n${
+      cases("ffmpeg")
+    }\nesac\nexit 1\n`,
+  );
+  await Deno.chmod(v4l2ctl, 0o755);
+  await Deno.chmod(ffmpeg, 0o755);
+  return { node, v4l2ctl, ffmpeg };
+}
+
+Deno.test("UsbLister lists the other real-world layouts sensibly, via v4l2-ctl and via ffmpeg", async () => {
+  const { node, v4l2ctl, ffmpeg } = await variantNode();
+  await using _ = node;
+  const summary = (devices: Awaited<ReturnType<UsbLister["list"]>>) =>
+    devices.map((d) => ({
+      capture: d.capture,
+      formats: d.formats.map((f) =>
+        `${f.pixel_format}:${f.ffmpeg_format}:${f.sizes.length}`
+      ),
+      error: d.error,
+    }));
+  const byCtl = await new UsbLister({
+    devDir: node.dev,
+    sysDir: node.sys,
+    v4l2ctl,
+    ffmpegPath: "/nonexistent/ffmpeg",
+  }).list();
+  assert.deepEqual(summary(byCtl), [
+    { capture: true, formats: ["H264:h264:4"], error: null },
+    {
+      capture: true,
+      formats: [
+        "YUYV:yuyv422:11",
+        "NV16:null:11",
+        "NV61:null:11",
+        "NV21:null:11",
+        "NV12:nv12:11",
+        "NM21:null:11",
+        "NM12:null:11",
+        "GREY:gray:11",
+      ],
+      error: null,
+    },
+    { capture: true, formats: ["RGB3:rgb24:0", "UYVY:uyvy422:0"], error: null },
+    {
+      capture: false,
+      formats: [
+        "YU12:yuv420p:9",
+        "YV12:yuv420p:9",
+        "NV12:nv12:9",
+        "NV21:null:9",
+        "RGBP:rgb565le:9",
+      ],
+      error: null,
+    },
+    { capture: true, formats: ["H264:h264:3"], error: null },
+  ]);
+  const byFfmpeg = await new UsbLister({
+    devDir: node.dev,
+    sysDir: node.sys,
+    v4l2ctl: `${node.root}/no-such-v4l2-ctl`,
+    ffmpegPath: ffmpeg,
+  }).list();
+  assert.deepEqual(summary(byFfmpeg), [
+    { capture: true, formats: ["H264:h264:4"], error: null },
+    // ffmpeg before 8 cannot open a multiplanar-only node, nor a codec.
+    { capture: false, formats: [], error: "Not a video capture device." },
+    { capture: true, formats: ["RGB3:rgb24:0", "UYVY:uyvy422:0"], error: null },
+    { capture: false, formats: [], error: "Not a video capture device." },
+    { capture: true, formats: ["H264:h264:3"], error: null },
+  ]);
 });

@@ -1,8 +1,9 @@
 /**
  * Parser of `v4l2-ctl --device DEV --info --list-formats-ext` (v4l-utils
- * 1.14 … 1.24): the card name, bus info, whether the node captures video, and
+ * 1.12 … 1.24): the card name, bus info, whether the node captures video, and
  * every pixel format with its sizes and frame rates. Pure: the command runs in
- * usb.ts, the recorded outputs of real devices are in testdata/.
+ * usb.ts; testdata/ holds outputs in the layouts real devices print (see
+ * README.md, "Fixtures").
  *
  * The output is indented text, one fact per line:
  *
@@ -12,17 +13,40 @@
  *         Device Caps      : 0x04200001
  *             Video Capture
  *     ioctl: VIDIOC_ENUM_FMT
+ *         Type: Video Capture
+ *
  *         [2]: 'MJPG' (Motion-JPEG, compressed)
  *             Size: Discrete 1280x720
  *                 Interval: Discrete 0.033s (30.000 fps)
  *
- * v4l-utils before 1.16 printed a format as `Pixel Format: 'MJPG'
- * (compressed)` plus `Name : Motion-JPEG`; both shapes are read. Lines this
- * parser does not know are skipped, so a newer v4l2-ctl that adds facts does
- * not break the listing.
+ * Variants real devices print, all read here:
+ * - v4l-utils before 1.16: a format is `Index : 2`, `Type : Video Capture`,
+ *   `Pixel Format: 'MJPG' (compressed)`, `Name : Motion-JPEG`, and the heading
+ *   may read `Driver Info (not using libv4l2):` with narrower key columns.
+ * - `Size: Stepwise 32x32 - 2592x1944 with step 2/2` (the Pi's bcm2835,
+ *   unicam, ISPs): no intervals follow; common sizes in the range are offered.
+ * - `Size: Continuous` with no limits printed (v4l2-ctl never prints them):
+ *   any size (`ANY_SIZE`).
+ * - `Interval: Continuous 0.033s - 1.000s (1.000-30.000 fps)` and
+ *   `Interval: Stepwise … with step 0.001s (1.000-60.000 fps)`: the common
+ *   rates in the range.
+ * - A format with no `Size:` line at all (unicam behind an HDMI bridge): no
+ *   sizes known, the capture plan asks for the camera's size.
+ * - `Type: Video Capture Multiplanar` and `Video Capture Multiplanar` in the
+ *   caps (Rockchip ISP/HDMI-RX): a capture node like any other.
+ * - Indentation by tabs (the tool) or spaces (pasted copies), blank lines
+ *   anywhere, CRLF line ends.
+ * Lines this parser does not know are skipped, so a newer v4l2-ctl that adds
+ * facts does not break the listing.
  */
 import type { UsbFormat, UsbSizeRange } from "../../lib/protocol.ts";
-import { ffmpegFormatOf, normaliseFps, sizesInRange } from "./pixel_formats.ts";
+import {
+  ANY_SIZE,
+  ffmpegFormatOf,
+  normaliseFps,
+  ratesInRange,
+  sizesInRange,
+} from "./pixel_formats.ts";
 
 export interface V4l2CtlListing {
   /** `Card type`, null when the output had no driver info. */
@@ -51,10 +75,11 @@ const FORMAT_LINE = /^\[(\d+)\]: '(.{1,4})' \((.*)\)$/;
 const OLD_FORMAT_LINE = /^Pixel Format\s*: '(.{1,4})'( \(([^)]*)\))?$/;
 const OLD_NAME_LINE = /^Name\s*: (.*)$/;
 const SIZE_DISCRETE = /^Size: Discrete (\d+)x(\d+)$/;
+/** `Continuous` comes without limits from every v4l2-ctl; limits are read if a later one adds them. */
 const SIZE_RANGE =
-  /^Size: (Stepwise|Continuous) (\d+)x(\d+) - (\d+)x(\d+)(?: with step (\d+)\/(\d+))?$/;
+  /^Size: (?:Stepwise|Continuous)(?: (\d+)x(\d+) - (\d+)x(\d+)(?: with step (\d+)\/(\d+))?)?$/;
 const INTERVAL_DISCRETE = /^Interval: Discrete [\d.]+s \(([\d.]+) fps\)$/;
-/** Stepwise/continuous intervals end in `(min-max fps)`, on the same or the next line. */
+/** Stepwise/continuous intervals end in `(min-max fps)`. */
 const FPS_RANGE = /\(([\d.]+)-([\d.]+) fps\)$/;
 
 export function parseV4l2Ctl(text: string): V4l2CtlListing {
@@ -152,13 +177,13 @@ export function parseV4l2Ctl(text: string): V4l2CtlListing {
       continue;
     }
     if ((m = SIZE_RANGE.exec(line))) {
-      const range: UsbSizeRange = {
-        min_width: Number(m[2]),
-        min_height: Number(m[3]),
-        max_width: Number(m[4]),
-        max_height: Number(m[5]),
-        step_width: Number(m[6] ?? 1),
-        step_height: Number(m[7] ?? 1),
+      const range: UsbSizeRange = m[1] === undefined ? { ...ANY_SIZE } : {
+        min_width: Number(m[1]),
+        min_height: Number(m[2]),
+        max_width: Number(m[3]),
+        max_height: Number(m[4]),
+        step_width: Number(m[5] ?? 1),
+        step_height: Number(m[6] ?? 1),
       };
       current.size_range = range;
       size = null;
@@ -168,11 +193,9 @@ export function parseV4l2Ctl(text: string): V4l2CtlListing {
       size?.fps.push(Number(m[1]));
       continue;
     }
-    if (line.startsWith("Interval:") || FPS_RANGE.test(line)) {
-      const r = FPS_RANGE.exec(line);
-      // A continuous range: its top rate is what a camera form offers.
-      if (r && size) size.fps.push(Number(r[2]));
-    }
+    const r = FPS_RANGE.exec(line);
+    // Any rate in the range: the common ones are what a camera form offers.
+    if (r && size) size.fps.push(...ratesInRange(Number(r[1]), Number(r[2])));
   }
   finish();
   const caplist = deviceCaps.length ? deviceCaps : allCaps;

@@ -20,7 +20,8 @@ export function probeArgs(req: ProbeRequest): string[] {
       return [
         ...base,
         "-rtsp_transport",
-        "tcp",
+        // The camera's own choice: a UDP-only camera fails a TCP probe.
+        req.rtsp_transport ?? "tcp",
         "-timeout",
         "5000000",
         "-i",

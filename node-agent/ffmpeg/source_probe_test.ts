@@ -28,6 +28,28 @@ Deno.test("probeArgs() per protocol", () => {
       "rtsp://h/x",
     ],
   );
+  // The camera's transport: a UDP-only camera answers a TCP SETUP with 461.
+  assert.deepEqual(
+    probeArgs({
+      protocol: "rtsp",
+      source_url: "rtsp://h/x",
+      device_path: null,
+      rtsp_transport: "udp",
+    }),
+    [
+      "-v",
+      "error",
+      "-show_streams",
+      "-of",
+      "json",
+      "-rtsp_transport",
+      "udp",
+      "-timeout",
+      "5000000",
+      "-i",
+      "rtsp://h/x",
+    ],
+  );
   assert.deepEqual(
     probeArgs({ protocol: "usb", source_url: null, device_path: "/dev/video2" })
       .slice(-4),

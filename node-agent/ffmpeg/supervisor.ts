@@ -428,8 +428,10 @@ export class Supervisor {
   #describeExit(run: Run, status: Deno.CommandStatus): string {
     const program = baseName(this.#opts.command);
     const how = run.reason ??
-      (status.signal
-        ? `killed by ${status.signal}`
+      (status.signal ? `killed by ${status.signal}` : status.code === 0
+        // ffmpeg ends cleanly when its input ends: for a camera that means
+        // the source closed the stream (camera rebooting, server going away).
+        ? "exited with code 0 (the source ended the stream)"
         : `exited with code ${status.code}`);
     const tail = this.#tail.slice(-ERROR_TAIL_LINES).join("; ");
     return tail ? `${program} ${how}: ${tail}` : `${program} ${how}`;

@@ -376,3 +376,19 @@ Deno.test("Supervisor runs real ffmpeg: demo frames make it run, a dead RTSP sou
     await dead.stop();
   }
 });
+
+Deno.test("Supervisor says a clean exit means the source ended the stream", async () => {
+  const { sup } = sh("exit 0", {
+    backoff: { initialMs: 60_000, factor: 2, maxMs: 60_000 },
+  });
+  try {
+    sup.start();
+    await waitFor(() => sup.lastError !== null, "an error");
+    assert.equal(
+      sup.lastError,
+      "sh exited with code 0 (the source ended the stream)",
+    );
+  } finally {
+    await sup.stop();
+  }
+});

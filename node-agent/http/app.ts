@@ -13,7 +13,7 @@ import type {
   ProbeResult,
   UsbDevice,
 } from "../../lib/protocol.ts";
-import { USB_DEVICE_PATH } from "../../lib/protocol.ts";
+import { RTSP_TRANSPORTS, USB_DEVICE_PATH } from "../../lib/protocol.ts";
 import { z } from "zod";
 import { invalidInput } from "../../lib/validation.ts";
 import type { RelayManager } from "../relay/manager.ts";
@@ -42,6 +42,7 @@ const probeSchema = z.object({
   protocol: z.enum(["rtsp", "http", "usb", "demo", "onvif"]),
   source_url: z.string().max(2048).nullable(),
   device_path: z.string().regex(USB_DEVICE_PATH).nullable(),
+  rtsp_transport: z.enum(RTSP_TRANSPORTS).optional(),
 });
 
 export function createNodeApp(deps: NodeAppDeps): Hono {

@@ -25,7 +25,11 @@ export function onvifFrameSource(
     const s = spec();
     if (failed && s.source_url) resolver.invalidate(s.source_url);
     failed = false;
-    return relayArgs(await resolver.resolveSpec(s));
+    // Live view needs the live profile only: a broken recording profile
+    // must not take it down (the recorder resolves that one).
+    return relayArgs(
+      await resolver.resolveSpec({ ...s, record_source_url: null }),
+    );
   }, {
     onFrame: (jpeg) => sink.onFrame(jpeg),
     onState: (state) => {

@@ -1,22 +1,35 @@
 /**
  * `/cameras/{id}`: one camera — large live view, live status and last error,
- * recording state (admins: Record/Stop), snapshot, details, the day timeline
- * of recorded footage (UTC) with playback; for admins the edit form (with
- * recording mode and retention) and Delete. 404 for an unknown camera, 403
- * for one the user is not granted (`deps.cameraExists`).
+ * recording state (admins: Record/Stop), snapshot, details, its recent
+ * recordings (play, download), the day timeline of recorded footage (UTC)
+ * with playback; for admins the edit form (with recording mode and
+ * retention) and Delete. 404 for an unknown camera, 403 for one the user is
+ * not granted (`deps.cameraExists`).
  */
 import type { VNode } from "preact";
 import { Layout } from "../../components/Layout.tsx";
 import { Island } from "../../controller/web/island.tsx";
 import { renderPage } from "../../controller/web/render.ts";
+import {
+  RECENT_LIMIT,
+  recentQuery,
+} from "../../controller/web/client/camera_recent.ts";
 import type {
   CameraView,
+  DashboardDeps,
   IslandAssets,
+  RecordingsPageView,
   RouteContext,
+  WebUser,
 } from "../../controller/web/types.ts";
-import { toCameraView, toNodeChoice } from "../../controller/web/views.ts";
+import {
+  toCameraView,
+  toNodeChoice,
+  toRecordingView,
+} from "../../controller/web/views.ts";
 import CameraDetail from "../../islands/CameraDetail.tsx";
 import CameraEditForm from "../../islands/CameraEditForm.tsx";
+import RecentRecordings from "../../islands/RecentRecordings.tsx";
 import Timeline from "../../islands/Timeline.tsx";
 import { redactUrl } from "../../lib/redact.ts";
 
@@ -36,9 +49,10 @@ export default async function CameraPage(ctx: RouteContext) {
   deps.warmStreams?.([found.id]);
   const now = new Date();
   const today = now.toISOString().slice(0, 10);
-  const [open, timeline] = await Promise.all([
+  const [open, timeline, recent] = await Promise.all([
     deps.openRecordings?.([found.id]).catch(() => undefined),
     deps.recordingTimeline?.(found.id, today).catch(() => null) ?? null,
+    recentRecordings(deps, me, found.id),
   ]);
   // The view is redacted already; redact again so no page can ever show a password.
   const camera: CameraView = {
@@ -63,6 +77,18 @@ export default async function CameraPage(ctx: RouteContext) {
           props={{ camera, admin }}
         />
       </section>
+      <section aria-labelledby="recent-h">
+        <h2 id="recent-h">Recent recordings</h2>
+        <Island
+          name="RecentRecordings"
+          component={RecentRecordings}
+          props={{
+            camera: { id: camera.id, name: camera.name },
+            ...recent,
+            limit: RECENT_LIMIT,
+          }}
+        />
+      </section>
       <section aria-labelledby="footage-h">
         <h2 id="footage-h">Recorded footage</h2>
         <Island
@@ -75,11 +101,6 @@ export default async function CameraPage(ctx: RouteContext) {
             now: now.toISOString(),
           }}
         />
-        <p class="hint">
-          <a href={`/recordings?camera=${encodeURIComponent(camera.id)}`}>
-            All recordings of this camera
-          </a>
-        </p>
       </section>
       {admin && (
         <section aria-labelledby="edit-h">
@@ -93,6 +114,26 @@ export default async function CameraPage(ctx: RouteContext) {
       )}
     </Layout>
   );
+}
+
+/** The camera's newest sessions for the page, or the reason they could not be read. */
+async function recentRecordings(
+  deps: DashboardDeps,
+  user: WebUser,
+  cameraId: string,
+): Promise<{ page: RecordingsPageView | null; error: string | null }> {
+  if (!deps.listRecordings) {
+    return { page: null, error: "Recordings are not available here." };
+  }
+  try {
+    const got = await deps.listRecordings(user, recentQuery(cameraId));
+    return {
+      page: { ...got, recordings: got.recordings.map(toRecordingView) },
+      error: null,
+    };
+  } catch (e) {
+    return { page: null, error: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 // The page runs in `mountDashboard`'s route handler, which renders only with

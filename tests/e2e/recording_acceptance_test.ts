@@ -36,9 +36,9 @@ import {
   type PgCluster,
   startPostgres,
 } from "../support/postgres.ts";
-import { delay, freePort, waitForPort } from "../support/ports.ts";
+import { delay } from "../support/ports.ts";
 import { findProcesses } from "../support/processes.ts";
-import { startRtspServer, SYSTEM_PYTHON } from "../support/rtsp_server.ts";
+import { startRtspServer } from "../support/rtsp_server.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
 // ------------------------------------------------------------------ helpers
@@ -1012,56 +1012,17 @@ async function canMount(): Promise<string | null> {
   }
 }
 
-/** rtsp_server.py with a bitrate (the startRtspServer wrapper has no such option). */
-async function startBitrateRtsp(
-  args: string[],
-): Promise<{ url: string; [Symbol.asyncDispose](): Promise<void> }> {
-  const port = await freePort();
-  const script = new URL("../support/rtsp_server.py", import.meta.url).pathname;
-  const child = new Deno.Command(SYSTEM_PYTHON, {
-    args: [script, "--port", String(port), "--path", "/hd", ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    await waitForPort(port, 15_000);
-  } catch (e) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw e;
-  }
-  return {
-    url: `rtsp://127.0.0.1:${port}/hd`,
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 2000);
-      await child.status;
-      clearTimeout(timer);
-    },
-  };
-}
-
 async function floorScenario(pg: PgCluster): Promise<void> {
   const c = new Checks("free-space");
   // ~1 MB/s of incompressible video: 640x360 snow at 8 Mbit/s (≈ 15 % of a
   // core to encode; 1080p25 snow costs a whole core on the 2-core CI box).
-  await using rtsp = await startBitrateRtsp([
-    "--size",
-    "640x360",
-    "--fps",
-    "25",
-    "--pattern",
-    "snow",
-    "--bitrate",
-    "8000",
-  ]);
+  await using rtsp = await startRtspServer({
+    path: "/hd",
+    size: "640x360",
+    fps: 25,
+    pattern: "snow",
+    bitrate: 8000,
+  });
   const stack = await newStack(pg, 2);
   const root = `${stack.dataDir}/recordings`;
   await Deno.mkdir(root, { recursive: true });

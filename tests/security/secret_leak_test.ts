@@ -94,6 +94,17 @@ const SECRETS: SecretCase[] = [
     });
   }),
   secret(
+    "onvif camera password (live and recording profiles)",
+    async (v, x) => {
+      await x.camera({
+        name: "Porch",
+        protocol: "onvif",
+        source_url: `onvif://admin:${v}@10.9.9.13:8000?profile=sub`,
+        record_source_url: `onvif://admin:${v}@10.9.9.13:8000?profile=main`,
+      });
+    },
+  ),
+  secret(
     "recording stream password changed by PATCH",
     (v, x) =>
       x.patchCamera(0, { record_source_url: `rtsp://rec:${v}@10.9.9.12/main` }),

@@ -51,6 +51,12 @@ def parse_args(argv):
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--auth", choices=("digest", "basic"), default="digest")
+    p.add_argument(
+        "--transport",
+        choices=("any", "tcp", "udp"),
+        default="any",
+        help="lower transports offered (a UDP-only camera refuses TCP)",
+    )
     args = p.parse_args(argv)
     try:
         args.width, args.height = (int(v) for v in args.size.lower().split("x"))
@@ -139,6 +145,10 @@ def main(argv):
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_shared(True)
     factory.set_launch(launch_line(args))
+    if args.transport == "udp":
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
+    elif args.transport == "tcp":
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP)
     setup_auth(server, factory, args)
     server.get_mount_points().add_factory(args.path, factory)
 

@@ -36,6 +36,10 @@ export interface RtspServerOptions {
   password?: string;
   /** Authentication scheme when `user` is set, default "digest". */
   auth?: "digest" | "basic";
+  /** RTSP lower transports offered, default both; "udp" refuses TCP like some cameras. */
+  transport?: "any" | "tcp" | "udp";
+  /** H.264 bitrate in kbit/s, default 1000. */
+  bitrate?: number;
 }
 
 /** A running RTSP test server. */
@@ -275,6 +279,8 @@ function serverArgs(opts: RtspServerOptions, port: number): string[] {
     args.push("--user", opts.user, "--password", opts.password ?? "");
     args.push("--auth", opts.auth ?? "digest");
   }
+  if (opts.transport) args.push("--transport", opts.transport);
+  if (opts.bitrate) args.push("--bitrate", String(opts.bitrate));
   return args;
 }
 

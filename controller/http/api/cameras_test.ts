@@ -116,8 +116,26 @@ Deno.test({
               name: "Gate 2",
             },
           });
-          assert.equal(res.status, 200);
-          const updated = await res.json();
+          // Another host: the stored password is not sent there on a ***.
+          assert.equal(res.status, 400);
+          const refused = await res.json();
+          assert.equal(refused.error.field, "source_url");
+          assert.match(refused.error.message, /type the password again/);
+          const moved = await stack.api(`/api/cameras/${cam.id}`, {
+            method: "PATCH",
+            json: { source_url: "rtsp://admin:Sup3rSecret!@10.1.2.4:554/s" },
+          });
+          assert.equal(moved.status, 200);
+          await moved.body?.cancel();
+          const res2 = await stack.api(`/api/cameras/${cam.id}`, {
+            method: "PATCH",
+            json: {
+              source_url: "rtsp://admin:***@10.1.2.4:554/live",
+              name: "Gate 2",
+            },
+          });
+          assert.equal(res2.status, 200);
+          const updated = await res2.json();
           assert.equal(updated.name, "Gate 2");
           assert.equal(
             updated.source_url,

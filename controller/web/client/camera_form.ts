@@ -20,7 +20,7 @@ export type SourceField =
   | "location";
 /** Recording settings: on the edit form (all protocols), never in a create body. */
 export type RecordingField = "recording_mode" | "retention_days";
-/** RTSP options: shown (and sent) for rtsp cameras only. */
+/** RTSP options: shown (and sent) for rtsp and onvif cameras (an onvif one runs as RTSP). */
 export type RtspField = "record_source_url" | "rtsp_transport";
 export type Field = SourceField | RecordingField | RtspField;
 /** The form's values; the recording settings and RTSP options only where the form shows them. */
@@ -104,8 +104,20 @@ export function fieldsFor(protocol: Protocol): Field[] {
         "resolution",
         "framerate",
       ];
-    case "http":
     case "onvif":
+      // The recording URL is the recording profile's (Find profiles fills both in).
+      return [
+        "name",
+        "protocol",
+        "source_url",
+        "record_source_url",
+        "rtsp_transport",
+        "node_name",
+        "location",
+        "resolution",
+        "framerate",
+      ];
+    case "http":
       return [
         "name",
         "protocol",
@@ -190,7 +202,10 @@ export function patchBody(
   return body;
 }
 
-/** The body for `POST /api/cameras/probe` ("Test connection"). */
+/**
+ * The body for `POST /api/cameras/probe` ("Test connection"): the live
+ * source, read over the form's RTSP transport where it has one.
+ */
 export function probeBody(
   v: Values,
   cameraId?: string,
@@ -206,6 +221,8 @@ export function probeBody(
     device_path: opt("device_path"),
     node_name: opt("node_name"),
   };
+  const transport = opt("rtsp_transport");
+  if (transport) body.rtsp_transport = transport;
   if (cameraId) body.camera_id = cameraId;
   return body;
 }

@@ -121,9 +121,9 @@ function matches(r: RecordingView, f: RecordingFilters): boolean {
 
 /**
  * The page after one `recording` event: a changed session updates its row
- * (its totals stay; events carry none), a deleted one leaves, and a new one
- * is added on top of the first page when it matches the filters and no
- * "to" day excludes it. `total` follows.
+ * (its totals stay unless the event carries new ones), a deleted one
+ * leaves, and a new one is added on top of the first page when it matches
+ * the filters and no "to" day excludes it. `total` follows.
  */
 export function applyRecordingEventToPage(
   page: RecordingsPageView,
@@ -150,8 +150,14 @@ export function applyRecordingEventToPage(
   const i = page.recordings.findIndex((r) => r.id === s.id);
   if (i >= 0) {
     const rows = page.recordings.slice();
-    const { segment_count, duration_ms, size_bytes } = rows[i];
-    rows[i] = { ...s, segment_count, duration_ms, size_bytes };
+    const old = rows[i];
+    // Totals come only with `updated` after a segment closed; else they stay.
+    rows[i] = {
+      ...s,
+      segment_count: s.segment_count ?? old.segment_count,
+      duration_ms: s.duration_ms ?? old.duration_ms,
+      size_bytes: s.size_bytes ?? old.size_bytes,
+    };
     if (!matches(rows[i], f)) {
       rows.splice(i, 1);
       return { ...page, recordings: rows, total: Math.max(0, page.total - 1) };

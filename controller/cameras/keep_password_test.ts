@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { AppError } from "../../lib/errors.ts";
+import { keepPassword } from "./service.ts";
+
+const stored = "rtsp://admin:s3cret@10.0.0.7:554/stream1";
+
+Deno.test("keepPassword() puts the stored password back for the same device", () => {
+  assert.equal(
+    keepPassword("rtsp://admin:***@10.0.0.7:554/stream2", stored),
+    "rtsp://admin:s3cret@10.0.0.7:554/stream2",
+  );
+  assert.equal(
+    keepPassword("rtsp://admin:%2A%2A%2A@10.0.0.7:554/stream1", stored),
+    stored,
+  );
+});
+
+Deno.test("keepPassword() leaves a typed password and URLs without one alone", () => {
+  const typed = "rtsp://admin:new-pass@10.0.0.9/s";
+  assert.equal(keepPassword(typed, stored), typed);
+  assert.equal(keepPassword("rtsp://10.0.0.9/s", stored), "rtsp://10.0.0.9/s");
+});
+
+Deno.test("keepPassword() never sends the stored password to another host, port, user or scheme", () => {
+  for (
+    const next of [
+      "rtsp://admin:***@203.0.113.5:554/stream1",
+      "rtsp://admin:***@10.0.0.7:8554/stream1",
+      "rtsp://other:***@10.0.0.7:554/stream1",
+      "rtsps://admin:***@10.0.0.7:554/stream1",
+    ]
+  ) {
+    assert.throws(
+      () => keepPassword(next, stored, "record_source_url"),
+      (e) =>
+        e instanceof AppError && e.kind === "invalid_input" &&
+        e.field === "record_source_url" &&
+        /record_source_url: type the password again/.test(e.message) &&
+        !e.message.includes("s3cret"),
+      next,
+    );
+  }
+});
