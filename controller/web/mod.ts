@@ -49,20 +49,27 @@ export function mountDashboard(
   app.get("/assets/:file", (c) => {
     const file = assets.files.get(c.req.path);
     if (!file) return c.text("Not found", 404, { "Cache-Control": "no-store" });
-    const headers = {
+    const gzip = file.gzip && acceptsGzip(c.req.header("Accept-Encoding"))
+      ? file.gzip
+      : null;
+    // Each encoding is its own representation, with its own ETag.
+    const etag = gzip ? file.etag.replace(/"$/, '-gz"') : file.etag;
+    const headers: Record<string, string> = {
       "Content-Type": file.contentType,
       "Cache-Control": IMMUTABLE,
-      "ETag": file.etag,
+      "ETag": etag,
+      "Vary": "Accept-Encoding",
       "X-Content-Type-Options": "nosniff",
     };
+    if (gzip) headers["Content-Encoding"] = "gzip";
     const inm = c.req.header("If-None-Match");
     if (
       inm &&
-      inm.split(",").some((t) => t.trim().replace(/^W\//, "") === file.etag)
+      inm.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)
     ) {
       return c.body(null, 304, headers);
     }
-    return c.body(file.body as Uint8Array<ArrayBuffer>, 200, headers);
+    return c.body((gzip ?? file.body) as Uint8Array<ArrayBuffer>, 200, headers);
   });
 
   const page = async (
@@ -133,4 +140,15 @@ export function mountDashboard(
   };
   app.notFound(notFound);
   return { notFound };
+}
+
+/** True when an Accept-Encoding header allows gzip (q=0 refuses it). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(",").some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding.trim() !== "gzip" && coding.trim() !== "*") return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return !q || Number(q.slice(2)) > 0;
+  });
 }

@@ -273,6 +273,8 @@ export interface AssetFile {
   contentType: string;
   /** Strong ETag (quoted), derived from the body. */
   etag: string;
+  /** The body gzipped once at build, served to browsers that accept gzip. */
+  gzip?: Uint8Array;
   /** Source modules bundled into this file, relative to the repository root (for size and duplicate checks). */
   sources: string[];
 }

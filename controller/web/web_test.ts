@@ -1,8 +1,9 @@
+import { gunzipSync } from "node:zlib";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { assertSerializable, serializeProps } from "./island.tsx";
-import { buildIslands, mountDashboard } from "./mod.ts";
+import { acceptsGzip, buildIslands, mountDashboard } from "./mod.ts";
 import type { CameraView, DashboardDeps, IslandAssets } from "./types.ts";
 
 const GZIP_BUDGET_BYTES = 30 * 1024;
@@ -252,7 +253,34 @@ Deno.test("page scripts are external modules served with immutable caching", asy
     });
     assert.equal(again.status, 304);
     await again.body?.cancel();
+
+    // Browsers get the gzip made at build: smaller, same bytes once inflated.
+    const gz = await app.request(url, {
+      headers: { "Accept-Encoding": "gzip, deflate, br" },
+    });
+    assert.equal(gz.headers.get("content-encoding"), "gzip");
+    assert.equal(gz.headers.get("vary"), "Accept-Encoding");
+    const gzEtag = gz.headers.get("etag");
+    assert.notEqual(gzEtag, etag, "each encoding has its own ETag");
+    const packed = new Uint8Array(await gz.arrayBuffer());
+    const body = assets.files.get(url)!.body;
+    if (body.length > 200) assert.ok(packed.length < body.length, url);
+    assert.deepEqual(new Uint8Array(gunzipSync(packed)), body);
+    const gzAgain = await app.request(url, {
+      headers: { "Accept-Encoding": "gzip", "If-None-Match": gzEtag! },
+    });
+    assert.equal(gzAgain.status, 304);
+    await gzAgain.body?.cancel();
   }
+});
+
+Deno.test("acceptsGzip() reads Accept-Encoding, including q=0", () => {
+  assert.equal(acceptsGzip(undefined), false);
+  assert.equal(acceptsGzip("br"), false);
+  assert.equal(acceptsGzip("gzip"), true);
+  assert.equal(acceptsGzip("deflate, GZIP;q=0.5"), true);
+  assert.equal(acceptsGzip("gzip;q=0, br"), false);
+  assert.equal(acceptsGzip("*"), true);
 });
 
 Deno.test("unknown assets and pages answer 404", async () => {
