@@ -38,7 +38,14 @@ import { launchChromium } from "../tests/e2e/browser/harness.ts";
 import { delay, freePort } from "../tests/support/ports.ts";
 import { descendantPids } from "../tests/support/processes.ts";
 import { type Api, signIn, spawnUp, waitHttp } from "./fanout.ts";
-import { loadAverage, machineFacts, positive } from "./support.ts";
+import {
+  eachFlag,
+  loadAverage,
+  machineFacts,
+  positive,
+  sum,
+  until,
+} from "./support.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const RESULTS = new URL("bench/results/dashboard.json", ROOT).pathname;
@@ -552,20 +559,6 @@ async function stopUp(child: Deno.ChildProcess, pid: number): Promise<void> {
   await child.status;
 }
 
-async function until(
-  predicate: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await delay(200);
-  }
-}
-
 function stats(xs: number[]): Stats {
   const s = [...xs].sort((a, b) => a - b);
   return {
@@ -582,7 +575,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 export function dashboardMarkdown(r: DashboardResult): string {
@@ -661,9 +653,9 @@ export function dashboardMarkdown(r: DashboardResult): string {
 /** Parses `--cameras N --requests N --cold N --warm N --size WxH --fps N --screenshot PATH|none --no-write`. */
 export function parseDashboardArgs(args: string[]): DashboardOptions {
   const opts: DashboardOptions = {};
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split("=", 2);
-    const value = () => inline ?? args[++i];
+  const usage =
+    "--cameras N, --requests N, --cold N, --warm N, --size WxH, --fps N, --screenshot PATH|none, --no-write";
+  eachFlag(args, usage, (flag, value) => {
     switch (flag) {
       case "--cameras":
         opts.cameras = positive(flag, value());
@@ -705,11 +697,10 @@ export function parseDashboardArgs(args: string[]): DashboardOptions {
         value();
         break;
       default:
-        throw new Error(
-          `unknown flag ${flag}; use --cameras N, --requests N, --cold N, --warm N, --size WxH, --fps N, --screenshot PATH|none, --no-write`,
-        );
+        return false;
     }
-  }
+    return true;
+  });
   return opts;
 }
 

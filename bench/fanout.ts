@@ -27,7 +27,18 @@
  * Run: `deno run -A bench/fanout.ts [--seconds 20] [--warmup 3] [--viewers 1,10,50]`
  * @module
  */
-import { cmdline, loadAverage, machineFacts, positive } from "./support.ts";
+import {
+  cmdline,
+  eachFlag,
+  loadAverage,
+  machineFacts,
+  type Pattern,
+  pattern,
+  positive,
+  round2,
+  sum,
+  until,
+} from "./support.ts";
 import { readMjpeg } from "../lib/mjpeg.ts";
 import {
   CLK_TCK,
@@ -47,7 +58,7 @@ const RESULTS = new URL("bench/results/fanout.json", ROOT).pathname;
 const SOURCE = { size: "640x480", fps: 15 } as const;
 
 /** videotestsrc patterns: "ball" moves; "smpte" is still; "snow" is noise. */
-export type Pattern = "ball" | "smpte" | "snow";
+export type { Pattern };
 
 /**
  * Why "snow" (noise) and not the moving ball: what a viewer costs is the
@@ -1001,19 +1012,12 @@ export async function waitHttp(url: string, timeoutMs: number): Promise<void> {
   );
 }
 
-async function eventually(
+/** Polls every 100 ms (fan-out timings are read off these waits). */
+const eventually = (
   predicate: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await delay(100);
-  }
-}
+) => until(predicate, timeoutMs, what, 100);
 
 /** Like `eventually`, but resolves false instead of throwing on timeout. */
 async function eventuallyOrNot(
@@ -1028,24 +1032,19 @@ async function eventuallyOrNot(
   return true;
 }
 
-function sum(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
-}
-
 function median(sorted: number[]): number {
   const m = sorted.length >> 1;
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Parses `--seconds N`, `--warmup N`, `--viewers 1,10,50`, `--no-write`. */
 export function parseFanoutArgs(args: string[]): FanoutOptions {
   const opts: FanoutOptions = {};
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split("=", 2);
-    const value = () => inline ?? args[++i];
+  const usage =
+    "--seconds N, --warmup N, --viewers 1,10,50, --pattern ball|smpte|snow, --no-write";
+  eachFlag(args, usage, (flag, value) => {
     switch (flag) {
       case "--seconds":
         opts.seconds = positive(flag, value());
@@ -1056,23 +1055,17 @@ export function parseFanoutArgs(args: string[]): FanoutOptions {
       case "--viewers":
         opts.viewers = value().split(",").map((v) => positive(flag, v));
         break;
-      case "--pattern": {
-        const p = value();
-        if (p !== "ball" && p !== "smpte" && p !== "snow") {
-          throw new Error(`--pattern must be ball, smpte or snow, got ${p}`);
-        }
-        opts.pattern = p;
+      case "--pattern":
+        opts.pattern = pattern(flag, value());
         break;
-      }
       case "--no-write":
         opts.resultsPath = null;
         break;
       default:
-        throw new Error(
-          `unknown flag ${flag}; use --seconds N, --warmup N, --viewers 1,10,50, --pattern ball|smpte|snow, --no-write`,
-        );
+        return false;
     }
-  }
+    return true;
+  });
   return opts;
 }
 

@@ -29,7 +29,17 @@
  *       [--bitrate 4000] [--pattern smpte] [--no-write]`
  * @module
  */
-import { cmdline, loadAverage, machineFacts, positive } from "./support.ts";
+import {
+  cmdline,
+  eachFlag,
+  loadAverage,
+  machineFacts,
+  type Pattern,
+  pattern,
+  positive,
+  round2,
+  until,
+} from "./support.ts";
 import { createDatabase, startPostgres } from "../tests/support/postgres.ts";
 import { delay, freePort, waitForPort } from "../tests/support/ports.ts";
 import { CLK_TCK, descendantPids } from "../tests/support/processes.ts";
@@ -40,7 +50,7 @@ const ROOT = new URL("../", import.meta.url);
 const RESULTS = new URL("bench/results/recording.json", ROOT).pathname;
 const RTSP_SCRIPT = new URL("tests/support/rtsp_server.py", ROOT).pathname;
 
-export type Pattern = "ball" | "smpte" | "snow";
+export type { Pattern };
 
 /** Targets from the issue. */
 export const TARGETS = {
@@ -713,22 +723,6 @@ function procTimes(pid: number): ProcTimes | null {
   };
 }
 
-async function until(
-  pred: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await delay(250);
-  }
-}
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
 /**
  * Parses `--cameras N`, `--seconds N`, `--segment-seconds N`, `--bitrate
  * KBPS`, `--pattern P`, `--no-write`. Flags of the other benchmarks
@@ -737,9 +731,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
  */
 export function parseRecordingArgs(args: string[]): RecordingBenchOptions {
   const opts: RecordingBenchOptions = {};
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split("=", 2);
-    const value = () => inline ?? args[++i];
+  const usage =
+    "--cameras N, --seconds N, --segment-seconds N, --bitrate KBPS, --pattern ball|smpte|snow, --no-write";
+  eachFlag(args, usage, (flag, value) => {
     switch (flag) {
       case "--cameras":
         opts.cameras = positive(flag, value());
@@ -753,14 +747,9 @@ export function parseRecordingArgs(args: string[]): RecordingBenchOptions {
       case "--bitrate":
         opts.bitrate = positive(flag, value());
         break;
-      case "--pattern": {
-        const p = value();
-        if (p !== "ball" && p !== "smpte" && p !== "snow") {
-          throw new Error(`--pattern must be ball, smpte or snow, got ${p}`);
-        }
-        opts.pattern = p;
+      case "--pattern":
+        opts.pattern = pattern(flag, value());
         break;
-      }
       case "--no-write":
         opts.resultsPath = null;
         break;
@@ -769,11 +758,10 @@ export function parseRecordingArgs(args: string[]): RecordingBenchOptions {
         value();
         break;
       default:
-        throw new Error(
-          `unknown flag ${flag}; use --cameras N, --seconds N, --segment-seconds N, --bitrate KBPS, --pattern ball|smpte|snow, --no-write`,
-        );
+        return false;
     }
-  }
+    return true;
+  });
   return opts;
 }
 

@@ -1,4 +1,6 @@
-/** Helpers the benchmarks share: machine facts, /proc readers, flag parsing. */
+/** Helpers the benchmarks share: machine facts, /proc readers, flag parsing, waiting. */
+
+import { delay } from "../tests/support/ports.ts";
 
 export interface MachineFacts {
   nproc: number;
@@ -53,3 +55,51 @@ export function positive(flag: string, raw: string | undefined): number {
   }
   return n;
 }
+
+/** GStreamer's videotestsrc patterns the benchmarks' sources can show. */
+export type Pattern = "ball" | "smpte" | "snow";
+
+export function pattern(flag: string, raw: string): Pattern {
+  if (raw !== "ball" && raw !== "smpte" && raw !== "snow") {
+    throw new Error(`${flag} must be ball, smpte or snow, got ${raw}`);
+  }
+  return raw;
+}
+
+/**
+ * Walks `--flag value` and `--flag=value` arguments: `take(flag, value)`
+ * handles one (`value()` consumes its value) and returns false for a flag it
+ * does not know, which throws naming the flags in `usage`.
+ */
+export function eachFlag(
+  args: string[],
+  usage: string,
+  take: (flag: string, value: () => string) => boolean,
+): void {
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split("=", 2);
+    const value = () => inline ?? args[++i];
+    if (!take(flag, value)) {
+      throw new Error(`unknown flag ${flag}; use ${usage}`);
+    }
+  }
+}
+
+/** Polls `predicate` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 200,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await delay(everyMs);
+  }
+}
+
+export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+export const round2 = (x: number): number => Math.round(x * 100) / 100;

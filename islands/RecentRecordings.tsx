@@ -12,8 +12,8 @@ import { apiRequest } from "../controller/web/client/api.ts";
 import { formatUtc } from "../controller/web/client/format.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
 import {
-  preparePlayback,
   sessionPlayRange,
+  startPlay,
 } from "../controller/web/client/playback.ts";
 import {
   allLabel,
@@ -31,6 +31,7 @@ import type {
   RecordingsPageView,
   RecordingView,
 } from "../controller/web/types.ts";
+import { PlayerRow } from "../components/PlayerRow.tsx";
 
 export interface RecentRecordingsProps {
   camera: { id: string; name: string };
@@ -104,17 +105,10 @@ export default function RecentRecordings(props: RecentRecordingsProps) {
   const play = async (r: RecordingView) => {
     const range = sessionPlayRange(r);
     if (!range) return;
-    playAbort.current?.abort();
-    const ac = new AbortController();
-    playAbort.current = ac;
     setPreparing(r.id);
     setPlayError(undefined);
-    const out = await preparePlayback(camera.id, range.start, range.end, {
-      signal: ac.signal,
-      progress: (text) => !ac.signal.aborted && setNote(text),
-    });
-    if (ac.signal.aborted) return;
-    playAbort.current = null;
+    const out = await startPlay(playAbort, camera.id, range, setNote);
+    if (!out) return; // another Play, or the page went away
     setPreparing(null);
     setNote(null);
     if (!out.ok) {
@@ -256,20 +250,7 @@ export function Row(p: RowProps) {
         </td>
       </tr>
       {playing && (
-        <tr class="sub">
-          <td colSpan={7}>
-            <div class="player">
-              <video
-                key={playing.src}
-                src={playing.src}
-                controls
-                autoPlay
-                preload="metadata"
-                aria-label={`Footage of ${playing.label}`}
-              />
-            </div>
-          </td>
-        </tr>
+        <PlayerRow colSpan={7} src={playing.src} label={playing.label} />
       )}
     </>
   );

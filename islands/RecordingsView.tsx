@@ -20,8 +20,8 @@ import {
 } from "../controller/web/client/format.ts";
 import { subscribeLive } from "../controller/web/client/live.ts";
 import {
-  preparePlayback,
   sessionPlayRange,
+  startPlay,
 } from "../controller/web/client/playback.ts";
 import {
   apiPath,
@@ -37,6 +37,7 @@ import type {
   RecordingStatus,
   RecordingView,
 } from "../controller/web/types.ts";
+import { PlayerRow } from "../components/PlayerRow.tsx";
 
 export interface RecordingsViewProps {
   /** Admins keep and delete; viewers only play and download. */
@@ -199,19 +200,17 @@ export default function RecordingsView(props: RecordingsViewProps) {
   const play = async (r: RecordingView) => {
     const range = sessionPlayRange(r);
     if (!range) return;
-    playAbort.current?.abort();
-    const ac = new AbortController();
-    playAbort.current = ac;
     setRow(setBusy, r.id, "play");
     setRow(setRowErrors, r.id, null);
-    const out = await preparePlayback(r.camera_id!, range.start, range.end, {
-      signal: ac.signal,
-      progress: (text) => !ac.signal.aborted && setRow(setNotes, r.id, text),
-    });
+    const out = await startPlay(
+      playAbort,
+      r.camera_id!,
+      range,
+      (text) => setRow(setNotes, r.id, text),
+    );
     setRow(setBusy, r.id, null);
     setRow(setNotes, r.id, null);
-    if (ac.signal.aborted) return;
-    playAbort.current = null;
+    if (!out) return; // another Play, or the page went away
     if (!out.ok) {
       setRow(setRowErrors, r.id, `Cannot play: ${out.message}`);
       return;
@@ -606,24 +605,12 @@ function Row(props: RecordingsTableProps & { r: RecordingView }) {
         </td>
       </tr>
       {playing && (
-        <tr class="sub">
-          <td colSpan={8}>
-            <div class="player">
-              <video
-                key={playing.src}
-                src={playing.src}
-                controls
-                autoPlay
-                preload="metadata"
-                aria-label={`Footage of ${playing.label}`}
-              />
-              <p class="hint">
-                {playing.label}
-                {playing.note ? ` · ${playing.note}` : ""}
-              </p>
-            </div>
-          </td>
-        </tr>
+        <PlayerRow colSpan={8} src={playing.src} label={playing.label}>
+          <p class="hint">
+            {playing.label}
+            {playing.note ? ` · ${playing.note}` : ""}
+          </p>
+        </PlayerRow>
       )}
     </>
   );

@@ -223,6 +223,7 @@ Deno.test("camera forms: fields per protocol, PATCH only what changed, probe bod
   assert.deepEqual(probeBody(before, camera.id), {
     protocol: "rtsp",
     source_url: "rtsp://admin:***@10.0.0.9:554/s1",
+    rtsp_transport: "tcp",
     device_path: null,
     node_name: "node-a",
     camera_id: camera.id,

@@ -21,6 +21,7 @@ import {
   PLAY_WINDOW_MS,
   playbackUrl,
   sessionPlayRange,
+  startPlay,
 } from "../controller/web/client/playback.ts";
 import {
   apiQuery,
@@ -574,4 +575,45 @@ Deno.test("views carry the recording facts only when known", () => {
   assert.ok(!("created_at" in r));
   assert.equal(r.size_bytes, 2);
   assert.ok(!("size_bytes" in toRecordingView(rec())));
+});
+
+Deno.test("startPlay(): a second Play cancels the first, whose progress stops", async () => {
+  // A real server stands in for the controller: camera "slow" is always
+  // being converted (202), camera "fast" answers at once.
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) =>
+      new URL(req.url).pathname.includes("/slow/")
+        ? Response.json({ progress: 0.5, retry_after_ms: 500 }, {
+          status: 202,
+        })
+        : new Response("x", {
+          status: 206,
+          headers: { "x-recording-start": "2026-02-26T10:00:00.000Z" },
+        }),
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  // The page's fetch resolves /api/... against its origin; Deno's needs a base.
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) =>
+    realFetch(new URL(String(input), base), init);
+  try {
+    const slot = { current: null as AbortController | null };
+    const range = {
+      start: "2026-02-26T10:00:30.000Z",
+      end: "2026-02-26T11:00:00.000Z",
+    };
+    const notes: string[] = [];
+    const first = startPlay(slot, "slow", range, (t) => notes.push(t));
+    while (notes.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const second = await startPlay(slot, "fast", range, () => {});
+    assert.equal(await first, null, "the first Play was cancelled");
+    assert.deepEqual(notes, ["Converting HEVC footage for the browser… 50 %"]);
+    assert.ok(second?.ok, JSON.stringify(second));
+    assert.match(second.src, /\/fast\/playback\?.*#t=30\.0$/);
+    assert.equal(slot.current, null, "nothing left to cancel");
+  } finally {
+    globalThis.fetch = realFetch;
+    await server.shutdown();
+  }
 });

@@ -4,8 +4,11 @@
  * sealed, answered redacted, and reach the camera's node in full.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
-import { startStack } from "../../tests/support/stack.ts";
+import {
+  desiredFor,
+  registerNode,
+  startStack,
+} from "../../tests/support/stack.ts";
 import { checkRecordSource } from "./schema.ts";
 
 const NODE = "src-node";
@@ -36,34 +39,9 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const stack = await startStack({});
-    const node = { authorization: `Bearer ${stack.controller.nodeToken}` };
-    const desired = async () =>
-      (await (await fetch(`${stack.url}/internal/v1/nodes/${NODE}/desired`, {
-        headers: node,
-      })).json()).cameras as Record<string, unknown>[];
+    const desired = async () => (await desiredFor(stack, NODE)).cameras;
     try {
-      const hb = await fetch(
-        `${stack.url}/internal/v1/nodes/${NODE}/heartbeat`,
-        {
-          method: "POST",
-          headers: { ...node, "content-type": "application/json" },
-          body: JSON.stringify({
-            node: NODE,
-            version: "test",
-            protocol_version: PROTOCOL_VERSION,
-            address: "http://127.0.0.1:9",
-            started_at: new Date().toISOString(),
-            ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-            usb_devices: [],
-            disk: null,
-            load: { cpu_percent: 0, memory_bytes: 0 },
-            desired_etag: null,
-            cameras: [],
-          }),
-        },
-      );
-      assert.equal(hb.status, 200);
-      await hb.body?.cancel();
+      await registerNode(stack, NODE);
       let id = "";
 
       await t.step("bad input answers 400 naming the field", async () => {

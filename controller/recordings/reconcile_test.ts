@@ -12,7 +12,6 @@
  *   reconcile pass against a real disk.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
 import { createNodeApp } from "../../node-agent/http/app.ts";
 import { Outbox } from "../../node-agent/outbox/outbox.ts";
 import { RenditionManager } from "../../node-agent/recorder/rendition.ts";
@@ -23,7 +22,11 @@ import {
   startFakeNodeFiles,
 } from "../../tests/support/fake_node_files.ts";
 import { createDatabase, startPostgres } from "../../tests/support/postgres.ts";
-import { type Stack, startStack } from "../../tests/support/stack.ts";
+import {
+  nodeHeartbeat,
+  type Stack,
+  startStack,
+} from "../../tests/support/stack.ts";
 import {
   type CameraFilesReport,
   estimateEnds,
@@ -31,22 +34,6 @@ import {
   parseSegmentName,
   type ReconcileReport,
 } from "./reconcile.ts";
-
-function heartbeat(node: string, address: string) {
-  return {
-    node,
-    version: "test",
-    protocol_version: PROTOCOL_VERSION,
-    address,
-    started_at: new Date().toISOString(),
-    ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-    usb_devices: [],
-    disk: null,
-    load: { cpu_percent: 0, memory_bytes: 0 },
-    desired_etag: null,
-    cameras: [],
-  };
-}
 
 const bytes = (n: number, seed: number) =>
   Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) % 251);
@@ -154,7 +141,7 @@ function harness(stack: Stack): Harness {
 async function register(h: Harness, node: string, address: string) {
   const res = await h.node(
     `/internal/v1/nodes/${node}/heartbeat`,
-    heartbeat(node, address),
+    nodeHeartbeat(node, { address }),
   );
   assert.equal(res.status, 200, await res.text());
 }

@@ -4,8 +4,7 @@
  * poll with `record`, node events apply once, and the list counts for real.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
-import { startStack } from "../../tests/support/stack.ts";
+import { registerNode, startStack } from "../../tests/support/stack.ts";
 
 const NODE = "lite-node";
 
@@ -15,34 +14,12 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const stack = await startStack({ nodeOfflineAfterMs: 600000 });
-    const node = {
-      authorization: `Bearer ${stack.controller.nodeToken}`,
-      "content-type": "application/json",
-    };
     try {
-      const hb = await fetch(
-        `${stack.url}/internal/v1/nodes/${NODE}/heartbeat`,
-        {
-          method: "POST",
-          headers: node,
-          body: JSON.stringify({
-            node: NODE,
-            version: "test",
-            protocol_version: PROTOCOL_VERSION,
-            address: "http://127.0.0.1:9",
-            started_at: new Date().toISOString(),
-            ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-            usb_devices: [],
-            disk: null,
-            load: { cpu_percent: 0, memory_bytes: 0 },
-            desired_etag: null,
-            cameras: [],
-          }),
-        },
+      const { headers: node, desired: first } = await registerNode(
+        stack,
+        NODE,
       );
-      assert.equal(hb.status, 200);
-      const first = await hb.json();
-      assert.deepEqual(first.storage.keep_sessions, []);
+      assert.deepEqual(first.storage?.keep_sessions, []);
       const cam = await (await stack.api("/api/cameras", {
         method: "POST",
         json: { name: "Lite", protocol: "demo" },

@@ -6,7 +6,6 @@
  * restrictions, audit, and the reconcile job.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
 import type { CameraSpec, DesiredState } from "../../lib/protocol.ts";
 import {
   type FakeNodeFiles,
@@ -15,27 +14,12 @@ import {
 import { createDatabase, startPostgres } from "../../tests/support/postgres.ts";
 import {
   eventually,
+  nodeHeartbeat,
   type Stack,
   startStack,
 } from "../../tests/support/stack.ts";
 
 const NODE = "rec-node";
-
-function heartbeat(node: string, address: string) {
-  return {
-    node,
-    version: "test",
-    protocol_version: PROTOCOL_VERSION,
-    address,
-    started_at: new Date().toISOString(),
-    ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-    usb_devices: [],
-    disk: null,
-    load: { cpu_percent: 0, memory_bytes: 0 },
-    desired_etag: null,
-    cameras: [],
-  };
-}
 
 async function expectError(res: Response, status: number, field?: string) {
   const text = await res.text();
@@ -158,7 +142,7 @@ Deno.test({
     try {
       const hb = await ctx.node(`/internal/v1/nodes/${NODE}/heartbeat`, {
         method: "POST",
-        json: heartbeat(NODE, fake.url),
+        json: nodeHeartbeat(NODE, { address: fake.url }),
       });
       assert.equal(hb.status, 200, await hb.text());
 
@@ -318,7 +302,7 @@ Deno.test({
         async () => {
           const b = await ctx.node(`/internal/v1/nodes/b-node/heartbeat`, {
             method: "POST",
-            json: heartbeat("b-node", fake.url),
+            json: nodeHeartbeat("b-node", { address: fake.url }),
           });
           assert.equal(b.status, 200);
           await b.body?.cancel();
@@ -754,7 +738,7 @@ Deno.test({
           assert.match(off.message, new RegExp(`"${NODE}" is offline`));
           const back = await ctx.node(`/internal/v1/nodes/${NODE}/heartbeat`, {
             method: "POST",
-            json: heartbeat(NODE, fake.url),
+            json: nodeHeartbeat(NODE, { address: fake.url }),
           });
           assert.equal(back.status, 200);
           await back.body?.cancel();
@@ -1117,7 +1101,7 @@ Deno.test({
           );
           const back = await ctx.node(`/internal/v1/nodes/${NODE}/heartbeat`, {
             method: "POST",
-            json: heartbeat(NODE, fake.url),
+            json: nodeHeartbeat(NODE, { address: fake.url }),
           });
           assert.equal(back.status, 200);
           await back.body?.cancel();
@@ -1204,7 +1188,7 @@ Deno.test({
           // Node offline for more than 10 min → interrupted.
           const hb2 = await ctx.node(`/internal/v1/nodes/old-node/heartbeat`, {
             method: "POST",
-            json: heartbeat("old-node", "http://127.0.0.1:9"),
+            json: nodeHeartbeat("old-node"),
           });
           await hb2.body?.cancel();
           const pinned = await ctx.camera({

@@ -5,8 +5,7 @@
  * closes a moment after a Stop), and not again for a repeated event.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
-import { startStack } from "../../tests/support/stack.ts";
+import { registerNode, startStack } from "../../tests/support/stack.ts";
 
 const NODE = "seg-node";
 
@@ -16,33 +15,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const stack = await startStack({ nodeOfflineAfterMs: 600000 });
-    const node = {
-      authorization: `Bearer ${stack.controller.nodeToken}`,
-      "content-type": "application/json",
-    };
     try {
-      const hb = await fetch(
-        `${stack.url}/internal/v1/nodes/${NODE}/heartbeat`,
-        {
-          method: "POST",
-          headers: node,
-          body: JSON.stringify({
-            node: NODE,
-            version: "test",
-            protocol_version: PROTOCOL_VERSION,
-            address: "http://127.0.0.1:9",
-            started_at: new Date().toISOString(),
-            ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-            usb_devices: [],
-            disk: null,
-            load: { cpu_percent: 0, memory_bytes: 0 },
-            desired_etag: null,
-            cameras: [],
-          }),
-        },
-      );
-      assert.equal(hb.status, 200);
-      await hb.body?.cancel();
+      const { headers: node } = await registerNode(stack, NODE);
       const cam = await (await stack.api("/api/cameras", {
         method: "POST",
         json: { name: "Seg", protocol: "demo" },

@@ -16,19 +16,16 @@
  */
 import { redactSecrets } from "../../lib/redact.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
+import type { BackoffOptions } from "./backoff.ts";
 import {
-  backoffDelayMs,
-  type BackoffOptions,
-  HEALTHY_AFTER_MS,
-} from "./backoff.ts";
+  type AttemptEnd,
+  RestartLoop,
+  RunWatch,
+  type SupervisorState,
+} from "./restart_loop.ts";
 import { realTimers, type TimerId, type Timers } from "./timers.ts";
 
-export type SupervisorState =
-  | "idle"
-  | "starting"
-  | "running"
-  | "backoff"
-  | "stopping";
+export type { SupervisorState };
 
 export interface SupervisorOptions {
   /** Shown in logs, e.g. the camera id. */
@@ -76,40 +73,24 @@ const PIPE_DRAIN_MS = 1000;
 
 interface Run {
   child: Deno.ChildProcess;
-  startedAt: number;
-  lastProgressAt: number;
-  progressed: boolean;
+  watch: RunWatch;
   /** Set once we decided to kill it; output is ignored from then on. */
   terminating: boolean;
   /** The child has exited; its pid may be reused, so it must not be signalled. */
   exited: boolean;
   /** Why we killed it (stall, bad output); null when it exited on its own or on stop. */
   reason: string | null;
-  stallTimer: TimerId | null;
   killTimer: TimerId | null;
   readers: ReadableStreamDefaultReader<unknown>[];
-}
-
-interface Outcome {
-  failure: string;
-  healthy: boolean;
 }
 
 export class Supervisor {
   #opts: SupervisorOptions;
   #timers: Timers;
   #log;
-  #state: SupervisorState = "idle";
   #secrets: string[];
   #run: Run | null = null;
-  #loop: Promise<void> | null = null;
-  #stopRequested = false;
-  #pendingStart = false;
-  #restartRequested = false;
-  #wake: (() => void) | null = null;
-  #failures = 0;
-  #restarts = 0;
-  #lastError: string | null = null;
+  #loop: RestartLoop;
   #tail: string[] = [];
 
   constructor(options: SupervisorOptions) {
@@ -117,10 +98,21 @@ export class Supervisor {
     this.#timers = options.timers ?? realTimers;
     this.#secrets = [...(options.secrets ?? [])];
     this.#log = logger(`supervisor.${options.name}`);
+    this.#loop = new RestartLoop({
+      attempt: () => this.#runOnce(),
+      interrupt: () => {
+        if (this.#run) this.#terminate(this.#run, null);
+      },
+      onState: options.onState,
+      backoff: options.backoff,
+      timers: this.#timers,
+      log: this.#log,
+      failureMessage: "process failed; restarting after backoff",
+    });
   }
 
   get state(): SupervisorState {
-    return this.#state;
+    return this.#loop.state;
   }
 
   /** pid of the running child, null between runs. */
@@ -130,12 +122,12 @@ export class Supervisor {
 
   /** Unplanned exits that led to a restart (crash, stall, spawn failure). */
   get restarts(): number {
-    return this.#restarts;
+    return this.#loop.restarts;
   }
 
   /** Why the last run failed (redacted); null once a later run made progress. */
   get lastError(): string | null {
-    return this.#lastError;
+    return this.#loop.lastError;
   }
 
   /** The last stderr lines of the current (or last) run, redacted. */
@@ -153,22 +145,7 @@ export class Supervisor {
    * `stop()` is still in progress, it starts again once the old child is gone.
    */
   start(): void {
-    if (this.#loop) {
-      if (this.#stopRequested) this.#pendingStart = true;
-      return;
-    }
-    this.#stopRequested = false;
-    this.#restartRequested = false;
-    this.#failures = 0;
-    this.#loop = this.#supervise().then(() => {
-      this.#loop = null;
-      this.#stopRequested = false;
-      this.#setState("idle");
-      if (this.#pendingStart) {
-        this.#pendingStart = false;
-        this.start();
-      }
-    });
+    this.#loop.start();
   }
 
   /**
@@ -177,16 +154,7 @@ export class Supervisor {
    * twice, while backing off, or when nothing runs.
    */
   stop(): Promise<void> {
-    this.#pendingStart = false;
-    const loop = this.#loop;
-    if (!loop) return Promise.resolve();
-    if (!this.#stopRequested) {
-      this.#stopRequested = true;
-      this.#setState("stopping");
-      this.#wake?.();
-      if (this.#run) this.#terminate(this.#run, null);
-    }
-    return loop;
+    return this.#loop.stop();
   }
 
   /**
@@ -194,10 +162,7 @@ export class Supervisor {
    * counting a failure or waiting out a backoff. A no-op when not started.
    */
   restart(): void {
-    if (!this.#loop || this.#stopRequested) return;
-    this.#restartRequested = true;
-    if (this.#run) this.#terminate(this.#run, null);
-    else this.#wake?.();
+    this.#loop.restart();
   }
 
   /**
@@ -208,51 +173,13 @@ export class Supervisor {
   progress(): void {
     const run = this.#run;
     if (!run || run.terminating) return;
-    run.lastProgressAt = this.#timers.now();
-    if (run.progressed) return;
-    run.progressed = true;
-    this.#lastError = null;
-    this.#setState("running");
-  }
-
-  async #supervise(): Promise<void> {
-    while (!this.#stopRequested) {
-      let outcome: Outcome;
-      try {
-        outcome = await this.#runOnce();
-      } catch (e) {
-        // #runOnce handles process errors itself; this is a bug guard that
-        // keeps the loop (and its backoff) alive rather than crashing the node.
-        outcome = {
-          failure: `supervisor error: ${errorMessage(e)}`,
-          healthy: false,
-        };
-      }
-      if (this.#stopRequested) break;
-      if (this.#restartRequested) {
-        this.#restartRequested = false;
-        this.#failures = 0;
-        continue;
-      }
-      this.#failures = outcome.healthy ? 1 : this.#failures + 1;
-      this.#restarts++;
-      this.#lastError = outcome.failure;
-      const delayMs = backoffDelayMs(this.#failures, this.#opts.backoff);
-      this.#log.warn("process failed; restarting after backoff", {
-        error: outcome.failure,
-        restart_in_ms: delayMs,
-        restarts: this.#restarts,
-      });
-      this.#setState("backoff");
-      await this.#sleep(delayMs);
-      this.#restartRequested = false;
-    }
+    if (run.watch.progress()) this.#loop.running();
   }
 
   /** One child from spawn to exit; never throws for process failures. */
-  async #runOnce(): Promise<Outcome> {
+  async #runOnce(): Promise<AttemptEnd> {
     this.#tail = [];
-    this.#setState("starting");
+    this.#loop.setState("starting");
     const { command } = this.#opts;
     let args: string[];
     try {
@@ -263,7 +190,7 @@ export class Supervisor {
       return { failure: errorMessage(e), healthy: false };
     }
     // stop() or restart() came while the arguments were built: spawn nothing.
-    if (this.#stopRequested || this.#restartRequested) {
+    if (this.#loop.interrupted) {
       return { failure: "stopped before start", healthy: false };
     }
     let child: Deno.ChildProcess;
@@ -278,21 +205,20 @@ export class Supervisor {
     } catch (e) {
       return { failure: spawnFailure(command, e), healthy: false };
     }
-    const now = this.#timers.now();
     const run: Run = {
       child,
-      startedAt: now,
-      lastProgressAt: now,
-      progressed: false,
+      watch: new RunWatch(
+        this.#timers,
+        this.#opts.stallTimeoutMs ?? 10_000,
+        (limit) => this.#terminate(run, `stalled: no output for ${limit} ms`),
+      ),
       terminating: false,
       exited: false,
       reason: null,
-      stallTimer: null,
       killTimer: null,
       readers: [],
     };
     this.#run = run;
-    this.#armStall(run, this.#stallTimeoutMs());
     this.#log.debug("started", { pid: child.pid });
     const pumps = Promise.all([this.#pumpStdout(run), this.#pumpStderr(run)]);
     const status = await child.status;
@@ -302,10 +228,10 @@ export class Supervisor {
     this.#clearTimers(run);
     await this.#drain(run, pumps);
     this.#run = null;
-    const lasted = this.#timers.now() - run.startedAt;
-    const healthy = run.progressed &&
-      lasted >= (this.#opts.healthyAfterMs ?? HEALTHY_AFTER_MS);
-    return { failure: this.#describeExit(run, status), healthy };
+    return {
+      failure: this.#describeExit(run, status),
+      healthy: run.watch.healthy(this.#opts.healthyAfterMs),
+    };
   }
 
   async #pumpStdout(run: Run): Promise<void> {
@@ -383,32 +309,12 @@ export class Supervisor {
     }
   }
 
-  #stallTimeoutMs(): number {
-    return this.#opts.stallTimeoutMs ?? 10_000;
-  }
-
-  /**
-   * One timer per run, re-armed for the remaining time when it fires, instead
-   * of a clearTimeout/setTimeout pair on every frame.
-   */
-  #armStall(run: Run, ms: number): void {
-    run.stallTimer = this.#timers.setTimeout(() => {
-      run.stallTimer = null;
-      if (run.terminating) return;
-      const limit = this.#stallTimeoutMs();
-      const quietFor = this.#timers.now() - run.lastProgressAt;
-      if (quietFor < limit) return this.#armStall(run, limit - quietFor);
-      this.#terminate(run, `stalled: no output for ${limit} ms`);
-    }, ms);
-  }
-
   #terminate(run: Run, reason: string | null): void {
     if (run.terminating) return;
     run.terminating = true;
     run.reason = reason;
     if (run.exited) return; // already gone; only draining its pipes
-    if (run.stallTimer !== null) this.#timers.clearTimeout(run.stallTimer);
-    run.stallTimer = null;
+    run.watch.stop();
     signalGroup(run.child, "SIGTERM");
     run.killTimer = this.#timers.setTimeout(() => {
       run.killTimer = null;
@@ -420,9 +326,9 @@ export class Supervisor {
   }
 
   #clearTimers(run: Run): void {
-    if (run.stallTimer !== null) this.#timers.clearTimeout(run.stallTimer);
+    run.watch.stop();
     if (run.killTimer !== null) this.#timers.clearTimeout(run.killTimer);
-    run.stallTimer = run.killTimer = null;
+    run.killTimer = null;
   }
 
   #describeExit(run: Run, status: Deno.CommandStatus): string {
@@ -435,31 +341,6 @@ export class Supervisor {
         : `exited with code ${status.code}`);
     const tail = this.#tail.slice(-ERROR_TAIL_LINES).join("; ");
     return tail ? `${program} ${how}: ${tail}` : `${program} ${how}`;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const id = this.#timers.setTimeout(() => {
-        this.#wake = null;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        this.#timers.clearTimeout(id);
-        this.#wake = null;
-        resolve();
-      };
-    });
-  }
-
-  #setState(state: SupervisorState): void {
-    if (state === this.#state) return;
-    this.#state = state;
-    try {
-      this.#opts.onState?.(state);
-    } catch (e) {
-      // A listener's bug must not stop the restart loop.
-      this.#log.error("onState listener threw", { error: errorMessage(e) });
-    }
   }
 }
 

@@ -7,6 +7,7 @@
 import type { CameraRuntime, CameraSpec } from "../../lib/protocol.ts";
 import type { Timers } from "../ffmpeg/timers.ts";
 import { CameraRelay, type RelayTuning } from "./relay.ts";
+import { StartGate } from "./start_gate.ts";
 
 export interface RelayManagerOptions {
   /** ffmpeg every relay runs. @default FALCON_FFMPEG, else `ffmpeg` on PATH */
@@ -19,16 +20,23 @@ export interface RelayManagerOptions {
   tuning?: RelayTuning;
   /** Clock and timers; tests may inject their own. */
   timers?: Timers;
+  /** Relays starting at once (see start_gate.ts). @default 2 × CPU cores */
+  startConcurrency?: number;
 }
 
 export class RelayManager {
   #relays = new Map<string, CameraRelay>();
   #opts: RelayManagerOptions;
   #idleGraceMs: number;
+  #startGate: StartGate;
 
   constructor(options: RelayManagerOptions = {}) {
     this.#opts = options;
     this.#idleGraceMs = options.idleGraceMs ?? 10_000;
+    this.#startGate = new StartGate({
+      limit: options.startConcurrency,
+      timers: options.timers,
+    });
   }
 
   /**
@@ -93,6 +101,7 @@ export class RelayManager {
       timers,
       idleGraceMs: this.#idleGraceMs,
       onChange: onChange ? () => onChange(spec.id) : undefined,
+      startGate: this.#startGate,
     });
   }
 }

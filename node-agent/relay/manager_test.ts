@@ -88,3 +88,34 @@ Deno.test("RelayManager.setIdleGrace() applies to running relays and closeAll() 
   assert.deepEqual(cams.flatMap(running), []);
   assert.deepEqual(m.ids(), []);
 });
+
+Deno.test("RelayManager starts relays through its start gate, one after the other's first frame", async () => {
+  const m = new RelayManager({
+    ffmpegPath: "ffmpeg",
+    idleGraceMs: 60_000,
+    startConcurrency: 1,
+  });
+  const a = demo(`a-${marker()}`);
+  const b = demo(`b-${marker()}`);
+  const leaves: (() => void)[] = [];
+  try {
+    await m.reconcile([a, b]);
+    const relayA = m.get(a.id)!;
+    const relayB = m.get(b.id)!;
+    leaves.push(relayA.hub.subscribe(), relayB.hub.subscribe());
+    await new Promise((r) => setTimeout(r, 0));
+    // b waits for the slot: no ffmpeg of its own before a's first frame.
+    assert.equal(relayA.runtime().state, "starting");
+    assert.equal(relayB.runtime().state, "idle");
+    assert.deepEqual(running(b), []);
+    assert.ok(await relayA.hub.next(0, AbortSignal.timeout(5000)));
+    assert.ok(await relayB.hub.next(0, AbortSignal.timeout(5000)));
+    assert.equal(running(a).length, 1);
+    assert.equal(running(b).length, 1);
+  } finally {
+    for (const leave of leaves) leave();
+    await m.closeAll();
+  }
+  assert.deepEqual(running(a), []);
+  assert.deepEqual(running(b), []);
+});

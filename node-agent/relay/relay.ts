@@ -23,6 +23,7 @@ import {
 } from "../sources/mod.ts";
 import { FpsMeter } from "./fps.ts";
 import type { UsbSourceDeps } from "../devices/usb_source.ts";
+import type { GateRelease, StartGate } from "./start_gate.ts";
 
 /** Restart, stall and stop settings a relay passes to its source (tests shorten them). */
 export type RelayTuning = SourceTuning;
@@ -40,6 +41,8 @@ export interface CameraRelayOptions {
   timers?: Timers;
   /** usb cameras: device listing and (tests) a stand-in for the device. */
   usb?: UsbSourceDeps;
+  /** Shared limit on relays starting at once (node-agent/relay/start_gate.ts); none = start at once. */
+  startGate?: StartGate;
 }
 
 /** A latest frame younger than this is served as a snapshot without waiting. */
@@ -59,6 +62,10 @@ export class CameraRelay {
   #lastFrameAt: number | null = null;
   #lastReported = "";
   #closing: Promise<void> | null = null;
+  /** Waiting for a start slot. */
+  #gateWaiting = false;
+  /** The start slot held until the first frame or a failure. */
+  #gateRelease: GateRelease | null = null;
 
   constructor(spec: CameraSpec, options: CameraRelayOptions = {}) {
     this.#spec = spec;
@@ -190,6 +197,7 @@ export class CameraRelay {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#cancelGrace();
+      this.#releaseGate();
       await this.#source.stop();
       this.hub.clear();
       this.hub.close();
@@ -200,7 +208,34 @@ export class CameraRelay {
   #onActive(): void {
     if (this.#closing) return;
     this.#cancelGrace();
-    this.#source.start();
+    this.#startThroughGate();
+  }
+
+  /** Starts an idle source once the node's start gate has a slot. */
+  #startThroughGate(): void {
+    const gate = this.#options.startGate;
+    if (!gate || this.#source.state !== "idle") {
+      this.#source.start(); // no gate, or already running: start() is a no-op then
+      return;
+    }
+    if (this.#gateWaiting) return;
+    this.#gateWaiting = true;
+    void gate.acquire().then((release) => {
+      this.#gateWaiting = false;
+      if (this.#closing || this.hub.subscribers === 0) return release();
+      if (this.#source.state !== "idle") {
+        release(); // started meanwhile (e.g. a new kind of source)
+        return;
+      }
+      this.#gateRelease = release;
+      this.#source.start();
+    });
+  }
+
+  #releaseGate(): void {
+    const release = this.#gateRelease;
+    this.#gateRelease = null;
+    release?.();
   }
 
   #onIdle(): void {
@@ -219,6 +254,7 @@ export class CameraRelay {
   }
 
   #onFrame(jpeg: Uint8Array): void {
+    if (this.#gateRelease) this.#releaseGate(); // started: let the next camera in
     const now = this.#timers.now();
     this.hub.publish(jpeg, now);
     this.#lastFrameAt = now;
@@ -231,6 +267,7 @@ export class CameraRelay {
     } else if (state === "backoff" || state === "idle") {
       // Nobody may be served a frame from a source that is gone.
       this.hub.clear();
+      this.#releaseGate();
     }
     const key = this.#reportKey();
     if (key === this.#lastReported) return;

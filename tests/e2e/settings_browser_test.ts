@@ -6,8 +6,12 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
-import { ADMIN_PASSWORD, ADMIN_USER, startStack } from "../support/stack.ts";
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USER,
+  registerNode,
+  startStack,
+} from "../support/stack.ts";
 import {
   backgroundLuminance,
   horizontalOverflow,
@@ -38,30 +42,7 @@ Deno.test({
     const stack = await startStack({ web: true, nodeOfflineAfterMs: 600000 });
     let browser: Browser | undefined;
     try {
-      const hb = await fetch(
-        `${stack.url}/internal/v1/nodes/web-node/heartbeat`,
-        {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${stack.controller.nodeToken}`,
-            "content-type": "application/json",
-          },
-          body: JSON.stringify({
-            node: "web-node",
-            version: "test",
-            protocol_version: PROTOCOL_VERSION,
-            address: "http://127.0.0.1:9",
-            started_at: new Date().toISOString(),
-            ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-            usb_devices: [],
-            disk: null,
-            load: { cpu_percent: 0, memory_bytes: 0 },
-            desired_etag: null,
-            cameras: [],
-          }),
-        },
-      );
-      await hb.body?.cancel();
+      await registerNode(stack, "web-node");
       browser = await launchChromium();
       const page: Page = await browser.newPage({
         viewport: { width: 1280, height: 900 },

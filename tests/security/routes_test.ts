@@ -9,10 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { PUBLIC_API } from "../../controller/http/app.ts";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
 import {
   ADMIN_PASSWORD,
   ADMIN_USER,
+  nodeHeartbeat,
+  registerNode,
   type Stack,
   startStack,
 } from "../support/stack.ts";
@@ -119,7 +120,7 @@ const INTERNAL = new Set([
 ]);
 /** A valid body for each node-protocol write. */
 const internalBody = (r: Route) =>
-  r.path.endsWith("/events") ? { events: [] } : heartbeat(NODE);
+  r.path.endsWith("/events") ? { events: [] } : nodeHeartbeat(NODE);
 const LISTS = {
   PUBLIC,
   PUBLIC_PAGES,
@@ -132,20 +133,6 @@ const LISTS = {
 
 const VIEWER_PASSWORD = "viewer-Pass-4-routes!";
 const NODE = "sec-node";
-
-const heartbeat = (node: string) => ({
-  node,
-  version: "test",
-  protocol_version: PROTOCOL_VERSION,
-  address: "http://127.0.0.1:9",
-  started_at: new Date().toISOString(),
-  ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-  usb_devices: [],
-  disk: null,
-  load: { cpu_percent: 0, memory_bytes: 0 },
-  desired_etag: null,
-  cameras: [],
-});
 
 interface Fixture {
   stack: Stack;
@@ -790,15 +777,7 @@ function assertNoInlineScript(html: string, what: string): number {
 
 async function fixture(stack: Stack): Promise<Fixture> {
   const routes = registeredRoutes(stack);
-  const hb = await fetch(`${stack.url}/internal/v1/nodes/${NODE}/heartbeat`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${stack.controller.nodeToken}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(heartbeat(NODE)),
-  });
-  assert.equal(hb.status, 200, await hb.text());
+  await registerNode(stack, NODE);
   const camA = await createCamera(stack, { name: "Cam A", protocol: "demo" });
   const camB = await createCamera(stack, { name: "Cam B", protocol: "demo" });
   const camC = await createCamera(stack, { name: "Cam C", protocol: "demo" });

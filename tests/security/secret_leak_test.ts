@@ -9,8 +9,12 @@
  */
 import assert from "node:assert/strict";
 import { configureLog, type LogLevel } from "../../lib/log.ts";
-import { PROTOCOL_VERSION } from "../../lib/protocol.ts";
-import { ADMIN_PASSWORD, type Stack, startStack } from "../support/stack.ts";
+import {
+  ADMIN_PASSWORD,
+  registerNode,
+  type Stack,
+  startStack,
+} from "../support/stack.ts";
 import {
   createCamera,
   createToken,
@@ -144,20 +148,6 @@ const SECRETS: SecretCase[] = [
   }),
 ];
 
-const heartbeat = () => ({
-  node: NODE,
-  version: "test",
-  protocol_version: PROTOCOL_VERSION,
-  address: "http://127.0.0.1:9",
-  started_at: new Date().toISOString(),
-  ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-  usb_devices: [],
-  disk: null,
-  load: { cpu_percent: 0, memory_bytes: 0 },
-  desired_etag: null,
-  cameras: [],
-});
-
 Deno.test({
   name: "security: no secret in any answer, log line or table",
   sanitizeOps: false,
@@ -172,16 +162,7 @@ Deno.test({
     const events = new AbortController();
     try {
       const base = stack.url;
-      const node = { authorization: `Bearer ${stack.controller.nodeToken}` };
-      await ok(
-        await fetch(`${base}/internal/v1/nodes/${NODE}/heartbeat`, {
-          method: "POST",
-          headers: { ...node, "content-type": "application/json" },
-          body: JSON.stringify(heartbeat()),
-        }),
-        200,
-        "heartbeat",
-      );
+      const { headers: node } = await registerNode(stack, NODE);
       // The event stream is open while secrets are stored: camera events ride on it.
       const sse = await fetch(`${base}/api/events`, {
         headers: stack.auth,

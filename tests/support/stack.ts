@@ -8,6 +8,11 @@ import { configureLog } from "../../lib/log.ts";
 import { controllerSettings } from "../../controller/config.ts";
 import { type Controller, startController } from "../../controller/mod.ts";
 import type { AuthOptions } from "../../controller/auth/service.ts";
+import {
+  type DesiredState,
+  type Heartbeat,
+  PROTOCOL_VERSION,
+} from "../../lib/protocol.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
@@ -285,6 +290,78 @@ async function recordEvents(
     },
     close: () => ac.abort(),
   };
+}
+
+/**
+ * The heartbeat a node agent sends, for tests that stand in for a node
+ * without running one: ffmpeg present, no cameras, no devices, and an
+ * address nothing listens on unless `overrides` names one.
+ */
+export function nodeHeartbeat(
+  node: string,
+  overrides: Partial<Heartbeat> = {},
+): Heartbeat {
+  return {
+    node,
+    version: "test",
+    protocol_version: PROTOCOL_VERSION,
+    address: "http://127.0.0.1:9",
+    started_at: new Date().toISOString(),
+    ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
+    usb_devices: [],
+    disk: null,
+    load: { cpu_percent: 0, memory_bytes: 0 },
+    desired_etag: null,
+    cameras: [],
+    ...overrides,
+  };
+}
+
+/** Headers for node-protocol calls: the node token and a JSON body. */
+export function nodeHeaders(stack: Stack): Record<string, string> {
+  return {
+    authorization: `Bearer ${stack.controller.nodeToken}`,
+    "content-type": "application/json",
+  };
+}
+
+/**
+ * Registers `node` with the stack's controller by posting one heartbeat (no
+ * agent process: for tests where nothing has to run), or sends it again to
+ * bring an offline node back. Throws unless the controller answers 200.
+ * Returns the node-protocol headers and the desired state it answered with.
+ */
+export async function registerNode(
+  stack: Stack,
+  node: string,
+  overrides: Partial<Heartbeat> = {},
+): Promise<{ headers: Record<string, string>; desired: DesiredState }> {
+  const headers = nodeHeaders(stack);
+  const res = await fetch(`${stack.url}/internal/v1/nodes/${node}/heartbeat`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(nodeHeartbeat(node, overrides)),
+  });
+  const text = await res.text();
+  if (res.status !== 200) {
+    throw new Error(`heartbeat of ${node} answered ${res.status}: ${text}`);
+  }
+  return { headers, desired: JSON.parse(text) };
+}
+
+/** The desired state of a registered node now, read as the node reads it. */
+export async function desiredFor(
+  stack: Stack,
+  node: string,
+): Promise<DesiredState> {
+  const res = await fetch(`${stack.url}/internal/v1/nodes/${node}/desired`, {
+    headers: nodeHeaders(stack),
+  });
+  const text = await res.text();
+  if (res.status !== 200) {
+    throw new Error(`desired of ${node} answered ${res.status}: ${text}`);
+  }
+  return JSON.parse(text);
 }
 
 /** Reads MJPEG frames from a stream URL until `count` frames or `timeoutMs`. */

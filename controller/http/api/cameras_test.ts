@@ -4,22 +4,11 @@
  * and redacted, and nothing written by a rejected request.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../../lib/protocol.ts";
-import { type Stack, startStack } from "../../../tests/support/stack.ts";
-
-const heartbeat = (node: string) => ({
-  node,
-  version: "test",
-  protocol_version: PROTOCOL_VERSION,
-  address: "http://127.0.0.1:9",
-  started_at: new Date().toISOString(),
-  ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-  usb_devices: ["/dev/video0"],
-  disk: null,
-  load: { cpu_percent: 0, memory_bytes: 0 },
-  desired_etag: null,
-  cameras: [],
-});
+import {
+  registerNode,
+  type Stack,
+  startStack,
+} from "../../../tests/support/stack.ts";
 
 async function expectError(
   res: Response,
@@ -43,19 +32,7 @@ Deno.test({
   async fn(t) {
     const stack: Stack = await startStack({});
     try {
-      const hb = await fetch(
-        `${stack.url}/internal/v1/nodes/usb-node/heartbeat`,
-        {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${stack.controller.nodeToken}`,
-            "content-type": "application/json",
-          },
-          body: JSON.stringify(heartbeat("usb-node")),
-        },
-      );
-      assert.equal(hb.status, 200);
-      await hb.body?.cancel();
+      await registerNode(stack, "usb-node", { usb_devices: ["/dev/video0"] });
       const count = async () =>
         (await (await stack.api("/api/cameras")).json()).total as number;
 

@@ -8,31 +8,14 @@
  * cameras only.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../../lib/protocol.ts";
 import { startFakeNodeFiles } from "../../../tests/support/fake_node_files.ts";
-import { startStack } from "../../../tests/support/stack.ts";
+import { nodeHeartbeat, startStack } from "../../../tests/support/stack.ts";
 import { drain, login } from "../../../tests/security/helpers.ts";
 
 const NODE = "tl-node";
 const DEAD = "tl-dead";
 const DAY = "2026-02-25";
 const VIEWER_PASSWORD = "viewer-Pass-4-timeline!";
-
-function heartbeat(node: string, address: string) {
-  return {
-    node,
-    version: "test",
-    protocol_version: PROTOCOL_VERSION,
-    address,
-    started_at: new Date().toISOString(),
-    ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-    usb_devices: [],
-    disk: null,
-    load: { cpu_percent: 0, memory_bytes: 0 },
-    desired_etag: null,
-    cameras: [],
-  };
-}
 
 function segment(camera: string, session: string, start: string, end: string) {
   const day = start.slice(0, 10);
@@ -85,7 +68,7 @@ Deno.test({
       ) {
         const hb = await post(
           `/internal/v1/nodes/${name}/heartbeat`,
-          heartbeat(name, addr),
+          nodeHeartbeat(name, { address: addr }),
         );
         assert.equal(hb.status, 200, await hb.text());
       }

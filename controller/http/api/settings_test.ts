@@ -6,9 +6,14 @@
  * desired state a node long-polls for changes (new etag) within a second.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../../lib/protocol.ts";
 import type { DesiredState } from "../../../lib/protocol.ts";
-import { type Stack, startStack } from "../../../tests/support/stack.ts";
+import {
+  desiredFor,
+  nodeHeaders,
+  registerNode,
+  type Stack,
+  startStack,
+} from "../../../tests/support/stack.ts";
 import {
   createToken,
   createUser,
@@ -16,20 +21,6 @@ import {
   expectError,
   login,
 } from "../../../tests/security/helpers.ts";
-
-const heartbeat = (node: string) => ({
-  node,
-  version: "test",
-  protocol_version: PROTOCOL_VERSION,
-  address: "http://127.0.0.1:9",
-  started_at: new Date().toISOString(),
-  ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-  usb_devices: [],
-  disk: null,
-  load: { cpu_percent: 0, memory_bytes: 0 },
-  desired_etag: null,
-  cameras: [],
-});
 
 const VIEWER_PASSWORD = "viewer-Pass-4-settings!";
 
@@ -40,21 +31,10 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const stack: Stack = await startStack({ nodeOfflineAfterMs: 600000 });
-    const nodeHeaders = {
-      authorization: `Bearer ${stack.controller.nodeToken}`,
-      "content-type": "application/json",
-    };
     const patch = (json: unknown) =>
       stack.api("/api/settings", { method: "PATCH", json });
     /** The node's desired state now (no wait). */
-    const desired = async (node: string): Promise<DesiredState> => {
-      const res = await fetch(
-        `${stack.url}/internal/v1/nodes/${node}/desired?wait_ms=0`,
-        { headers: nodeHeaders },
-      );
-      assert.equal(res.status, 200);
-      return await res.json();
-    };
+    const desired = (node: string) => desiredFor(stack, node);
     /**
      * Long-polls with the node's current etag, makes `change`, and returns
      * the state the poll answered with and how long after the change.
@@ -66,7 +46,7 @@ Deno.test({
       const before = await desired(node);
       const poll = fetch(
         `${stack.url}/internal/v1/nodes/${node}/desired?etag=${before.etag}&wait_ms=10000`,
-        { headers: nodeHeaders },
+        { headers: nodeHeaders(stack) },
       ).then((r) => r.json() as Promise<DesiredState>);
       await new Promise((r) => setTimeout(r, 100)); // the poll is waiting
       const t0 = performance.now();
@@ -83,18 +63,7 @@ Deno.test({
 
     let viewerToken = "";
     try {
-      for (const n of ["node-a", "node-b"]) {
-        const hb = await fetch(
-          `${stack.url}/internal/v1/nodes/${n}/heartbeat`,
-          {
-            method: "POST",
-            headers: nodeHeaders,
-            body: JSON.stringify(heartbeat(n)),
-          },
-        );
-        assert.equal(hb.status, 200);
-        await hb.body?.cancel();
-      }
+      for (const n of ["node-a", "node-b"]) await registerNode(stack, n);
 
       await t.step(
         "admins read settings with defaults and descriptions",

@@ -6,9 +6,13 @@
  * device listings parsed from recorded outputs of real devices.
  */
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION, type UsbDevice } from "../../../lib/protocol.ts";
+import type { UsbDevice } from "../../../lib/protocol.ts";
 import { parseV4l2Ctl } from "../../../node-agent/devices/v4l2ctl.ts";
-import { type Stack, startStack } from "../../../tests/support/stack.ts";
+import {
+  registerNode,
+  type Stack,
+  startStack,
+} from "../../../tests/support/stack.ts";
 
 const testdata = new URL(
   "../../../node-agent/devices/testdata/",
@@ -47,34 +51,8 @@ const DEVICES = [
   device("/dev/video2", "v4l2ctl_mjpeg_only", null),
 ];
 
-function heartbeat(node: string, usb: UsbDevice[]) {
-  return {
-    node,
-    version: "test",
-    protocol_version: PROTOCOL_VERSION,
-    address: "http://127.0.0.1:9",
-    started_at: new Date().toISOString(),
-    ffmpeg: { available: true, version: "5.1", path: "ffmpeg" },
-    usb_devices: usb.map((d) => d.path),
-    usb,
-    disk: null,
-    load: { cpu_percent: 0, memory_bytes: 0 },
-    desired_etag: null,
-    cameras: [],
-  };
-}
-
 async function beat(stack: Stack, node: string, usb: UsbDevice[]) {
-  const res = await fetch(`${stack.url}/internal/v1/nodes/${node}/heartbeat`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${stack.controller.nodeToken}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(heartbeat(node, usb)),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  await res.body?.cancel();
+  await registerNode(stack, node, { usb_devices: usb.map((d) => d.path), usb });
 }
 
 async function expect400(res: Response, pattern: RegExp, status = 400) {

@@ -144,3 +144,26 @@ export async function preparePlayback(
     offsetS: t,
   };
 }
+
+/**
+ * One Play at a time: cancels the Play held in `slot` (a ref), prepares
+ * `range` of the camera's footage, and resolves null when a later Play or
+ * the page cancelled this one meanwhile (its progress stops with it).
+ */
+export async function startPlay(
+  slot: { current: AbortController | null },
+  cameraId: string,
+  range: { start: string; end: string },
+  progress: (text: string) => void,
+): Promise<PlaybackResult | null> {
+  slot.current?.abort();
+  const ac = new AbortController();
+  slot.current = ac;
+  const out = await preparePlayback(cameraId, range.start, range.end, {
+    signal: ac.signal,
+    progress: (text) => !ac.signal.aborted && progress(text),
+  });
+  if (ac.signal.aborted) return null;
+  slot.current = null;
+  return out;
+}
