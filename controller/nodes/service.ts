@@ -222,12 +222,15 @@ export class NodeService implements NodeDirectory {
     etag: string | null,
     waitMs: number,
     signal: AbortSignal,
-  ): Promise<DesiredState> {
+  ): Promise<DesiredState | null> {
     this.#polls.set(name, (this.#polls.get(name) ?? 0) + 1);
     this.#lastSeen.set(name, Date.now());
     try {
       const deadline = Date.now() + waitMs;
       while (true) {
+        // The node hung up (or the controller is stopping): nobody will read
+        // an answer, and the database may already be closing.
+        if (signal.aborted) return null;
         const state = await this.desired(name);
         if (state.etag !== etag || Date.now() >= deadline || signal.aborted) {
           return state;

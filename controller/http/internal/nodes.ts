@@ -114,9 +114,10 @@ export function nodeProtocolApi(nodes: NodeService): Hono {
         { field: "node" },
       );
     }
-    return c.json(
-      await nodes.waitDesired(name, etag, waitMs, c.req.raw.signal),
-    );
+    const state = await nodes.waitDesired(name, etag, waitMs, c.req.raw.signal);
+    // null: the node hung up while waiting, so nobody reads this answer
+    // (499, "client closed request", for the access log only).
+    return state ? c.json(state) : new Response(null, { status: 499 });
   });
   return app;
 }
