@@ -391,9 +391,14 @@ export interface TestConnectionProps {
   id: string;
 }
 
-/** "Test connection" with its progress and the result line (an ARIA live region). */
+/**
+ * "Test connection" with its progress and the result line (an ARIA live
+ * region): "Live: …" and "Recording: …" when the recording URL was tested too.
+ */
 export function TestConnection({ state, onTest, id }: TestConnectionProps) {
   const running = state.kind === "running";
+  const done = state.kind === "ok" || state.kind === "failed" ? state : null;
+  const record = done?.record;
   return (
     <div class="bar full">
       <button
@@ -407,13 +412,23 @@ export function TestConnection({ state, onTest, id }: TestConnectionProps) {
       <p
         id={id}
         role="status"
-        class={state.kind === "failed"
+        class={state.kind === "failed" || record?.ok === false
           ? "err"
           : state.kind === "ok"
           ? "ok"
           : "hint"}
       >
-        {state.kind === "running"
+        {done && record
+          ? (
+            <>
+              Live:{" "}
+              {done.kind === "ok" ? done.text : `cannot connect: ${done.text}`}
+              <br />
+              Recording:{" "}
+              {record.ok ? record.text : `cannot connect: ${record.text}`}
+            </>
+          )
+          : state.kind === "running"
           ? "Opening the source on its node (up to 20 s)…"
           : state.kind === "ok"
           ? `Connected: ${state.text}`

@@ -7,7 +7,7 @@
  * where those apply. "Add selected" creates the ticked cameras one by one
  * through `POST /api/cameras`, with each row's success or error inline.
  */
-import type { JSX } from "preact";
+import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { apiRequest } from "../controller/web/client/api.ts";
 import {
@@ -161,12 +161,8 @@ export default function CameraScan({ nodes }: CameraScanProps) {
     setAdding(false);
   };
 
-  const err = (field: string) =>
-    formError?.field === field
-      ? <p class="err" id={`scan-${field}-err`}>{formError.message}</p>
-      : null;
-  const described = (field: string) =>
-    formError?.field === field ? `scan-${field}-err` : undefined;
+  const errorOf = (field: string) =>
+    formError?.field === field ? formError.message : null;
   const online = nodes.filter((n) => n.status === "online");
 
   return (
@@ -174,75 +170,59 @@ export default function CameraScan({ nodes }: CameraScanProps) {
       <form class="add" onSubmit={run} aria-busy={running}>
         <fieldset class="checks full">
           <legend>Look for</legend>
-          <label class="check">
-            <input
-              type="checkbox"
-              id="scan-usb"
-              checked={form.usb}
-              onChange={(e) => set("usb", e.currentTarget.checked)}
-              aria-describedby={described("usb")}
-            />{" "}
+          <Check
+            id="scan-usb"
+            checked={form.usb}
+            onChange={(on) => set("usb", on)}
+            // The group's error ("pick one") is shown under the first box.
+            error={errorOf("usb")}
+          >
             USB cameras on the nodes
-          </label>
-          <label class="check">
-            <input
-              type="checkbox"
-              id="scan-onvif"
-              checked={form.onvif}
-              onChange={(e) => set("onvif", e.currentTarget.checked)}
-            />{" "}
+          </Check>
+          <Check
+            id="scan-onvif"
+            checked={form.onvif}
+            onChange={(on) => set("onvif", on)}
+          >
             ONVIF cameras that announce themselves (WS-Discovery)
-          </label>
-          <label class="check">
-            <input
-              type="checkbox"
-              id="scan-probe"
-              checked={form.probe}
-              onChange={(e) => set("probe", e.currentTarget.checked)}
-            />{" "}
+          </Check>
+          <Check
+            id="scan-probe"
+            checked={form.probe}
+            onChange={(on) => set("probe", on)}
+          >
             Probe a subnet for RTSP, ONVIF and HTTP ports
-          </label>
-          {err("usb")}
+          </Check>
+          <ErrorText id="scan-usb" message={errorOf("usb")} />
         </fieldset>
         {form.probe && (
           <>
-            <div class="field">
-              <label for="scan-subnet">Subnet</label>
-              <input
-                id="scan-subnet"
-                value={form.subnet}
-                placeholder="192.168.1.0/24"
-                required
-                aria-invalid={formError?.field === "subnet"}
-                aria-describedby={`scan-subnet-hint${
-                  described("subnet") ? " scan-subnet-err" : ""
-                }`}
-                onInput={(e) => set("subnet", e.currentTarget.value)}
-              />
-              <p class="hint" id="scan-subnet-hint">
-                Your cameras' network in CIDR form: 192.168.1.0/24 covers
-                192.168.1.1–254. At most 1024 addresses (/22), local ranges only
-                (10.x, 172.16–31.x, 192.168.x). Only addresses in this range are
-                contacted, from one node.
-              </p>
-              {err("subnet")}
-            </div>
-            <div class="field">
-              <label for="scan-ports">Ports</label>
-              <input
-                id="scan-ports"
-                value={form.ports}
-                placeholder="554,8554,80,8080,8000,8899"
-                aria-describedby={`scan-ports-hint${
-                  described("ports") ? " scan-ports-err" : ""
-                }`}
-                onInput={(e) => set("ports", e.currentTarget.value)}
-              />
-              <p class="hint" id="scan-ports-hint">
-                Empty: the usual RTSP, ONVIF and HTTP camera ports.
-              </p>
-              {err("ports")}
-            </div>
+            <Field
+              id="scan-subnet"
+              label="Subnet"
+              value={form.subnet}
+              placeholder="192.168.1.0/24"
+              required
+              onInput={(e) => set("subnet", e.currentTarget.value)}
+              error={errorOf("subnet")}
+              hint={
+                <>
+                  Your cameras' network in CIDR form: 192.168.1.0/24 covers
+                  192.168.1.1–254. At most 1024 addresses (/22), local ranges
+                  only (10.x, 172.16–31.x, 192.168.x). Only addresses in this
+                  range are contacted, from one node.
+                </>
+              }
+            />
+            <Field
+              id="scan-ports"
+              label="Ports"
+              value={form.ports}
+              placeholder="554,8554,80,8080,8000,8899"
+              onInput={(e) => set("ports", e.currentTarget.value)}
+              error={errorOf("ports")}
+              hint="Empty: the usual RTSP, ONVIF and HTTP camera ports."
+            />
           </>
         )}
         <div class="field">
@@ -251,7 +231,7 @@ export default function CameraScan({ nodes }: CameraScanProps) {
             id="scan-node"
             value={form.node}
             onChange={(e) => set("node", e.currentTarget.value)}
-            aria-describedby={described("node")}
+            aria-describedby={errorOf("node") ? "scan-node-err" : undefined}
           >
             <option value="">Every online node ({online.length})</option>
             {nodes.map((n) => (
@@ -261,7 +241,7 @@ export default function CameraScan({ nodes }: CameraScanProps) {
               </option>
             ))}
           </select>
-          {err("node")}
+          <ErrorText id="scan-node" message={errorOf("node")} />
         </div>
         <div class="bar full">
           <button type="submit" class="primary" disabled={running}>
@@ -302,27 +282,23 @@ export default function CameraScan({ nodes }: CameraScanProps) {
             Credentials for the ticked network cameras whose own are left empty.
             They are stored encrypted and never shown again.
           </p>
-          <div class="field">
-            <label for="scan-shared-user">Shared user name</label>
-            <input
-              id="scan-shared-user"
-              autocomplete="off"
-              value={shared.username}
-              onInput={(e) =>
-                setShared((s) => ({ ...s, username: e.currentTarget.value }))}
-            />
-          </div>
-          <div class="field">
-            <label for="scan-shared-pass">Shared password</label>
-            <input
-              id="scan-shared-pass"
-              type="password"
-              autocomplete="new-password"
-              value={shared.password}
-              onInput={(e) =>
-                setShared((s) => ({ ...s, password: e.currentTarget.value }))}
-            />
-          </div>
+          <Field
+            id="scan-shared-user"
+            label="Shared user name"
+            autocomplete="off"
+            value={shared.username}
+            onInput={(e) =>
+              setShared((s) => ({ ...s, username: e.currentTarget.value }))}
+          />
+          <Field
+            id="scan-shared-pass"
+            label="Shared password"
+            type="password"
+            autocomplete="new-password"
+            value={shared.password}
+            onInput={(e) =>
+              setShared((s) => ({ ...s, password: e.currentTarget.value }))}
+          />
           <div class="bar full">
             <button
               type="button"
@@ -494,58 +470,103 @@ function RowFields(
 ) {
   return (
     <div class="panel">
-      <div class="field">
-        <label for={`name-${id}`}>Name</label>
-        <input
-          id={`name-${id}`}
-          value={choice.name}
-          maxLength={100}
-          disabled={disabled}
-          onInput={(e) => choose({ name: e.currentTarget.value })}
-        />
-      </div>
+      <Field
+        id={`name-${id}`}
+        label="Name"
+        value={choice.name}
+        maxLength={100}
+        disabled={disabled}
+        onInput={(e) => choose({ name: e.currentTarget.value })}
+      />
       {takesPath(f) && (
-        <div class="field">
-          <label for={`path-${id}`}>Stream path</label>
-          <input
-            id={`path-${id}`}
-            value={choice.path}
-            placeholder={f.kind === "rtsp" ? "/stream1" : "/video.mjpg"}
-            disabled={disabled}
-            aria-describedby={`path-${id}-hint`}
-            onInput={(e) => choose({ path: e.currentTarget.value })}
-          />
-          <p class="hint" id={`path-${id}-hint`}>
-            From the camera's manual; not guessed.
-          </p>
-        </div>
+        <Field
+          id={`path-${id}`}
+          label="Stream path"
+          value={choice.path}
+          placeholder={f.kind === "rtsp" ? "/stream1" : "/video.mjpg"}
+          disabled={disabled}
+          onInput={(e) => choose({ path: e.currentTarget.value })}
+          hint="From the camera's manual; not guessed."
+        />
       )}
       {takesCredentials(f) && (
         <>
-          <div class="field">
-            <label for={`user-${id}`}>User name</label>
-            <input
-              id={`user-${id}`}
-              autocomplete="off"
-              value={choice.username}
-              placeholder={f.needs_credentials ? "required" : "if any"}
-              disabled={disabled}
-              onInput={(e) => choose({ username: e.currentTarget.value })}
-            />
-          </div>
-          <div class="field">
-            <label for={`pass-${id}`}>Password</label>
-            <input
-              id={`pass-${id}`}
-              type="password"
-              autocomplete="new-password"
-              value={choice.password}
-              disabled={disabled}
-              onInput={(e) => choose({ password: e.currentTarget.value })}
-            />
-          </div>
+          <Field
+            id={`user-${id}`}
+            label="User name"
+            autocomplete="off"
+            value={choice.username}
+            placeholder={f.needs_credentials ? "required" : "if any"}
+            disabled={disabled}
+            onInput={(e) => choose({ username: e.currentTarget.value })}
+          />
+          <Field
+            id={`pass-${id}`}
+            label="Password"
+            type="password"
+            autocomplete="new-password"
+            value={choice.password}
+            disabled={disabled}
+            onInput={(e) => choose({ password: e.currentTarget.value })}
+          />
         </>
       )}
+    </div>
+  );
+}
+
+/** The error under a control, `ID-err` so the control can point at it. */
+function ErrorText({ id, message }: { id: string; message: string | null }) {
+  return message ? <p class="err" id={`${id}-err`}>{message}</p> : null;
+}
+
+/** A labelled checkbox; `error` (shown elsewhere as `ID-err`) describes it. */
+function Check(
+  { id, checked, onChange, error, children }: {
+    id: string;
+    checked: boolean;
+    onChange: (on: boolean) => void;
+    error?: string | null;
+    children: ComponentChildren;
+  },
+) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        id={id}
+        checked={checked}
+        onChange={(e) => onChange(e.currentTarget.checked)}
+        aria-describedby={error ? `${id}-err` : undefined}
+      />{" "}
+      {children}
+    </label>
+  );
+}
+
+/**
+ * A labelled input with its hint (`ID-hint`) and error (`ID-err`) below,
+ * both wired to it through aria-describedby.
+ */
+function Field(
+  { id, label, hint, error, ...input }:
+    & { id: string; label: string; hint?: ComponentChildren }
+    & { error?: string | null }
+    & Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "id" | "label">,
+) {
+  const describedBy = [hint && `${id}-hint`, error && `${id}-err`]
+    .filter(Boolean).join(" ");
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        {...input}
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+      />
+      {hint && <p class="hint" id={`${id}-hint`}>{hint}</p>}
+      <ErrorText id={id} message={error ?? null} />
     </div>
   );
 }

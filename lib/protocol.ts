@@ -222,6 +222,16 @@ export interface ProbeResult {
   elapsed_ms: number;
 }
 
+// --- Test connection of both streams (controller → browser) -----------------
+// `POST /api/cameras/probe` with a `record_source_url` probes it too (the
+// node's /v1/probe is asked once per URL); the live result stays at the top.
+
+/** The controller's probe answer: the live source, and the recording URL's when one was sent. */
+export interface CameraProbeResult extends ProbeResult {
+  /** Present when the request named a recording URL; its own ok and error. */
+  record?: ProbeResult;
+}
+
 // --- Camera scan (issue 6 item 5; docs/guide/scanning.md) ------------------
 // Controller → node: `POST /v1/scan` body ScanRequest → ScanReport. One scan
 // at a time per node (409 while one runs); the node bounds it in time itself.

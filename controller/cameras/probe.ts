@@ -3,16 +3,22 @@
  * would, pick the node that would run it, and ask that node to open the source
  * once (POST /v1/probe) over the form's RTSP transport. A URL shown redacted
  * (`user:***@`) for an existing camera is completed with its stored password.
+ * A `record_source_url` (the main stream) is probed alongside, reported in
+ * `record` with its own error: a bad recording URL does not hide a good live one.
  */
 import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage } from "../../lib/log.ts";
-import type { ProbeRequest, ProbeResult } from "../../lib/protocol.ts";
+import type {
+  CameraProbeResult,
+  ProbeRequest,
+  ProbeResult,
+} from "../../lib/protocol.ts";
 import { CAMERA_PROTOCOLS, RTSP_TRANSPORTS } from "../../lib/protocol.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
-import { checkSource, NODE_NAME } from "./schema.ts";
+import { checkRecordSource, checkSource, NODE_NAME } from "./schema.ts";
 import { type CameraService, keepPassword } from "./service.ts";
 
 const probeSchema = z.object({
@@ -37,6 +43,11 @@ const probeSchema = z.object({
   rtsp_transport: z.enum(RTSP_TRANSPORTS, {
     error: `rtsp_transport must be one of ${RTSP_TRANSPORTS.join(", ")}`,
   }).optional(),
+  /** rtsp and onvif: the recording URL, probed too ("" or null = none). */
+  record_source_url: z.string().trim().max(
+    2048,
+    "record_source_url must be at most 2048 characters",
+  ).nullable().optional(),
   /** When editing: the camera whose stored password completes a redacted URL. */
   camera_id: z.string().uuid("camera_id must be a camera id").optional(),
 });
@@ -51,19 +62,17 @@ export interface ProbeDeps {
 export async function probeCamera(
   deps: ProbeDeps,
   body: unknown,
-): Promise<ProbeResult> {
+): Promise<CameraProbeResult> {
   const parsed = probeSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const input = parsed.data;
   let sourceUrl = input.source_url ?? null;
-  if (input.camera_id && sourceUrl) {
-    const row = await deps.cameras.row(input.camera_id);
-    if (row.source_url_sealed) {
-      sourceUrl = keepPassword(
-        sourceUrl,
-        await deps.box.open(row.source_url_sealed),
-      );
-    }
+  const row = input.camera_id ? await deps.cameras.row(input.camera_id) : null;
+  if (row?.source_url_sealed && sourceUrl) {
+    sourceUrl = keepPassword(
+      sourceUrl,
+      await deps.box.open(row.source_url_sealed),
+    );
   }
   const src = checkSource({
     protocol: input.protocol,
@@ -73,6 +82,23 @@ export async function probeCamera(
   });
   if (Array.isArray(src)) {
     throw new AppError("invalid_input", src[1], { field: src[0] });
+  }
+  let recordUrl = input.record_source_url || null;
+  if (recordUrl) {
+    // As a save would: `***` keeps the stored recording password, or the
+    // live URL's when it names the same user on the same host and port.
+    const stored = row?.record_source_url_sealed
+      ? await deps.box.open(row.record_source_url_sealed)
+      : null;
+    recordUrl = completePassword(
+      recordUrl,
+      [stored, src.source_url].filter((u): u is string => !!u),
+    );
+    const rec = checkRecordSource(input.protocol, recordUrl, src.source_url);
+    if (Array.isArray(rec)) {
+      throw new AppError("invalid_input", rec[1], { field: rec[0] });
+    }
+    recordUrl = rec.url;
   }
   const node = src.node_name ?? await deps.nodes.pickNode();
   if (!node) {
@@ -87,22 +113,61 @@ export async function probeCamera(
       field: "node_name",
     });
   }
+  const ask = (source_url: string | null) =>
+    askNode(node, address, deps.nodeToken, {
+      protocol: input.protocol,
+      source_url,
+      device_path: src.device_path,
+      rtsp_transport: input.rtsp_transport ?? "tcp",
+    });
+  if (!recordUrl) return await ask(src.source_url);
+  const started = performance.now();
+  const [live, record] = await Promise.all([
+    ask(src.source_url),
+    // The node refusing the recording URL (an onvif profile that does not
+    // resolve) is that probe's failure, not the request's.
+    ask(recordUrl).catch((e): ProbeResult => ({
+      ok: false,
+      error: errorMessage(e),
+      video: null,
+      audio: null,
+      node,
+      elapsed_ms: Math.round(performance.now() - started),
+    })),
+  ]);
+  return { ...live, record };
+}
+
+/** keepPassword against the first known URL of the same account (service.ts's rule). */
+function completePassword(url: string, known: string[]): string {
+  if (!known.length) return url;
+  const from = known.find((k) => {
+    try {
+      keepPassword(url, k);
+      return true;
+    } catch {
+      return false;
+    }
+  }) ?? known[0];
+  return keepPassword(url, from, "record_source_url");
+}
+
+/** One POST /v1/probe; an unreachable node or an error answer throws. */
+async function askNode(
+  node: string,
+  address: string,
+  token: string,
+  req: ProbeRequest,
+): Promise<ProbeResult> {
   let res: Response;
   try {
     res = await fetch(`${address}/v1/probe`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${deps.nodeToken}`,
+        authorization: `Bearer ${token}`,
         "content-type": "application/json",
       },
-      body: JSON.stringify(
-        {
-          protocol: input.protocol,
-          source_url: src.source_url,
-          device_path: src.device_path,
-          rtsp_transport: input.rtsp_transport ?? "tcp",
-        } satisfies ProbeRequest,
-      ),
+      body: JSON.stringify(req),
       signal: AbortSignal.timeout(20000),
     });
   } catch (e) {

@@ -121,6 +121,98 @@ function cmdline(pid: number): string {
   return Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ");
 }
 
+/** A /dev/v4l/by-id path unique to this test run. */
+function byIdPath(tag = marker()): string {
+  return `/dev/v4l/by-id/usb-test-${tag}-video-index0`;
+}
+
+/** Writes `seconds` of a 320x240 test pattern at `fps`, encoded by `encode`, to `path`. */
+async function makeClip(
+  path: string,
+  fps: number,
+  seconds: number,
+  encode: string[],
+): Promise<void> {
+  const made = await new Deno.Command("ffmpeg", {
+    args: [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=size=320x240:rate=${fps}`,
+      "-t",
+      String(seconds),
+      ...encode,
+      path,
+    ],
+  }).output();
+  assert.ok(made.success, new TextDecoder().decode(made.stderr));
+}
+
+/** Stand-in input: `clip` looped in real time, as a device would send it. */
+function loopedClip(format: string, fps: number, clip: string): string[] {
+  return [
+    "-re",
+    "-stream_loop",
+    "-1",
+    "-f",
+    format,
+    "-framerate",
+    String(fps),
+    "-i",
+    clip,
+  ];
+}
+
+/** Stand-in input: a lavfi test pattern in the plan's raw pixel format. */
+function rawPattern(c: UsbCapture): string[] {
+  return [
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=${c.width}x${c.height}:rate=${c.fps},format=${c.input_format}`,
+  ];
+}
+
+/**
+ * A relay over the recorded `device` whose v4l2 input is replaced by
+ * `input(plan, device)`; `plans` collects the capture plans it made.
+ */
+function standInRelay(
+  spec: CameraSpec,
+  device: UsbDevice,
+  input: (c: UsbCapture, device: string) => string[],
+  idleGraceMs = 100,
+): { relay: CameraRelay; plans: UsbCapture[] } {
+  const plans: UsbCapture[] = [];
+  const relay = new CameraRelay(spec, {
+    idleGraceMs,
+    tuning: TUNING,
+    usb: {
+      devices: () => Promise.resolve([device]),
+      input: (c, path) => {
+        plans.push(c);
+        return input(c, path);
+      },
+    },
+  });
+  return { relay, plans };
+}
+
+/** A transcoding plan (copy false); the note is checked on its own. */
+function assertTranscodePlan(
+  plan: UsbCapture | undefined,
+  expected: Pick<UsbCapture, "input_format" | "width" | "height" | "fps">,
+): void {
+  assert.deepEqual({ ...plan!, note: undefined }, {
+    ...expected,
+    copy: false,
+    note: undefined,
+  });
+}
+
 Deno.test({
   name:
     "usb relay: a device's native MJPEG is copied through unchanged into the hub",
@@ -128,58 +220,21 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "falcon-usb-relay-" });
-    const byId = `/dev/v4l/by-id/usb-test-${marker()}-video-index0`;
+    const byId = byIdPath();
     // What the camera would send: MJPEG at the size and rate the plan asks for.
     const clip = `${dir}/device.mjpeg`;
-    const made = await new Deno.Command("ffmpeg", {
-      args: [
-        "-v",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=25",
-        "-t",
-        "1",
-        "-c:v",
-        "mjpeg",
-        "-q:v",
-        "7",
-        "-f",
-        "mjpeg",
-        clip,
-      ],
-    }).output();
-    assert.ok(made.success);
+    await makeClip(clip, 25, 1, ["-c:v", "mjpeg", "-q:v", "7", "-f", "mjpeg"]);
     const clipFrames = new Set(splitJpegs(await Deno.readFile(clip)));
     assert.equal(clipFrames.size, 25);
 
-    let plan: UsbCapture | null = null;
-    const relay = new CameraRelay(usbSpec(byId, { framerate: 25 }), {
-      idleGraceMs: 100,
-      tuning: TUNING,
-      usb: {
-        devices: () =>
-          Promise.resolve([recordedDevice("v4l2ctl_mjpeg_only", byId)]),
-        input: (c) => {
-          plan = c;
-          return [
-            "-re",
-            "-stream_loop",
-            "-1",
-            "-f",
-            "mjpeg",
-            "-framerate",
-            String(c.fps),
-            "-i",
-            clip,
-          ];
-        },
-      },
-    });
+    const { relay, plans } = standInRelay(
+      usbSpec(byId, { framerate: 25 }),
+      recordedDevice("v4l2ctl_mjpeg_only", byId),
+      (c) => loopedClip("mjpeg", c.fps, clip),
+    );
     try {
       const got = await frames(relay, 10);
-      assert.deepEqual(plan, {
+      assert.deepEqual(plans[0], {
         input_format: "mjpeg",
         width: 320,
         height: 240,
@@ -206,47 +261,21 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const byId = `/dev/v4l/by-id/usb-test-${marker()}-video-index0`;
-    const device = recordedDevice(
-      "v4l2ctl_c920_video0",
-      byId,
-      (fourcc) => fourcc === "YUYV",
-    );
-    let plan: UsbCapture | null = null;
+    const byId = byIdPath();
     // 400x300 is not offered: the nearest 4:3 YUYV size is captured and scaled.
-    const relay = new CameraRelay(
+    const { relay, plans } = standInRelay(
       usbSpec(byId, { width: 400, height: 300, framerate: 15 }),
-      {
-        idleGraceMs: 100,
-        tuning: TUNING,
-        usb: {
-          devices: () => Promise.resolve([device]),
-          input: (c) => {
-            plan = c;
-            return [
-              "-re",
-              "-f",
-              "lavfi",
-              "-i",
-              `testsrc2=size=${c.width}x${c.height}:rate=${c.fps},format=${c.input_format}`,
-            ];
-          },
-        },
-      },
+      recordedDevice("v4l2ctl_c920_video0", byId, (f) => f === "YUYV"),
+      rawPattern,
     );
     try {
       const got = await frames(relay, 5);
-      assert.deepEqual(
-        { ...plan!, note: undefined },
-        {
-          input_format: "yuyv422",
-          width: 320,
-          height: 240,
-          fps: 15,
-          copy: false,
-          note: undefined,
-        },
-      );
+      assertTranscodePlan(plans[0], {
+        input_format: "yuyv422",
+        width: 320,
+        height: 240,
+        fps: 15,
+      });
       for (const f of got) assert.deepEqual(jpegSize(f), [400, 300]);
       assert.match(
         cmdline(relay.pid!),
@@ -269,65 +298,30 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "falcon-usb-relay-" });
-    const byId = `/dev/v4l/by-id/usb-test-${marker()}-video-index0`;
+    const byId = byIdPath();
     // What the camera would send: an H.264 elementary stream at the plan's size.
     const clip = `${dir}/device.h264`;
-    const made = await new Deno.Command("ffmpeg", {
-      args: [
-        "-v",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=15",
-        "-t",
-        "2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-f",
-        "h264",
-        clip,
-      ],
-    }).output();
-    assert.ok(made.success);
-    let plan: UsbCapture | null = null;
-    const relay = new CameraRelay(usbSpec(byId, { framerate: 15 }), {
-      idleGraceMs: 100,
-      tuning: TUNING,
-      usb: {
-        devices: () =>
-          Promise.resolve([recordedDevice("v4l2ctl_h264_only", byId)]),
-        input: (c) => {
-          plan = c;
-          return [
-            "-re",
-            "-stream_loop",
-            "-1",
-            "-f",
-            c.input_format!,
-            "-framerate",
-            String(c.fps),
-            "-i",
-            clip,
-          ];
-        },
-      },
-    });
+    await makeClip(clip, 15, 2, [
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-f",
+      "h264",
+    ]);
+    const { relay, plans } = standInRelay(
+      usbSpec(byId, { framerate: 15 }),
+      recordedDevice("v4l2ctl_h264_only", byId),
+      (c) => loopedClip(c.input_format!, c.fps, clip),
+    );
     try {
       const got = await frames(relay, 5);
-      assert.deepEqual(
-        { ...plan!, note: undefined },
-        {
-          input_format: "h264",
-          width: 320,
-          height: 240,
-          fps: 15,
-          copy: false,
-          note: undefined,
-        },
-      );
+      assertTranscodePlan(plans[0], {
+        input_format: "h264",
+        width: 320,
+        height: 240,
+        fps: 15,
+      });
       for (const f of got) assert.deepEqual(jpegSize(f), [320, 240]);
       assert.match(
         cmdline(relay.pid!),
@@ -351,33 +345,24 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const tag = marker();
-    const byId = `/dev/v4l/by-id/usb-test-${tag}-video-index0`;
+    const byId = byIdPath(tag);
     const spec: CameraSpec = {
       ...usbSpec(byId, { width: 320, height: 240, framerate: 10 }),
       record: { session_id: `s${tag}`, segment_seconds: 2 },
     };
     // The stand-in's argv carries the device path, as a real v4l2 input would,
     // so /proc shows every process that "opens the device".
-    const relay = new CameraRelay(spec, {
-      idleGraceMs: 200,
-      tuning: TUNING,
-      usb: {
-        devices: () =>
-          // Raw YUYV, so the lavfi stand-in delivers what the plan expects.
-          Promise.resolve([
-            recordedDevice("v4l2ctl_c920_video0", byId, (f) => f === "YUYV"),
-          ]),
-        input: (c, device) => [
-          "-re",
-          "-f",
-          "lavfi",
-          "-i",
-          `testsrc2=size=${c.width}x${c.height}:rate=${c.fps},format=${c.input_format}`,
-          "-metadata",
-          `comment=stand-in for ${device}`,
-        ],
-      },
-    });
+    const { relay } = standInRelay(
+      spec,
+      // Raw YUYV, so the lavfi stand-in delivers what the plan expects.
+      recordedDevice("v4l2ctl_c920_video0", byId, (f) => f === "YUYV"),
+      (c, device) => [
+        ...rawPattern(c),
+        "-metadata",
+        `comment=stand-in for ${device}`,
+      ],
+      200,
+    );
     await using env = await recEnv({ hubOf: () => relay.hub });
     try {
       const rec = new Recorder(spec, spec.record!, env.deps);

@@ -242,14 +242,21 @@ export class Recorder {
     // An onvif camera records like the rtsp camera it resolves to; a camera
     // that does not answer now is resolved again by the run (#onvifArgs).
     const spec = this.#spec.protocol === "onvif"
-      ? await onvifResolver.resolveSpec(this.#spec).catch((e) => {
+      ? await recordingSpec(this.#spec).catch((e) => {
         this.#log.warn("ONVIF camera not resolved yet", {
           error: errorMessage(e),
         });
-        return { ...this.#spec, protocol: "rtsp" as const, source_url: null };
+        return {
+          ...this.#spec,
+          protocol: "rtsp" as const,
+          source_url: null,
+          record_source_url: null,
+        };
       })
       : this.#spec;
-    if (spec.protocol === "rtsp" && !spec.source_url) {
+    if (
+      spec.protocol === "rtsp" && !spec.record_source_url && !spec.source_url
+    ) {
       this.#source = {
         kind: "rtsp",
         url: "",
@@ -340,12 +347,15 @@ export class Recorder {
   async #onvifArgs(): Promise<string[]> {
     const source = this.#source;
     if (source?.kind === "rtsp" && (this.#onvifStale || !source.url)) {
-      if (this.#onvifStale && this.#spec.source_url) {
-        onvifResolver.invalidate(this.#spec.source_url);
+      if (this.#onvifStale) {
+        // Only the URL it records from: the live one is the relay's business.
         const rec = this.#spec.record_source_url;
-        if (rec?.startsWith("onvif:")) onvifResolver.invalidate(rec);
+        const recorded = rec?.startsWith("onvif:")
+          ? rec
+          : this.#spec.source_url;
+        if (recorded) onvifResolver.invalidate(recorded);
       }
-      const spec = await onvifResolver.resolveSpec(this.#spec);
+      const spec = await recordingSpec(this.#spec);
       source.url = spec.record_source_url || spec.source_url || "";
       this.#onvifStale = false;
     }
@@ -581,4 +591,24 @@ function runId(nowMs: number, seq: number): string {
   return `${nowMs.toString(36)}${seq.toString(36)}${rand[0].toString(36)}${
     rand[1].toString(36)
   }`.slice(0, 24);
+}
+
+/**
+ * An onvif camera as the rtsp camera the recorder runs: with a recording
+ * profile, only that one is resolved — a broken live profile (the relay's
+ * concern) must not stop recording; without one, the live profile.
+ */
+export async function recordingSpec(spec: CameraSpec): Promise<CameraSpec> {
+  const rec = spec.record_source_url;
+  if (spec.protocol !== "onvif" || !rec) {
+    return await onvifResolver.resolveSpec(spec);
+  }
+  return {
+    ...spec,
+    protocol: "rtsp",
+    source_url: null,
+    record_source_url: rec.startsWith("onvif:")
+      ? await onvifResolver.rtspUrl(rec)
+      : rec,
+  };
 }

@@ -8,7 +8,14 @@
 import assert from "node:assert/strict";
 import { countFfmpeg } from "../support/processes.ts";
 import { type HttpCamera, startHttpCamera } from "../support/http_camera.ts";
-import { eventually, readFrames, startStack } from "../support/stack.ts";
+import {
+  createCamera,
+  liveFrames,
+  recordSegments,
+  startSourceStack,
+  stopRecording,
+} from "../support/cameras.ts";
+import { eventually } from "../support/stack.ts";
 
 function sentBy(cam: HttpCamera, frame: Uint8Array): boolean {
   return cam.frames.some((f) =>
@@ -32,26 +39,16 @@ Deno.test({
       user: "u",
       password: "B4sic-pass",
     });
-    const stack = await startStack({
-      relayIdleGraceMs: 1000,
-      segmentSeconds: 2,
-    });
+    const stack = await startSourceStack("http-node");
     try {
-      await stack.startNodeAgent("http-node");
-      const create = async (json: Record<string, unknown>) => {
-        const res = await stack.api("/api/cameras", { method: "POST", json });
-        const body = await res.json();
-        assert.equal(res.status, 201, JSON.stringify(body));
-        return body as { id: string };
-      };
-      const live = await create({
+      const live = await createCamera(stack, {
         name: "Garage",
         protocol: "http",
         source_url: mjpeg.authUrl("/mjpeg"),
         resolution: "320x240",
         framerate: 10,
       });
-      const still = await create({
+      const still = await createCamera(stack, {
         name: "Shed",
         protocol: "http",
         source_url: snap.authUrl("/snapshot.jpg"),
@@ -70,14 +67,7 @@ Deno.test({
             );
           }, 100);
           try {
-            const frames = await readFrames(
-              `${stack.url}/api/cameras/${live.id}/stream`,
-              {
-                count: 10,
-                timeoutMs: 8000,
-                headers: stack.auth,
-              },
-            );
+            const frames = await liveFrames(stack, live.id, 10, 8000);
             assert.equal(frames.length, 10);
             for (const f of frames) {
               assert.ok(sentBy(mjpeg, f), "byte for byte");
@@ -94,14 +84,7 @@ Deno.test({
         "JPEG snapshot camera: polled at 4 fps, one request at a time",
         async () => {
           const before = snap.stats.snapshots;
-          const frames = await readFrames(
-            `${stack.url}/api/cameras/${still.id}/stream`,
-            {
-              count: 1000,
-              timeoutMs: 3000,
-              headers: stack.auth,
-            },
-          );
+          const frames = await liveFrames(stack, still.id, 1000, 3000);
           const requests = snap.stats.snapshots - before;
           assert.ok(
             requests >= 8 && requests <= 14,
@@ -119,37 +102,9 @@ Deno.test({
       await t.step(
         "recording the MJPEG camera writes H.264 segments from the passed-through frames",
         async () => {
-          const started = await stack.api(
-            `/api/cameras/${live.id}/recording/start`,
-            {
-              method: "POST",
-            },
-          );
-          const session = await started.json();
-          assert.equal(started.status, 200, JSON.stringify(session));
-          let rec: {
-            segments: { video_codec: string; duration_ms: number }[];
-          } = {
-            segments: [],
-          };
-          await eventually(
-            async () => {
-              rec = await (await stack.api(`/api/recordings/${session.id}`))
-                .json();
-              return rec.segments?.length >= 2;
-            },
-            20000,
-            "two segments",
-          );
+          const rec = await recordSegments(stack, live.id, 2, 20_000);
           assert.ok(rec.segments.every((s) => s.video_codec === "h264"));
-          const stopped = await stack.api(
-            `/api/cameras/${live.id}/recording/stop`,
-            {
-              method: "POST",
-            },
-          );
-          assert.equal(stopped.status, 200);
-          await stopped.body?.cancel();
+          await stopRecording(stack, live.id);
           assert.equal(
             countFfmpeg(`127.0.0.1:${mjpeg.port}`),
             0,

@@ -9,7 +9,13 @@ import assert from "node:assert/strict";
 import { isJpeg } from "../../lib/mjpeg.ts";
 import { findProcesses } from "../support/processes.ts";
 import { startRtspServer } from "../support/rtsp_server.ts";
-import { eventually, readFrames, startStack } from "../support/stack.ts";
+import {
+  createCamera,
+  liveFrames,
+  recordSegments,
+  startSourceStack,
+  stopRecording,
+} from "../support/cameras.ts";
 
 /** Width and height from a baseline JPEG's SOF0 segment. */
 function jpegSize(jpeg: Uint8Array): string {
@@ -77,19 +83,9 @@ Deno.test({
       fps: 10,
       path: "/udp",
     });
-    const stack = await startStack({
-      relayIdleGraceMs: 1000,
-      segmentSeconds: 2,
-    });
+    const stack = await startSourceStack("rtsp-node");
     try {
-      await stack.startNodeAgent("rtsp-node");
-      const create = async (json: Record<string, unknown>) => {
-        const res = await stack.api("/api/cameras", { method: "POST", json });
-        const body = await res.json();
-        assert.equal(res.status, 201, JSON.stringify(body));
-        return body;
-      };
-      const drive = await create({
+      const drive = await createCamera(stack, {
         name: "Drive",
         protocol: "rtsp",
         source_url: sub.authUrl,
@@ -101,7 +97,7 @@ Deno.test({
         drive.record_source_url,
         main.authUrl.replace(auth.password, "***"),
       );
-      const yard = await create({
+      const yard = await createCamera(stack, {
         name: "Yard",
         protocol: "rtsp",
         source_url: udp.url,
@@ -110,40 +106,10 @@ Deno.test({
         framerate: 10,
       });
 
-      const record = async (id: string, segments: number) => {
-        const started = await stack.api(`/api/cameras/${id}/recording/start`, {
-          method: "POST",
-        });
-        const session = await started.json();
-        assert.equal(started.status, 200, JSON.stringify(session));
-        let rec: {
-          segments: { video_codec: string; audio_codec: string | null }[];
-        } = {
-          segments: [],
-        };
-        await eventually(
-          async () => {
-            rec = await (await stack.api(`/api/recordings/${session.id}`))
-              .json();
-            return rec.segments?.length >= segments;
-          },
-          25000,
-          `${segments} segments`,
-        );
-        return { session, rec };
-      };
-
       await t.step(
         "live view reads the digest-protected sub-stream (320x240)",
         async () => {
-          const frames = await readFrames(
-            `${stack.url}/api/cameras/${drive.id}/stream`,
-            {
-              count: 5,
-              timeoutMs: 10000,
-              headers: stack.auth,
-            },
-          );
+          const frames = await liveFrames(stack, drive.id, 5, 10000);
           assert.equal(frames.length, 5);
           assert.ok(frames.every(isJpeg));
           assert.equal(jpegSize(frames[4]), "320x240");
@@ -163,7 +129,7 @@ Deno.test({
       await t.step(
         "recording copies the 640x480 main stream, PCMU audio as AAC",
         async () => {
-          const { session, rec } = await record(drive.id, 2);
+          const rec = await recordSegments(stack, drive.id, 2);
           assert.ok(rec.segments.every((s) => s.video_codec === "h264"));
           assert.ok(
             rec.segments.every((s) => s.audio_codec === "aac"),
@@ -174,15 +140,8 @@ Deno.test({
           const argv = recorders[0].join(" ");
           assert.match(argv, /-c:v copy/, "video is stream-copied");
           assert.match(argv, /-rtsp_transport tcp/);
-          const stopped = await stack.api(
-            `/api/cameras/${drive.id}/recording/stop`,
-            {
-              method: "POST",
-            },
-          );
-          assert.equal(stopped.status, 200);
-          await stopped.body?.cancel();
-          const dl = await stack.api(`/api/recordings/${session.id}/download`);
+          await stopRecording(stack, drive.id);
+          const dl = await stack.api(`/api/recordings/${rec.id}/download`);
           assert.equal(dl.status, 200);
           const streams = await probe(new Uint8Array(await dl.arrayBuffer()));
           const video = streams.find((s) => s.codec_type === "video")!;
@@ -198,36 +157,23 @@ Deno.test({
       await t.step(
         "a UDP camera streams and records over RTP/UDP",
         async () => {
-          const frames = await readFrames(
-            `${stack.url}/api/cameras/${yard.id}/stream`,
-            {
-              count: 5,
-              timeoutMs: 10000,
-              headers: stack.auth,
-            },
-          );
+          const frames = await liveFrames(stack, yard.id, 5, 10000);
           assert.equal(frames.length, 5);
           const relays = ffmpegsWith(udp.url);
           assert.ok(relays.length >= 1);
           assert.ok(
             relays.every((a) => a.join(" ").includes("-rtsp_transport udp")),
           );
-          const { rec } = await record(yard.id, 1);
+          const rec = await recordSegments(stack, yard.id, 1);
           assert.equal(rec.segments[0].video_codec, "h264");
-          const stopped = await stack.api(
-            `/api/cameras/${yard.id}/recording/stop`,
-            {
-              method: "POST",
-            },
-          );
-          await stopped.body?.cancel();
+          await stopRecording(stack, yard.id);
         },
       );
 
       await t.step(
         "a wrong digest password is the camera's error, without the password",
         async () => {
-          const bad = await create({
+          const bad = await createCamera(stack, {
             name: "Gate",
             protocol: "rtsp",
             source_url: sub.authUrl.replace(auth.password, "Wr0ng-pass"),

@@ -16,6 +16,7 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { XMLParser } from "fast-xml-parser";
+import { makeJpegs } from "./http_camera.ts";
 
 export interface FakeProfile {
   token: string;
@@ -103,7 +104,8 @@ export async function startFakeOnvif(
     { token: "2", name: "Driveway" },
   ];
   const profiles = opts.profiles.map((p) => ({ ...p }));
-  const jpeg = await makeJpeg();
+  // A real 320x240 JPEG made by ffmpeg (what a camera's snapshot URI serves).
+  const [jpeg] = await makeJpegs("320x240", 1);
   const calls: FakeCall[] = [];
   let authFailures = 0;
   let snapshots = 0;
@@ -469,37 +471,4 @@ function checkDigest(req: Request, username: string, password: string) {
     : md5(`${ha1}:${p.nonce}:${ha2}`);
   const url = new URL(req.url);
   return expected === p.response && p.uri === url.pathname + url.search;
-}
-
-/** A real 320x240 JPEG made by ffmpeg (what a camera's snapshot URI serves). */
-async function makeJpeg(): Promise<Uint8Array> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc=size=320x240:rate=1",
-      "-frames:v",
-      "1",
-      "-c:v",
-      "mjpeg",
-      "-f",
-      "image2pipe",
-      "pipe:1",
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success || out.stdout.length < 100) {
-    throw new Error(
-      `ffmpeg could not make the fake snapshot: ${
-        new TextDecoder().decode(out.stderr)
-      }`,
-    );
-  }
-  return out.stdout;
 }

@@ -309,43 +309,47 @@ export async function makeJpegs(
   size: string,
   count: number,
 ): Promise<Uint8Array[]> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-f",
-      "lavfi",
-      "-i",
-      `testsrc2=size=${size}:rate=10`,
-      "-frames:v",
-      String(count),
-      "-c:v",
-      "mjpeg",
-      "-q:v",
-      "5",
-      "-f",
-      "mpjpeg",
-      "pipe:1",
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `ffmpeg could not make test JPEGs: ${
-        new TextDecoder().decode(out.stderr)
-      }`,
-    );
-  }
-  return new MjpegParser().push(out.stdout);
+  const stream = await testPattern(size, "test JPEGs", [
+    "-frames:v",
+    String(count),
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    "5",
+    "-f",
+    "mpjpeg",
+  ]);
+  return new MjpegParser().push(stream);
 }
 
 /** A short H.264 MPEG-TS clip (not MJPEG, not JPEG): what the ffmpeg path reads. */
 export async function makeTsClip(
   size: string,
   seconds: number,
+): Promise<Uint8Array> {
+  return await testPattern(size, "a TS clip", [
+    "-t",
+    String(seconds),
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-g",
+    "10",
+    "-f",
+    "mpegts",
+  ]);
+}
+
+/**
+ * ffmpeg's moving 10-fps test pattern at `size`, encoded by `output` (codec
+ * and container options) and returned from stdout; throws with ffmpeg's
+ * stderr, naming `what` was being made.
+ */
+async function testPattern(
+  size: string,
+  what: string,
+  output: string[],
 ): Promise<Uint8Array> {
   const out = await new Deno.Command("ffmpeg", {
     args: [
@@ -356,16 +360,7 @@ export async function makeTsClip(
       "lavfi",
       "-i",
       `testsrc2=size=${size}:rate=10`,
-      "-t",
-      String(seconds),
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-g",
-      "10",
-      "-f",
-      "mpegts",
+      ...output,
       "pipe:1",
     ],
     stdin: "null",
@@ -374,9 +369,7 @@ export async function makeTsClip(
   }).output();
   if (!out.success) {
     throw new Error(
-      `ffmpeg could not make a TS clip: ${
-        new TextDecoder().decode(out.stderr)
-      }`,
+      `ffmpeg could not make ${what}: ${new TextDecoder().decode(out.stderr)}`,
     );
   }
   return out.stdout;

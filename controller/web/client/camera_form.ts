@@ -4,7 +4,7 @@
  * `POST /api/cameras/probe`, and the "Test connection" result line. Pure, no
  * DOM: tested in `islands/islands_test.ts`.
  */
-import type { ProbeResult } from "../../../lib/protocol.ts";
+import type { CameraProbeResult, ProbeResult } from "../../../lib/protocol.ts";
 import type { CameraView, NodeChoice } from "../types.ts";
 import { formatSeconds } from "./format.ts";
 
@@ -204,7 +204,8 @@ export function patchBody(
 
 /**
  * The body for `POST /api/cameras/probe` ("Test connection"): the live
- * source, read over the form's RTSP transport where it has one.
+ * source, and the recording URL when the form has one, read over the form's
+ * RTSP transport where it has one.
  */
 export function probeBody(
   v: Values,
@@ -221,6 +222,8 @@ export function probeBody(
     device_path: opt("device_path"),
     node_name: opt("node_name"),
   };
+  const record = opt("record_source_url");
+  if (record) body.record_source_url = record;
   const transport = opt("rtsp_transport");
   if (transport) body.rtsp_transport = transport;
   if (cameraId) body.camera_id = cameraId;
@@ -250,6 +253,31 @@ export function describeProbeFailure(r: ProbeResult): string {
   return `${r.error ?? "The source did not answer"} (node ${r.node}, ${
     formatSeconds(r.elapsed_ms)
   })`;
+}
+
+/** One probed stream's result line (the recording URL's, beside the live one). */
+export interface ProbeLine {
+  ok: boolean;
+  text: string;
+}
+
+/**
+ * A probe answer as the form shows it: the live source's line (`kind`,
+ * `text`) and, when the recording URL was tested too, its own line.
+ */
+export function probeOutcome(
+  r: CameraProbeResult,
+): { kind: "ok" | "failed"; text: string; record?: ProbeLine } {
+  const line = (p: ProbeResult): ProbeLine =>
+    p.ok
+      ? { ok: true, text: describeProbe(p) }
+      : { ok: false, text: describeProbeFailure(p) };
+  const live = line(r);
+  return {
+    kind: live.ok ? "ok" : "failed",
+    text: live.text,
+    ...(r.record ? { record: line(r.record) } : {}),
+  };
 }
 
 /** The nodes a form offers: the known ones, plus the camera's own when it is no longer known. */

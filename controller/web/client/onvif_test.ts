@@ -166,6 +166,7 @@ Deno.test("camera form: onvif sends both profiles, the transport, and the transp
   assert.deepEqual(probeBody(v), {
     protocol: "onvif",
     source_url: "onvif://admin:pw@10.0.0.7?profile=sub",
+    record_source_url: "onvif://admin:pw@10.0.0.7?profile=main",
     device_path: null,
     node_name: null,
     rtsp_transport: "udp",

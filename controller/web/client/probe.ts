@@ -4,16 +4,17 @@
  * and edit forms share the progress and result handling.
  */
 import { useRef, useState } from "preact/hooks";
-import type { ProbeResult } from "../../../lib/protocol.ts";
+import type { CameraProbeResult } from "../../../lib/protocol.ts";
 import { apiRequest } from "./api.ts";
-import { describeProbe, describeProbeFailure } from "./camera_form.ts";
+import { type ProbeLine, probeOutcome } from "./camera_form.ts";
 
 export type ProbeState =
   | { kind: "idle" }
   | { kind: "running" }
-  | { kind: "ok"; text: string }
+  /** `record`: the recording URL's own line, when the form has one. */
+  | { kind: "ok"; text: string; record?: ProbeLine }
   /** `field`: the form field the API's validation error names. */
-  | { kind: "failed"; text: string; field?: string };
+  | { kind: "failed"; text: string; field?: string; record?: ProbeLine };
 
 export interface Probe {
   state: ProbeState;
@@ -29,16 +30,14 @@ export function useProbe(): Probe {
   const run = async (body: unknown): Promise<ProbeState> => {
     const n = ++seq.current;
     setState({ kind: "running" });
-    const res = await apiRequest<ProbeResult>(
+    const res = await apiRequest<CameraProbeResult>(
       "POST",
       "/api/cameras/probe",
       body,
     );
-    const next: ProbeState = !res.ok
-      ? { kind: "failed", text: res.error.message, field: res.error.field }
-      : res.value?.ok
-      ? { kind: "ok", text: describeProbe(res.value) }
-      : { kind: "failed", text: describeProbeFailure(res.value) };
+    const next: ProbeState = res.ok
+      ? probeOutcome(res.value)
+      : { kind: "failed", text: res.error.message, field: res.error.field };
     if (n === seq.current) setState(next);
     return next;
   };
