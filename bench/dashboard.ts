@@ -42,6 +42,7 @@ import {
   eachFlag,
   loadAverage,
   machineFacts,
+  type ParseOptions,
   positive,
   sum,
   until,
@@ -651,7 +652,10 @@ export function dashboardMarkdown(r: DashboardResult): string {
 }
 
 /** Parses `--cameras N --requests N --cold N --warm N --size WxH --fps N --screenshot PATH|none --no-write`. */
-export function parseDashboardArgs(args: string[]): DashboardOptions {
+export function parseDashboardArgs(
+  args: string[],
+  { lenient = false }: ParseOptions = {},
+): DashboardOptions {
   const opts: DashboardOptions = {};
   const usage =
     "--cameras N, --requests N, --cold N, --warm N, --size WxH, --fps N, --screenshot PATH|none, --no-write";
@@ -686,21 +690,11 @@ export function parseDashboardArgs(args: string[]): DashboardOptions {
       case "--no-write":
         opts.resultsPath = null;
         break;
-      // The other benchmarks' flags (`deno task bench` gives every flag to
-      // every benchmark): nothing here uses them.
-      case "--seconds":
-      case "--warmup":
-      case "--viewers":
-      case "--pattern":
-      case "--bitrate":
-      case "--segment-seconds":
-        value();
-        break;
       default:
         return false;
     }
     return true;
-  });
+  }, lenient);
   return opts;
 }
 

@@ -32,6 +32,7 @@ import {
   eachFlag,
   loadAverage,
   machineFacts,
+  type ParseOptions,
   type Pattern,
   pattern,
   positive,
@@ -1040,7 +1041,10 @@ function median(sorted: number[]): number {
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Parses `--seconds N`, `--warmup N`, `--viewers 1,10,50`, `--no-write`. */
-export function parseFanoutArgs(args: string[]): FanoutOptions {
+export function parseFanoutArgs(
+  args: string[],
+  { lenient = false }: ParseOptions = {},
+): FanoutOptions {
   const opts: FanoutOptions = {};
   const usage =
     "--seconds N, --warmup N, --viewers 1,10,50, --pattern ball|smpte|snow, --no-write";
@@ -1065,7 +1069,7 @@ export function parseFanoutArgs(args: string[]): FanoutOptions {
         return false;
     }
     return true;
-  });
+  }, lenient);
   return opts;
 }
 

@@ -34,6 +34,7 @@ import {
   eachFlag,
   loadAverage,
   machineFacts,
+  type ParseOptions,
   type Pattern,
   pattern,
   positive,
@@ -725,11 +726,13 @@ function procTimes(pid: number): ProcTimes | null {
 
 /**
  * Parses `--cameras N`, `--seconds N`, `--segment-seconds N`, `--bitrate
- * KBPS`, `--pattern P`, `--no-write`. Flags of the other benchmarks
- * (`--warmup N`, `--viewers …`) are accepted and ignored, because
- * bench/mod.ts hands every flag to every benchmark.
+ * KBPS`, `--pattern P`, `--no-write`; others are refused, or skipped when
+ * `lenient` (bench/mod.ts).
  */
-export function parseRecordingArgs(args: string[]): RecordingBenchOptions {
+export function parseRecordingArgs(
+  args: string[],
+  { lenient = false }: ParseOptions = {},
+): RecordingBenchOptions {
   const opts: RecordingBenchOptions = {};
   const usage =
     "--cameras N, --seconds N, --segment-seconds N, --bitrate KBPS, --pattern ball|smpte|snow, --no-write";
@@ -753,15 +756,11 @@ export function parseRecordingArgs(args: string[]): RecordingBenchOptions {
       case "--no-write":
         opts.resultsPath = null;
         break;
-      case "--warmup":
-      case "--viewers":
-        value();
-        break;
       default:
         return false;
     }
     return true;
-  });
+  }, lenient);
   return opts;
 }
 

@@ -69,20 +69,29 @@ export function pattern(flag: string, raw: string): Pattern {
 /**
  * Walks `--flag value` and `--flag=value` arguments: `take(flag, value)`
  * handles one (`value()` consumes its value) and returns false for a flag it
- * does not know, which throws naming the flags in `usage`.
+ * does not know, which throws naming the flags in `usage` — or, when
+ * `lenient` (bench/mod.ts hands every flag to every benchmark), is skipped
+ * with its value.
  */
 export function eachFlag(
   args: string[],
   usage: string,
   take: (flag: string, value: () => string) => boolean,
+  lenient = false,
 ): void {
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split("=", 2);
     const value = () => inline ?? args[++i];
-    if (!take(flag, value)) {
-      throw new Error(`unknown flag ${flag}; use ${usage}`);
-    }
+    if (take(flag, value)) continue;
+    if (!lenient) throw new Error(`unknown flag ${flag}; use ${usage}`);
+    if (inline === undefined && args[i + 1]?.startsWith("--") === false) i++;
   }
+}
+
+/** How a benchmark's parser treats flags it does not know. */
+export interface ParseOptions {
+  /** Skip them (bench/mod.ts) instead of refusing them (a direct run). */
+  lenient?: boolean;
 }
 
 /** Polls `predicate` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */

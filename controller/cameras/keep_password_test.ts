@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
-import { keepPassword } from "./service.ts";
+import { keepPassword, keepPasswordFrom } from "./service.ts";
 
 const stored = "rtsp://admin:s3cret@10.0.0.7:554/stream1";
 
@@ -40,4 +40,25 @@ Deno.test("keepPassword() never sends the stored password to another host, port,
       next,
     );
   }
+});
+
+Deno.test("keepPasswordFrom() takes the password of the known URL with the same account", () => {
+  const live = "rtsp://admin:live-pw@10.0.0.7:554/sub";
+  const oldMain = "rtsp://admin:old-pw@10.0.0.8:554/main";
+  assert.equal(
+    keepPasswordFrom("rtsp://admin:***@10.0.0.7:554/main", [
+      null,
+      oldMain,
+      live,
+    ], "record_source_url"),
+    "rtsp://admin:live-pw@10.0.0.7:554/main",
+  );
+  assert.equal(
+    keepPasswordFrom("rtsp://admin:***@10.0.0.9/x", [], "record_source_url"),
+    "rtsp://admin:***@10.0.0.9/x",
+  );
+  assert.throws(
+    () => keepPasswordFrom("rtsp://admin:***@10.0.0.9/x", [oldMain, live], "f"),
+    (e) => e instanceof AppError && e.field === "f",
+  );
 });

@@ -19,7 +19,11 @@ import { invalidInput } from "../../lib/validation.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
 import { checkRecordSource, checkSource, NODE_NAME } from "./schema.ts";
-import { type CameraService, keepPassword } from "./service.ts";
+import {
+  type CameraService,
+  keepPassword,
+  keepPasswordFrom,
+} from "./service.ts";
 
 const probeSchema = z.object({
   protocol: z.enum(CAMERA_PROTOCOLS, {
@@ -90,9 +94,10 @@ export async function probeCamera(
     const stored = row?.record_source_url_sealed
       ? await deps.box.open(row.record_source_url_sealed)
       : null;
-    recordUrl = completePassword(
+    recordUrl = keepPasswordFrom(
       recordUrl,
-      [stored, src.source_url].filter((u): u is string => !!u),
+      [stored, src.source_url],
+      "record_source_url",
     );
     const rec = checkRecordSource(input.protocol, recordUrl, src.source_url);
     if (Array.isArray(rec)) {
@@ -136,20 +141,6 @@ export async function probeCamera(
     })),
   ]);
   return { ...live, record };
-}
-
-/** keepPassword against the first known URL of the same account (service.ts's rule). */
-function completePassword(url: string, known: string[]): string {
-  if (!known.length) return url;
-  const from = known.find((k) => {
-    try {
-      keepPassword(url, k);
-      return true;
-    } catch {
-      return false;
-    }
-  }) ?? known[0];
-  return keepPassword(url, from, "record_source_url");
 }
 
 /** One POST /v1/probe; an unreachable node or an error answer throws. */

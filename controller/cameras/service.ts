@@ -230,19 +230,12 @@ export class CameraService {
       // The password comes from the stored recording URL, or — the main and
       // sub streams of one camera share a login — from the (new) live URL,
       // whichever names the same user on the same host and port.
-      const known = [currentRecord, src.source_url].filter((u): u is string =>
-        !!u
-      );
-      if (nextRecord && known.length) {
-        const from = known.find((k) => {
-          try {
-            keepPassword(nextRecord!, k);
-            return true;
-          } catch {
-            return false;
-          }
-        }) ?? known[0];
-        nextRecord = keepPassword(nextRecord, from, "record_source_url");
+      if (nextRecord) {
+        nextRecord = keepPasswordFrom(
+          nextRecord,
+          [currentRecord, src.source_url],
+          "record_source_url",
+        );
       }
       const rec = checkRecordSource(
         current.protocol,
@@ -446,9 +439,7 @@ export function keepPassword(
     return next; // Not a URL: validation reports it.
   }
   if (n.password !== "***" && n.password !== "%2A%2A%2A") return next;
-  const sameDevice = n.protocol === c.protocol && n.username === c.username &&
-    n.hostname === c.hostname && n.port === c.port;
-  if (!sameDevice) {
+  if (!sameAccount(n, c)) {
     throw new AppError(
       "invalid_input",
       `${field}: type the password again — the stored one is only reused for the same user on the same host and port`,
@@ -457,4 +448,32 @@ export function keepPassword(
   }
   n.password = c.password;
   return n.toString();
+}
+
+/**
+ * `keepPassword` against the first of `known` (stored URLs; nulls skipped)
+ * that names the same account; with none, the first one's refusal names
+ * `field`.
+ */
+export function keepPasswordFrom(
+  next: string,
+  known: (string | null)[],
+  field: string,
+): string {
+  const urls = known.filter((u): u is string => !!u);
+  if (!urls.length) return next;
+  const from = urls.find((k) => {
+    try {
+      return sameAccount(new URL(next), new URL(k));
+    } catch {
+      return false;
+    }
+  }) ?? urls[0];
+  return keepPassword(next, from, field);
+}
+
+/** Same scheme, user, host and port: the one device a stored password is for. */
+function sameAccount(a: URL, b: URL): boolean {
+  return a.protocol === b.protocol && a.username === b.username &&
+    a.hostname === b.hostname && a.port === b.port;
 }
