@@ -13,7 +13,7 @@ import { relayArgs } from "../ffmpeg/relay_args.ts";
 import { FfmpegSource } from "./ffmpeg_source.ts";
 import { HttpSource } from "./http_source.ts";
 import { onvifFrameSource } from "../onvif/source.ts";
-import { usbFrameSource } from "../devices/usb_source.ts";
+import { usbFrameSource } from "./usb_source.ts";
 import type { FrameSink, FrameSource, SourceOptions } from "./source.ts";
 
 export type {

@@ -11,14 +11,10 @@
 import type { CameraSpec, UsbDevice } from "../../lib/protocol.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { relayArgs } from "../ffmpeg/relay_args.ts";
-import { FfmpegSource } from "../sources/ffmpeg_source.ts";
-import type {
-  FrameSink,
-  FrameSource,
-  SourceOptions,
-} from "../sources/source.ts";
-import { chooseUsbCapture, type UsbCapture } from "./capture.ts";
-import { findDevice, listUsbDevices } from "./usb.ts";
+import { FfmpegSource } from "./ffmpeg_source.ts";
+import type { FrameSink, FrameSource, SourceOptions } from "./source.ts";
+import { chooseUsbCapture, type UsbCapture } from "../devices/capture.ts";
+import { findDevice, listUsbDevices } from "../devices/usb.ts";
 
 const log = logger("devices.usb_source");
 
