@@ -6,13 +6,9 @@
  */
 import type { CameraSpec } from "../../lib/protocol.ts";
 import { relayArgs } from "../ffmpeg/relay_args.ts";
-import { FfmpegSource } from "../sources/ffmpeg_source.ts";
-import type {
-  FrameSink,
-  FrameSource,
-  SourceOptions,
-} from "../sources/source.ts";
-import { type OnvifResolver, onvifResolver } from "./resolve.ts";
+import { FfmpegSource } from "./ffmpeg_source.ts";
+import type { FrameSink, FrameSource, SourceOptions } from "./source.ts";
+import { type OnvifResolver, onvifResolver } from "../onvif/resolve.ts";
 
 export function onvifFrameSource(
   spec: () => CameraSpec,
