@@ -79,10 +79,13 @@ export function importsOf(
     // `import { type A, type B } from` is also type-only.
     const clause = m[0];
     const names = /\{([^}]*)\}/.exec(clause)?.[1];
-    const allTypes = names !== undefined && !/\*|^\s*(import|export)\s+\w/.test(
-      clause.replace(/\{[^}]*\}/, ""),
-    ) && names.split(",").map((s) => s.trim()).filter(Boolean)
-      .every((n) => n.startsWith("type "));
+    const rest = clause.replace(/\{[^}]*\}/, "");
+    const hasDefaultOrStar =
+      /\*|^\s*(import|export)\s+(?!from\b)[\w$]+\s*(,|from)/
+        .test(rest);
+    const allTypes = names !== undefined && !hasDefaultOrStar &&
+      names.split(",").map((s) => s.trim()).filter(Boolean)
+        .every((n) => n.startsWith("type "));
     out.push({ specifier: m[3], typeOnly: Boolean(m[2]) || allTypes });
   }
   for (const m of source.matchAll(DYNAMIC_RE)) {
@@ -128,10 +131,28 @@ const under = (f: string, top: string) =>
 const isLocal = (to: string) => /\.tsx?$/.test(to) && !to.includes(":");
 const folderOf = (f: string) => f.includes("/") ? dirname(f) : ".";
 
+/**
+ * Imports that close a folder cycle today and that issue 10 part 1 removes:
+ * the event bus and the settings schema import response types and schemas
+ * that move to `lib/api/`. Left out of the cycle check until then;
+ * `check_imports_test.ts` fails as soon as one of them no longer exists, so
+ * this list only shrinks.
+ */
+export const PENDING_CYCLE_EDGES: readonly [from: string, to: string][] = [
+  ["controller/events/bus.ts", "controller/cameras/view.ts"],
+  ["controller/events/bus.ts", "controller/recordings/view.ts"],
+  ["controller/events/bus.ts", "controller/settings/schema.ts"],
+  ["controller/settings/schema.ts", "controller/cameras/schema.ts"],
+];
+
 /** Violations of the rules; empty when the code base keeps them. */
 export function checkImports(
   edges: Edge[],
-  opts: { bootModule?: string; browserFolders?: string[] } = {},
+  opts: {
+    bootModule?: string;
+    browserFolders?: string[];
+    pending?: readonly [string, string][];
+  } = {},
 ): string[] {
   const bootModule = opts.bootModule ?? BOOT_MODULE;
   const allowed = opts.browserFolders ?? browserFolders;
@@ -197,7 +218,11 @@ export function checkImports(
     }
   }
 
-  for (const cycle of folderCycles(code)) {
+  const pending = new Set(
+    (opts.pending ?? PENDING_CYCLE_EDGES).map(([a, b]) => `${a} ${b}`),
+  );
+  const cyclic = code.filter((e) => !pending.has(`${e.from} ${e.to}`));
+  for (const cycle of folderCycles(cyclic)) {
     problems.push(`folder cycle: ${cycle.join(" → ")}`);
   }
   return problems;
