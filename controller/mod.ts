@@ -31,6 +31,8 @@ import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { buildIslands } from "./web/islands.ts";
 import { mountDashboard } from "./web/mod.ts";
+// The composition root gives the framework (web/) its pages.
+import { manifest as routes } from "../routes/_manifest.ts";
 
 const log = logger("controller");
 
@@ -224,7 +226,7 @@ export async function startController(
             },
             recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
             settings: () => Promise.resolve(settings.json()),
-          }, islands)
+          }, islands, routes)
         : undefined,
     });
     const sessionSweep = setInterval(() => {

@@ -6,7 +6,7 @@ import type { ComponentChildren } from "preact";
 import { Island } from "../controller/web/island.tsx";
 import type { WebUser } from "../controller/web/types.ts";
 import UserMenu from "../islands/UserMenu.tsx";
-import { Nav } from "./Nav.tsx";
+import { Nav } from "../components/Nav.tsx";
 
 export interface LayoutProps {
   /** Shown on the right of the header. */

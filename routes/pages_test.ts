@@ -5,6 +5,7 @@
  * rendered in the states the server never reaches (rows loaded, panels open,
  * a new token, a recording starting, a player open, node storage read).
  */
+import { assets, mountTestDashboard } from "../tests/support/dashboard.ts";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { h, type VNode } from "preact";
@@ -14,41 +15,38 @@ import {
   errorsFrom,
   type UserRow,
   UsersTable,
-} from "../../islands/UsersAdmin.tsx";
+} from "../islands/UsersAdmin.tsx";
 import {
   curlExample,
   NewToken,
   type TokenRow,
   TokensTable,
-} from "../../islands/TokensAdmin.tsx";
+} from "../islands/TokensAdmin.tsx";
 import {
   auditPath,
   AuditTable,
   compactDetails,
   rangeLabel,
-} from "../../islands/AuditLog.tsx";
-import { checkPasswords } from "../../islands/AccountForm.tsx";
+} from "../islands/AuditLog.tsx";
+import { checkPasswords } from "../islands/AccountForm.tsx";
 import {
   CameraFields,
   TestConnection,
-} from "../../components/CameraFields.tsx";
-import { DiskChart, diskSummary } from "../../components/DiskChart.tsx";
-import { Sparkline } from "../../components/Sparkline.tsx";
-import { CameraList, LayoutBar } from "../../islands/CameraGrid.tsx";
-import { NodeCard } from "../../islands/NodesView.tsx";
-import { RecordingsTable } from "../../islands/RecordingsView.tsx";
+} from "../islands/parts/CameraFields.tsx";
+import { DiskChart, diskSummary } from "../components/DiskChart.tsx";
+import { Sparkline } from "../components/Sparkline.tsx";
+import { CameraList, LayoutBar } from "../islands/CameraGrid.tsx";
+import { NodeCard } from "../islands/NodesView.tsx";
+import { RecordingsTable } from "../islands/RecordingsView.tsx";
 import {
   RecBadge,
   RecordControl,
   type RecordControlProps,
-} from "../../components/RecordControl.tsx";
-import {
-  StorageChart,
-  storageSummary,
-} from "../../components/StorageChart.tsx";
-import { DEFAULTS } from "./client/camera_form.ts";
-import { toNodeChoice, toNodeDetail } from "./views.ts";
-import { buildIslands, mountDashboard } from "./mod.ts";
+} from "../components/RecordControl.tsx";
+import { StorageChart, storageSummary } from "../components/StorageChart.tsx";
+import { DEFAULTS } from "../islands/client/camera_form.ts";
+import { toNodeChoice, toNodeDetail } from "../controller/web/views.ts";
+
 import type {
   CameraView,
   DashboardDeps,
@@ -58,7 +56,7 @@ import type {
   RecordingView,
   TimelineView,
   WebUser,
-} from "./types.ts";
+} from "../controller/web/types.ts";
 
 const GZIP_BUDGET_BYTES = 30 * 1024;
 
@@ -94,8 +92,6 @@ const CAMERAS = [
   updated_at: "2026-01-01T00:00:00.000Z",
 }));
 
-const assets: IslandAssets = await buildIslands();
-
 function dashboard(user: WebUser | null): Hono {
   const deps: DashboardDeps = {
     user: () => Promise.resolve(user),
@@ -104,7 +100,7 @@ function dashboard(user: WebUser | null): Hono {
     listNodes: () => Promise.resolve([]),
   };
   const app = new Hono();
-  mountDashboard(app, deps, assets);
+  mountTestDashboard(app, deps, assets);
   return app;
 }
 
@@ -654,7 +650,7 @@ function fullDashboard(
     ...over,
   };
   const app = new Hono();
-  mountDashboard(app, deps, assets);
+  mountTestDashboard(app, deps, assets);
   return app;
 }
 

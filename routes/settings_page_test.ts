@@ -4,15 +4,23 @@
  * field error state; the JavaScript it loads; and the add-camera form on `/`
  * prefilled from the default resolution and frame rate.
  */
+import { assets, mountTestDashboard } from "../tests/support/dashboard.ts";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { renderToString } from "preact-render-to-string";
 import { h } from "preact";
-import { defaultSettings, settingFields } from "../settings/schema.ts";
-import { SettingInput } from "../../islands/SettingsForm.tsx";
-import { buildIslands, mountDashboard } from "./mod.ts";
-import type { SettingsView } from "./client/settings_form.ts";
-import type { DashboardDeps, IslandAssets, WebUser } from "./types.ts";
+import {
+  defaultSettings,
+  settingFields,
+} from "../controller/settings/schema.ts";
+import { SettingInput } from "../islands/SettingsForm.tsx";
+
+import type { SettingsView } from "../islands/client/settings_form.ts";
+import type {
+  DashboardDeps,
+  IslandAssets,
+  WebUser,
+} from "../controller/web/types.ts";
 
 const ADMIN: WebUser = {
   id: "u-admin",
@@ -26,8 +34,6 @@ const VIEWER: WebUser = {
   role: "viewer",
   csrf: "csrf-v",
 };
-
-const assets: IslandAssets = await buildIslands();
 
 function view(): SettingsView {
   const defaults = defaultSettings({ segmentSeconds: 60 });
@@ -63,7 +69,7 @@ function dashboard(user: WebUser | null): Hono {
     settings: () => Promise.resolve(view()),
   };
   const app = new Hono();
-  mountDashboard(app, deps, assets);
+  mountTestDashboard(app, deps, assets);
   return app;
 }
 

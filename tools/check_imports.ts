@@ -37,7 +37,7 @@ const SKIP_DIRS = new Set(["node_modules", ".falcon", "dist", ".git"]);
 
 /** Where the browser bundle starts: every island and the boot module. */
 export const BROWSER_ENTRY_DIRS = ["islands"];
-export const BOOT_MODULE = "controller/web/client/boot.ts";
+export const BOOT_MODULE = "islands/client/boot.ts";
 
 /** Top-level folders of server code: a browser bundle never reaches them. */
 const SERVER_TOPS = [
@@ -58,13 +58,6 @@ const SERVER_PACKAGES = [
   "hash-wasm",
   "node:",
 ];
-/**
- * Modules below a server folder that browser code may still reach: the boot
- * module and the browser helpers still live in `controller/web/client/` until
- * they get a folder of their own.
- */
-export let browserFolders = ["controller/web/client/"];
-
 const STATIC_RE =
   /^[ \t]*(import|export)\s+(type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?["']([^"']+)["']/gm;
 const DYNAMIC_RE =
@@ -150,12 +143,10 @@ export function checkImports(
   edges: Edge[],
   opts: {
     bootModule?: string;
-    browserFolders?: string[];
     pending?: readonly [string, string][];
   } = {},
 ): string[] {
   const bootModule = opts.bootModule ?? BOOT_MODULE;
-  const allowed = opts.browserFolders ?? browserFolders;
   const problems: string[] = [];
   const code = edges.filter((e) => !isTest(e.from));
 
@@ -203,9 +194,7 @@ export function checkImports(
         }
         continue;
       }
-      const server = SERVER_TOPS.some((t) => under(e.to, t)) &&
-        !allowed.some((a) => under(e.to, a));
-      if (server) {
+      if (SERVER_TOPS.some((t) => under(e.to, t))) {
         problems.push(
           `${e.from} imports ${e.to}: browser code imports no server code`,
         );

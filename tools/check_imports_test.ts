@@ -85,7 +85,7 @@ Deno.test("browser code imports no server code, following value imports from the
     // Type-only imports are erased: not part of the bundle.
     edge("islands/Grid.tsx", "controller/web/types.ts", true),
     // Not reachable from an island: a server-only component may import anything.
-    edge("components/Layout.tsx", "controller/web/island.tsx"),
+    edge("routes/_layout.tsx", "controller/web/island.tsx"),
   ]);
   assert.deepEqual(problems.sort(), [
     "components/Tile.tsx imports controller/streams/mux.ts: browser code imports no server code",

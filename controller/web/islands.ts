@@ -24,7 +24,9 @@ export const ASSET_PREFIX = "/assets/";
 
 const ROOT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 const ISLANDS_DIR = fileURLToPath(new URL("../../islands/", import.meta.url));
-const BOOT_ENTRY = fileURLToPath(new URL("./client/boot.ts", import.meta.url));
+const BOOT_ENTRY = fileURLToPath(
+  new URL("../../islands/client/boot.ts", import.meta.url),
+);
 // A virtual output directory: nothing is written, output paths are only mapped to URLs.
 const OUT_DIR = fileURLToPath(
   new URL("../../.falcon/assets/", import.meta.url),

@@ -2,7 +2,7 @@
  * Browser-side calls to the controller API for islands. Returns a result
  * union instead of throwing, so every caller handles the failure path.
  */
-import type { ErrorBody } from "../../../lib/errors.ts";
+import type { ErrorBody } from "../../lib/errors.ts";
 
 export interface ApiError {
   /** An `ErrorKind` from the API, `network` when no answer came, `http_NNN` when the body was not the error shape. */

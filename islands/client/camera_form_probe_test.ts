@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
-import { TestConnection } from "../../../components/CameraFields.tsx";
-import type { ProbeResult } from "../../../lib/protocol.ts";
+import { TestConnection } from "../parts/CameraFields.tsx";
+import type { ProbeResult } from "../../lib/protocol.ts";
 import { DEFAULTS, probeBody, probeOutcome } from "./camera_form.ts";
 
 const live: ProbeResult = {

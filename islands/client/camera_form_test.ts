@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
-import { CameraFacts } from "../../../components/CameraFacts.tsx";
-import { CameraFields } from "../../../components/CameraFields.tsx";
-import type { CameraView } from "../types.ts";
+import { CameraFacts } from "../../components/CameraFacts.tsx";
+import { CameraFields } from "../parts/CameraFields.tsx";
+import type { CameraView } from "../../controller/web/types.ts";
 import {
   DEFAULTS,
   fieldsFor,

@@ -9,7 +9,7 @@ import type {
   RecordingEvent,
   RecordingsPageView,
   RecordingView,
-} from "../types.ts";
+} from "../../controller/web/types.ts";
 import { formatBytes, formatDuration, formatUtc } from "./format.ts";
 
 /** Sessions the camera page lists. */

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import type { RecordingsPageView, RecordingView } from "../types.ts";
+import type {
+  RecordingsPageView,
+  RecordingView,
+} from "../../controller/web/types.ts";
 import {
   allLabel,
   applyRecentEvent,

@@ -16,7 +16,7 @@ import type {
   CameraView,
   NodeEvent,
   RecordingEvent,
-} from "../types.ts";
+} from "../../controller/web/types.ts";
 import { apiRequest } from "./api.ts";
 
 export type LiveEvent =

@@ -5,8 +5,8 @@
  * profiles become, a profile's one-line label, and the PTZ pad's commands
  * (`POST /api/cameras/{id}/ptz`).
  */
-import { buildOnvifUrl, parseOnvifUrl } from "../../../lib/onvif_url.ts";
-import type { OnvifProfile } from "../../../lib/protocol.ts";
+import { buildOnvifUrl, parseOnvifUrl } from "../../lib/onvif_url.ts";
+import type { OnvifProfile } from "../../lib/protocol.ts";
 
 /** What the user types to find a camera's profiles. */
 export interface OnvifLogin {

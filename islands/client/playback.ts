@@ -5,7 +5,7 @@
  * that starts at the chosen moment. Used by the recordings page and the
  * camera page's timeline; tested in `islands/recording_helpers_test.ts`.
  */
-import type { RecordingView } from "../types.ts";
+import type { RecordingView } from "../../controller/web/types.ts";
 
 /** Most footage one Play joins on the node: an hour (a day of 1-min segments is ~GBs). */
 export const PLAY_WINDOW_MS = 3600_000;

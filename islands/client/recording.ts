@@ -12,7 +12,7 @@ import type {
   OpenRecording,
   RecordingEvent,
   RecordingView,
-} from "../types.ts";
+} from "../../controller/web/types.ts";
 import { apiRequest } from "./api.ts";
 
 /** Open recordings by camera id; a camera that is absent is not recording. */

@@ -10,7 +10,7 @@ import type {
   RecordingsPageView,
   RecordingStatus,
   RecordingView,
-} from "../types.ts";
+} from "../../controller/web/types.ts";
 
 /** Rows per page. */
 export const PAGE_SIZE = 25;

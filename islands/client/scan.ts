@@ -4,8 +4,8 @@
  * device + what the user typed → the `POST /api/cameras` body, and the words
  * for each node's outcome.
  */
-import { parseSubnet } from "../../../lib/cidr.ts";
-import type { ScanFinding, ScanNodeOutcome } from "../../../lib/protocol.ts";
+import { parseSubnet } from "../../lib/cidr.ts";
+import type { ScanFinding, ScanNodeOutcome } from "../../lib/protocol.ts";
 
 export interface ScanForm {
   usb: boolean;

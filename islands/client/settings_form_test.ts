@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { settingFields } from "../../settings/schema.ts";
+import { settingFields } from "../../controller/settings/schema.ts";
 import {
   describeValue,
   mergeRemote,

@@ -3,7 +3,7 @@
  * 24-hour bar (UTC), which time a click means, the text alternative, and
  * moving between days. Tested in `islands/dashboard_helpers_test.ts`.
  */
-import type { TimelineView } from "../types.ts";
+import type { TimelineView } from "../../controller/web/types.ts";
 import { formatDuration, utcClock } from "./format.ts";
 
 const DAY_MS = 86_400_000;

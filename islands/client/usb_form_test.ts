@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
-import type { UsbDevice } from "../../../lib/protocol.ts";
-import { parseV4l2Ctl } from "../../../node-agent/devices/v4l2ctl.ts";
-import { CameraFields } from "../../../components/CameraFields.tsx";
+import type { UsbDevice } from "../../lib/protocol.ts";
+import { parseV4l2Ctl } from "../../node-agent/devices/v4l2ctl.ts";
+import { CameraFields } from "../parts/CameraFields.tsx";
 import { DEFAULTS } from "./camera_form.ts";
-import type { NodeChoice } from "../types.ts";
+import type { NodeChoice } from "../../controller/web/types.ts";
 import {
   deviceChoices,
   deviceOf,

@@ -16,8 +16,8 @@ import {
   RTSP_TRANSPORT_OPTIONS,
   SOURCE_PLACEHOLDER,
   type Values,
-} from "../controller/web/client/camera_form.ts";
-import type { ProbeState } from "../controller/web/client/probe.ts";
+} from "../client/camera_form.ts";
+import type { ProbeState } from "../client/probe.ts";
 import {
   type Choice,
   deviceChoices,
@@ -25,10 +25,10 @@ import {
   fpsChoices,
   resolutionChoices,
   withCurrent,
-} from "../controller/web/client/usb_form.ts";
-import type { NodeChoice } from "../controller/web/types.ts";
+} from "../client/usb_form.ts";
+import type { NodeChoice } from "../../controller/web/types.ts";
 import { OnvifFinder } from "./OnvifFinder.tsx";
-import { loginOf, profileOf } from "../controller/web/client/onvif.ts";
+import { loginOf, profileOf } from "../client/onvif.ts";
 
 export interface CameraFieldsProps {
   /** Id prefix of every control (`add` → `add-name`), unique on the page. */

@@ -10,8 +10,8 @@
  * own inputs; the island owns the URLs.
  */
 import { useState } from "preact/hooks";
-import type { OnvifInspection } from "../lib/protocol.ts";
-import { apiRequest } from "../controller/web/client/api.ts";
+import type { OnvifInspection } from "../../lib/protocol.ts";
+import { apiRequest } from "../client/api.ts";
 import {
   defaultProfiles,
   EMPTY_LOGIN,
@@ -21,7 +21,7 @@ import {
   type ProfileChoice,
   profileLabel,
   profileUrls,
-} from "../controller/web/client/onvif.ts";
+} from "../client/onvif.ts";
 
 export interface OnvifFinderProps {
   /** Id prefix, unique on the page. */

@@ -5,13 +5,9 @@
  * camera has no PTZ (409).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { PtzPreset } from "../lib/protocol.ts";
-import { apiRequest } from "../controller/web/client/api.ts";
-import {
-  moveBody,
-  PAD_MOVE_MS,
-  type PtzDirection,
-} from "../controller/web/client/onvif.ts";
+import type { PtzPreset } from "../../lib/protocol.ts";
+import { apiRequest } from "../client/api.ts";
+import { moveBody, PAD_MOVE_MS, type PtzDirection } from "../client/onvif.ts";
 
 export interface PtzPadProps {
   cameraId: string;

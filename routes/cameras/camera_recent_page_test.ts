@@ -5,19 +5,20 @@
  * Download, the link to all of them, the empty and the error states; and
  * the row's states only the browser reaches (preparing, playing, an error).
  */
+import { assets, mountTestDashboard } from "../../tests/support/dashboard.ts";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { Row } from "../../islands/RecentRecordings.tsx";
-import { buildIslands, mountDashboard } from "./mod.ts";
+
 import type {
   CameraView,
   DashboardDeps,
   RecordingsPageView,
   RecordingView,
   WebUser,
-} from "./types.ts";
+} from "../../controller/web/types.ts";
 
 const ADMIN: WebUser = { id: "u-a", username: "ada", role: "admin", csrf: "c" };
 const VIEWER: WebUser = {
@@ -87,8 +88,6 @@ const FRESH: RecordingView = {
   size_bytes: 0,
 };
 
-const assets = await buildIslands();
-
 async function cameraPage(
   user: WebUser,
   listRecordings?: DashboardDeps["listRecordings"],
@@ -101,7 +100,7 @@ async function cameraPage(
     listRecordings,
   };
   const app = new Hono();
-  mountDashboard(app, deps, assets);
+  mountTestDashboard(app, deps, assets);
   const res = await app.request(`/cameras/${CAMERA.id}`);
   const html = (await res.text()).replace(/\s+>/g, ">").replace(/ {2,}/g, " ");
   return { status: res.status, html };
