@@ -50,7 +50,6 @@ import { toNodeChoice, toNodeDetail } from "../controller/web/views.ts";
 import type {
   CameraView,
   DashboardDeps,
-  IslandAssets,
   NodeStorageView,
   NodeView,
   RecordingView,

@@ -4,7 +4,7 @@
  * the first page server-rendered through `deps.listRecordings`. Viewers see
  * the recordings of their granted cameras, read-only; admins keep and delete.
  */
-import { Layout } from "./_layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import {
   apiQuery,

@@ -16,11 +16,7 @@ import {
 import { SettingInput } from "../islands/SettingsForm.tsx";
 
 import type { SettingsView } from "../islands/client/settings_form.ts";
-import type {
-  DashboardDeps,
-  IslandAssets,
-  WebUser,
-} from "../controller/web/types.ts";
+import type { DashboardDeps, WebUser } from "../controller/web/types.ts";
 
 const ADMIN: WebUser = {
   id: "u-admin",

@@ -126,8 +126,9 @@ const folderOf = (f: string) => f.includes("/") ? dirname(f) : ".";
 
 /**
  * Imports that close a folder cycle today and that issue 10 part 1 removes:
- * the event bus and the settings schema import response types and schemas
- * that move to `lib/api/`. Left out of the cycle check until then;
+ * the event bus, the settings schema and the dashboard's view types
+ * (`controller/web/types.ts`, which the islands import too) use response
+ * types and schemas that move to `lib/api/`. Left out of the cycle check until then;
  * `check_imports_test.ts` fails as soon as one of them no longer exists, so
  * this list only shrinks.
  */
@@ -136,6 +137,7 @@ export const PENDING_CYCLE_EDGES: readonly [from: string, to: string][] = [
   ["controller/events/bus.ts", "controller/recordings/view.ts"],
   ["controller/events/bus.ts", "controller/settings/schema.ts"],
   ["controller/settings/schema.ts", "controller/cameras/schema.ts"],
+  ["controller/web/types.ts", "islands/client/settings_form.ts"],
 ];
 
 /** Violations of the rules; empty when the code base keeps them. */

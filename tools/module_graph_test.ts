@@ -51,3 +51,9 @@ Deno.test("the start path (every command of main.ts) holds no test-only package"
     [],
   );
 });
+
+Deno.test("the controller loads esbuild only to bundle at start (no prebuilt assets)", async () => {
+  const g = await moduleGraph("cli/commands/controller.ts", { dynamic: false });
+  assert.ok(g.packages.includes("postgres"), "the graph was read");
+  assert.ok(!g.packages.includes("esbuild"), "esbuild is imported statically");
+});

@@ -19,7 +19,9 @@ import type {
   RouteModule,
 } from "./types.ts";
 
-export { buildIslands } from "./islands.ts";
+// Not `buildIslands`: esbuild stays out of the controller's graph (assets.ts
+// imports it only when it must bundle).
+export { loadIslandAssets } from "./assets.ts";
 export { renderPage } from "./render.ts";
 export { Island } from "./island.tsx";
 export type * from "./types.ts";

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { assertSerializable, serializeProps } from "./island.tsx";
 import { acceptsGzip } from "./mod.ts";
-import type { CameraView, DashboardDeps, IslandAssets } from "./types.ts";
+import type { CameraView, DashboardDeps } from "./types.ts";
 
 const GZIP_BUDGET_BYTES = 30 * 1024;
 

@@ -15,7 +15,7 @@ import {
 } from "./usb_form.ts";
 
 const testdata = new URL(
-  "../../../node-agent/devices/testdata/",
+  "../../node-agent/devices/testdata/",
   import.meta.url,
 );
 const C920_ID =

@@ -3,10 +3,10 @@
  * extra header content (e.g. live counts), and the main region.
  */
 import type { ComponentChildren } from "preact";
-import { Island } from "../controller/web/island.tsx";
-import type { WebUser } from "../controller/web/types.ts";
-import UserMenu from "../islands/UserMenu.tsx";
-import { Nav } from "../components/Nav.tsx";
+import { Island } from "../../controller/web/island.tsx";
+import type { WebUser } from "../../controller/web/types.ts";
+import UserMenu from "../../islands/UserMenu.tsx";
+import { Nav } from "../../components/Nav.tsx";
 
 export interface LayoutProps {
   /** Shown on the right of the header. */

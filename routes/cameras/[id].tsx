@@ -7,7 +7,7 @@
  * not granted (`deps.cameraExists`).
  */
 import type { VNode } from "preact";
-import { Layout } from "../_layout.tsx";
+import { Layout } from "../_layout/Layout.tsx";
 import { Island } from "../../controller/web/island.tsx";
 import { renderPage } from "../../controller/web/render.ts";
 import {

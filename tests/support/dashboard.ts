@@ -4,7 +4,8 @@
  * manifest on a Hono app with the deps a test gives.
  */
 import type { Hono } from "hono";
-import { buildIslands, mountDashboard } from "../../controller/web/mod.ts";
+import { mountDashboard } from "../../controller/web/mod.ts";
+import { buildIslands } from "../../controller/web/islands.ts";
 import type {
   DashboardDeps,
   IslandAssets,
