@@ -9,24 +9,6 @@
  *   falcon version     print the version
  */
 import { parseFlags } from "./cli/args.ts";
-import {
-  controllerConfig,
-  controllerHelp,
-  runController,
-} from "./cli/commands/controller.ts";
-import {
-  migrateHelp,
-  migrateSettings,
-  runMigrate,
-} from "./cli/commands/migrate.ts";
-import {
-  nodeAgentConfig,
-  nodeAgentHelp,
-  runNodeAgent,
-} from "./cli/commands/node_agent.ts";
-import { runUp, upHelp, upSettings } from "./cli/commands/up.ts";
-import { controllerSettings } from "./controller/config.ts";
-import { nodeAgentSettings } from "./node-agent/config.ts";
 import { ConfigError, type SettingsSpec } from "./lib/config.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -50,24 +32,46 @@ interface Command {
   run: (flags: Record<string, string | undefined>) => Promise<void>;
 }
 
-const commands: Record<string, Command> = {
-  up: { help: upHelp, settings: upSettings, run: runUp },
-  controller: {
-    help: controllerHelp,
-    settings: controllerSettings,
-    run: (f) => runController(controllerConfig(f)),
+/**
+ * Each command's module is loaded only when that command runs (help and
+ * settings included), so `falcon node-agent` never loads the controller's
+ * graph (PGlite, postgres, esbuild, preact) and vice versa.
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  up: async () => {
+    const m = await import("./cli/commands/up.ts");
+    return { help: m.upHelp, settings: m.upSettings, run: m.runUp };
   },
-  "node-agent": {
-    help: nodeAgentHelp,
-    settings: nodeAgentSettings,
-    run: (f) => runNodeAgent(nodeAgentConfig(f)),
+  controller: async () => {
+    const m = await import("./cli/commands/controller.ts");
+    return {
+      help: m.controllerHelp,
+      settings: m.controllerSettings,
+      run: (f) => m.runController(m.controllerConfig(f)),
+    };
   },
-  migrate: { help: migrateHelp, settings: migrateSettings, run: runMigrate },
-  version: {
-    help: "falcon version — print the version\n",
-    settings: {},
-    run: () => Promise.resolve(console.log(VERSION)),
+  "node-agent": async () => {
+    const m = await import("./cli/commands/node_agent.ts");
+    return {
+      help: m.nodeAgentHelp,
+      settings: m.nodeAgentSettings,
+      run: (f) => m.runNodeAgent(m.nodeAgentConfig(f)),
+    };
   },
+  migrate: async () => {
+    const m = await import("./cli/commands/migrate.ts");
+    return {
+      help: m.migrateHelp,
+      settings: m.migrateSettings,
+      run: m.runMigrate,
+    };
+  },
+  version: () =>
+    Promise.resolve({
+      help: "falcon version — print the version\n",
+      settings: {},
+      run: () => Promise.resolve(console.log(VERSION)),
+    }),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -76,12 +80,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
-  if (!cmd) {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
     console.error(`Unknown command "${name}".\n\n${usage}`);
     return 2;
   }
   try {
+    const cmd = await load();
     const args = parseFlags(rest, cmd.settings, name);
     if (args.help) {
       console.log(cmd.help);

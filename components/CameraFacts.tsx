@@ -4,7 +4,7 @@
  * recording mode and retention (when the view carries them), added.
  */
 import type { CameraView } from "../controller/web/types.ts";
-import { profileOf } from "../controller/web/client/onvif.ts";
+import { profileOf } from "../islands/client/onvif.ts";
 
 const PROTOCOL_LABELS: Record<string, string> = {
   rtsp: "RTSP",

@@ -3,7 +3,7 @@
  * in human units. The SVG is an image with a text alternative (`<title>` and
  * `aria-labelledby`), and the same numbers follow as visible text.
  */
-import { formatBytes, percent } from "../controller/web/client/format.ts";
+import { formatBytes, percent } from "../islands/client/format.ts";
 
 export interface DiskChartProps {
   /** Unique on the page: the SVG title's id is derived from it. */

@@ -3,8 +3,8 @@
  * the island owns the open recordings (`client/recording.ts`) and the button's
  * progress and error. `RecBadge` is the "● REC" indicator everyone sees.
  */
-import type { RecAction } from "../controller/web/client/recording.ts";
-import { formatUtc, utcClock } from "../controller/web/client/format.ts";
+import type { RecAction } from "../islands/client/recording.ts";
+import { formatUtc, utcClock } from "../islands/client/format.ts";
 import type { OpenRecording, RecordingMode } from "../controller/web/types.ts";
 
 /** "● REC" while the camera records (colour, dot **and** text); nothing otherwise. */

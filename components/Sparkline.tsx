@@ -7,7 +7,7 @@ import {
   SAMPLES,
   seriesSummary,
   sparklinePath,
-} from "../controller/web/client/sparkline.ts";
+} from "../islands/client/sparkline.ts";
 
 export interface SparklineProps {
   /** What the series is, e.g. "CPU". */

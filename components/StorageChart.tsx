@@ -4,7 +4,7 @@
  * a bar per row scaled to the largest. Both bars are images with text
  * alternatives; the numbers are text too.
  */
-import { formatBytes, percent } from "../controller/web/client/format.ts";
+import { formatBytes, percent } from "../islands/client/format.ts";
 import type { NodeStorageView } from "../controller/web/types.ts";
 
 /** `Recordings 12 GiB (2 %), other data 100 GiB, free 388 GiB of 500 GiB`. */

@@ -29,8 +29,10 @@ import { SettingsService } from "./settings/service.ts";
 import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
-import { buildIslands } from "./web/islands.ts";
+import { loadIslandAssets } from "./web/assets.ts";
 import { mountDashboard } from "./web/mod.ts";
+// The composition root gives the framework (web/) its pages.
+import { manifest as routes } from "../routes/_manifest.ts";
 
 const log = logger("controller");
 
@@ -159,7 +161,13 @@ export async function startController(
       nodeToken,
     });
 
-    const islands = opts.web === false ? null : await buildIslands();
+    const islands = opts.web === false ? null : await loadIslandAssets({
+      onBundle: (why) =>
+        log.info("bundling the dashboard's islands at start", {
+          why,
+          hint: "deno task build prebuilds them",
+        }),
+    });
     const app = createControllerApp({
       sql: db.sql,
       cameras,
@@ -179,52 +187,58 @@ export async function startController(
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
-          mountDashboard(a as unknown as Parameters<typeof mountDashboard>[0], {
-            listCameras: async (user) => {
-              const visible = await auth.visibleCameras({
-                userId: user.id,
-                role: user.role,
-              });
-              return (await cameras.list()).filter((c) =>
-                !visible || visible.has(c.id)
-              );
-            },
-            listNodes: async (
-              user,
-            ) => (user.role === "admin" ? await nodes.list() : []),
-            user: async (req) => {
-              const p = await principalFromRequest(req, auth);
-              return p ? toWebUser(p) : null;
-            },
-            setupRequired: () => auth.setupRequired(),
-            cameraExists: (id) => cameras.row(id).then(() => true, () => false),
-            warmStreams: (ids) => streams.warm(ids),
-            openRecordings: async (ids) => {
-              const open = await openSessionsOf(db.sql, ids);
-              return Object.fromEntries(
-                [...open].map(([id, s]) => [id, {
-                  id: s.id,
-                  started_at: new Date(s.started_at).toISOString(),
-                  error_message: s.error_message,
-                }]),
-              );
-            },
-            listRecordings: async (user, query) => {
-              const q = parseListQuery(query);
-              const visible = await auth.visibleCameras({
-                userId: user.id,
-                role: user.role,
-              });
-              if (visible && q.cameraId && !visible.has(q.cameraId)) {
-                throw new AppError("forbidden", "No access to this camera", {
-                  field: "camera_id",
+          mountDashboard(
+            a as unknown as Parameters<typeof mountDashboard>[0],
+            {
+              listCameras: async (user) => {
+                const visible = await auth.visibleCameras({
+                  userId: user.id,
+                  role: user.role,
                 });
-              }
-              return await recordings.list(q, visible);
+                return (await cameras.list()).filter((c) =>
+                  !visible || visible.has(c.id)
+                );
+              },
+              listNodes: async (
+                user,
+              ) => (user.role === "admin" ? await nodes.list() : []),
+              user: async (req) => {
+                const p = await principalFromRequest(req, auth);
+                return p ? toWebUser(p) : null;
+              },
+              setupRequired: () => auth.setupRequired(),
+              cameraExists: (id) =>
+                cameras.row(id).then(() => true, () => false),
+              warmStreams: (ids) => streams.warm(ids),
+              openRecordings: async (ids) => {
+                const open = await openSessionsOf(db.sql, ids);
+                return Object.fromEntries(
+                  [...open].map(([id, s]) => [id, {
+                    id: s.id,
+                    started_at: new Date(s.started_at).toISOString(),
+                    error_message: s.error_message,
+                  }]),
+                );
+              },
+              listRecordings: async (user, query) => {
+                const q = parseListQuery(query);
+                const visible = await auth.visibleCameras({
+                  userId: user.id,
+                  role: user.role,
+                });
+                if (visible && q.cameraId && !visible.has(q.cameraId)) {
+                  throw new AppError("forbidden", "No access to this camera", {
+                    field: "camera_id",
+                  });
+                }
+                return await recordings.list(q, visible);
+              },
+              recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
+              settings: () => Promise.resolve(settings.json()),
             },
-            recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
-            settings: () => Promise.resolve(settings.json()),
-          }, islands)
+            islands,
+            routes,
+          )
         : undefined,
     });
     const sessionSweep = setInterval(() => {

@@ -5,7 +5,7 @@
  */
 import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
+import { apiRequest } from "./client/api.ts";
 
 export interface AccountFormProps {
   username: string;

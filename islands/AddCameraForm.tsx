@@ -9,8 +9,8 @@
  */
 import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
-import { CameraFields, TestConnection } from "../components/CameraFields.tsx";
-import { apiRequest } from "../controller/web/client/api.ts";
+import { CameraFields, TestConnection } from "./parts/CameraFields.tsx";
+import { apiRequest } from "./client/api.ts";
 import {
   DEFAULTS,
   type Field,
@@ -19,8 +19,8 @@ import {
   type Protocol,
   toBody,
   type Values,
-} from "../controller/web/client/camera_form.ts";
-import { useProbe } from "../controller/web/client/probe.ts";
+} from "./client/camera_form.ts";
+import { useProbe } from "./client/probe.ts";
 import type { CameraView, NodeChoice } from "../controller/web/types.ts";
 
 export { fieldsFor, toBody };

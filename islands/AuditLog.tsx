@@ -4,7 +4,7 @@
  * after hydration; the server renders the controls and a loading state.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
+import { apiRequest } from "./client/api.ts";
 
 export interface AuditEntry {
   id: string;

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import type { CameraStatus, NodeState } from "../controller/web/types.ts";
-import { subscribeLive } from "../controller/web/client/live.ts";
+import { subscribeLive } from "./client/live.ts";
 
 export interface CameraCountsProps {
   cameras: { id: string; status: CameraStatus }[];

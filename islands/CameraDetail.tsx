@@ -10,26 +10,23 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { CameraFacts } from "../components/CameraFacts.tsx";
 import { RecBadge, RecordControl } from "../components/RecordControl.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
-import { PtzPad } from "../components/PtzPad.tsx";
-import { apiRequest } from "../controller/web/client/api.ts";
-import { useFullscreen } from "../controller/web/client/fullscreen.ts";
-import {
-  canvasPainter,
-  openGridStream,
-} from "../controller/web/client/grid_stream.ts";
+import { PtzPad } from "./parts/PtzPad.tsx";
+import { apiRequest } from "./client/api.ts";
+import { useFullscreen } from "./client/fullscreen.ts";
+import { canvasPainter, openGridStream } from "./client/grid_stream.ts";
 import {
   CANVAS_STYLE,
   canvasSize,
   escapeHtml,
   retryDelayMs,
-} from "../controller/web/client/live_view.ts";
-import { subscribeLive } from "../controller/web/client/live.ts";
+} from "./client/live_view.ts";
+import { subscribeLive } from "./client/live.ts";
 import {
   applyRecordingEvent,
   applySession,
   type RecMap,
   useRecordAction,
-} from "../controller/web/client/recording.ts";
+} from "./client/recording.ts";
 import type {
   CameraView,
   OpenRecording,

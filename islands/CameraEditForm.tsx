@@ -9,8 +9,8 @@
  */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { CameraFields, TestConnection } from "../components/CameraFields.tsx";
-import { apiRequest } from "../controller/web/client/api.ts";
+import { CameraFields, TestConnection } from "./parts/CameraFields.tsx";
+import { apiRequest } from "./client/api.ts";
 import {
   type Field,
   fieldsFor,
@@ -20,8 +20,8 @@ import {
   RECORDING_FIELDS,
   type Values,
   valuesOf,
-} from "../controller/web/client/camera_form.ts";
-import { useProbe } from "../controller/web/client/probe.ts";
+} from "./client/camera_form.ts";
+import { useProbe } from "./client/probe.ts";
 import type { CameraView, NodeChoice } from "../controller/web/types.ts";
 
 export interface CameraEditFormProps {

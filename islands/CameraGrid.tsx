@@ -15,27 +15,27 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { RecBadge, RecordControl } from "../components/RecordControl.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
-import { apiRequest } from "../controller/web/client/api.ts";
-import { useFullscreen } from "../controller/web/client/fullscreen.ts";
+import { apiRequest } from "./client/api.ts";
+import { useFullscreen } from "./client/fullscreen.ts";
 import {
   DEFAULT_LAYOUT,
   type GridColumns,
   type GridLayout,
   loadLayout,
   saveLayout,
-} from "../controller/web/client/grid_layout.ts";
+} from "./client/grid_layout.ts";
 import {
   canvasPainter,
   frameMarks,
   openGridStream,
-} from "../controller/web/client/grid_stream.ts";
+} from "./client/grid_stream.ts";
 import {
   CANVAS_STYLE,
   canvasSize,
   escapeHtml,
   retryDelayMs,
-} from "../controller/web/client/live_view.ts";
-import { subscribeLive } from "../controller/web/client/live.ts";
+} from "./client/live_view.ts";
+import { subscribeLive } from "./client/live.ts";
 import {
   applyRecordingEvent,
   applySession,
@@ -43,7 +43,7 @@ import {
   type RecMap,
   recMapOf,
   useRecordAction,
-} from "../controller/web/client/recording.ts";
+} from "./client/recording.ts";
 import type {
   CameraEvent,
   CameraView,

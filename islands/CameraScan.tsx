@@ -9,7 +9,7 @@
  */
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
+import { apiRequest } from "./client/api.ts";
 import {
   type AddChoice,
   cameraBody,
@@ -21,7 +21,7 @@ import {
   scanQuery,
   takesCredentials,
   takesPath,
-} from "../controller/web/client/scan.ts";
+} from "./client/scan.ts";
 import type { ScanFinding, ScanResponse } from "../lib/protocol.ts";
 
 export interface CameraScanProps {

@@ -13,11 +13,11 @@ import { DiskChart } from "../components/DiskChart.tsx";
 import { StorageChart } from "../components/StorageChart.tsx";
 import { SAMPLES, Sparkline } from "../components/Sparkline.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
-import { apiRequest } from "../controller/web/client/api.ts";
-import { formatBytes } from "../controller/web/client/format.ts";
-import { subscribeLive } from "../controller/web/client/live.ts";
-import { formatSummary } from "../controller/web/client/usb_form.ts";
-import { niceCeil, pushSample } from "../controller/web/client/sparkline.ts";
+import { apiRequest } from "./client/api.ts";
+import { formatBytes } from "./client/format.ts";
+import { subscribeLive } from "./client/live.ts";
+import { formatSummary } from "./client/usb_form.ts";
+import { niceCeil, pushSample } from "./client/sparkline.ts";
 import type {
   NodeDetailView,
   NodeEvent,

@@ -8,13 +8,10 @@
  * read once again. No polling.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
-import { formatUtc } from "../controller/web/client/format.ts";
-import { subscribeLive } from "../controller/web/client/live.ts";
-import {
-  sessionPlayRange,
-  startPlay,
-} from "../controller/web/client/playback.ts";
+import { apiRequest } from "./client/api.ts";
+import { formatUtc } from "./client/format.ts";
+import { subscribeLive } from "./client/live.ts";
+import { sessionPlayRange, startPlay } from "./client/playback.ts";
 import {
   allLabel,
   applyRecentEvent,
@@ -25,7 +22,7 @@ import {
   rowName,
   sizeText,
   statusText,
-} from "../controller/web/client/camera_recent.ts";
+} from "./client/camera_recent.ts";
 import type {
   RecordingEvent,
   RecordingsPageView,

@@ -12,17 +12,10 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
-import {
-  formatBytes,
-  formatDuration,
-  formatUtc,
-} from "../controller/web/client/format.ts";
-import { subscribeLive } from "../controller/web/client/live.ts";
-import {
-  sessionPlayRange,
-  startPlay,
-} from "../controller/web/client/playback.ts";
+import { apiRequest } from "./client/api.ts";
+import { formatBytes, formatDuration, formatUtc } from "./client/format.ts";
+import { subscribeLive } from "./client/live.ts";
+import { sessionPlayRange, startPlay } from "./client/playback.ts";
 import {
   apiPath,
   applyRecordingEventToPage,
@@ -30,7 +23,7 @@ import {
   pageLabel,
   pagePath,
   STATUS_CHOICES,
-} from "../controller/web/client/recordings.ts";
+} from "./client/recordings.ts";
 import type {
   RecordingFilters,
   RecordingsPageView,

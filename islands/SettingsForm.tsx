@@ -7,7 +7,7 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
+import { apiRequest } from "./client/api.ts";
 import {
   describeValue,
   GROUPS,
@@ -17,8 +17,8 @@ import {
   type SettingsView,
   type SettingValue,
   valuesOf,
-} from "../controller/web/client/settings_form.ts";
-import { watchSettings } from "../controller/web/client/settings_live.ts";
+} from "./client/settings_form.ts";
+import { watchSettings } from "./client/settings_live.ts";
 
 export interface SettingsFormProps {
   view: SettingsView;

@@ -11,13 +11,10 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
-import { formatUtc, utcClock } from "../controller/web/client/format.ts";
-import { subscribeLive } from "../controller/web/client/live.ts";
-import {
-  PLAY_WINDOW_MS,
-  preparePlayback,
-} from "../controller/web/client/playback.ts";
+import { apiRequest } from "./client/api.ts";
+import { formatUtc, utcClock } from "./client/format.ts";
+import { subscribeLive } from "./client/live.ts";
+import { PLAY_WINDOW_MS, preparePlayback } from "./client/playback.ts";
 import {
   axisOf,
   dayWindow,
@@ -32,7 +29,7 @@ import {
   zoomCenter,
   type ZoomHours,
   zoomWindow,
-} from "../controller/web/client/timeline.ts";
+} from "./client/timeline.ts";
 import type { TimelineView } from "../controller/web/types.ts";
 
 export interface TimelineProps {

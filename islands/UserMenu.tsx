@@ -1,6 +1,6 @@
 /** The signed-in user's name and a Sign out button in the header. */
 import { useState } from "preact/hooks";
-import { apiRequest } from "../controller/web/client/api.ts";
+import { apiRequest } from "./client/api.ts";
 
 export interface UserMenuProps {
   username: string;

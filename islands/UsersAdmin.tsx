@@ -6,7 +6,7 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type ApiError, apiRequest } from "../controller/web/client/api.ts";
+import { type ApiError, apiRequest } from "./client/api.ts";
 
 export type Role = "admin" | "viewer";
 

@@ -1,4 +1,4 @@
-/** The scan page's pure helpers (controller/web/client/scan.ts). */
+/** The scan page's pure helpers (client/scan.ts). */
 import assert from "node:assert/strict";
 import type { ScanFinding } from "../lib/protocol.ts";
 import {
@@ -7,7 +7,7 @@ import {
   outcomeText,
   SCAN_FORM_DEFAULTS,
   scanQuery,
-} from "../controller/web/client/scan.ts";
+} from "./client/scan.ts";
 
 const finding = (over: Partial<ScanFinding>): ScanFinding => ({
   kind: "rtsp",

@@ -13,27 +13,23 @@ import {
   probeBody,
   toBody,
   valuesOf,
-} from "../controller/web/client/camera_form.ts";
-import {
-  formatBytes,
-  formatSeconds,
-  percent,
-} from "../controller/web/client/format.ts";
+} from "./client/camera_form.ts";
+import { formatBytes, formatSeconds, percent } from "./client/format.ts";
 import {
   DEFAULT_LAYOUT,
   layoutKey,
   loadLayout,
   parseLayout,
   saveLayout,
-} from "../controller/web/client/grid_layout.ts";
-import { canvasSize } from "../controller/web/client/live_view.ts";
+} from "./client/grid_layout.ts";
+import { canvasSize } from "./client/live_view.ts";
 import {
   niceCeil,
   pushSample,
   SAMPLES,
   seriesSummary,
   sparklinePath,
-} from "../controller/web/client/sparkline.ts";
+} from "./client/sparkline.ts";
 import type { CameraView, NodeView } from "../controller/web/types.ts";
 import { toLoad, toNodeChoice, toNodeDetail } from "../controller/web/views.ts";
 import { fileName } from "./CameraDetail.tsx";

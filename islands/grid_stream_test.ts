@@ -5,11 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { muxPart } from "../controller/streams/mux.ts";
-import {
-  MAX_PER_STREAM,
-  openGridStream,
-} from "../controller/web/client/grid_stream.ts";
-import { MuxParser } from "../controller/web/client/multipart.ts";
+import { MAX_PER_STREAM, openGridStream } from "./client/grid_stream.ts";
+import { MuxParser } from "./client/multipart.ts";
 import type { CameraView } from "../controller/web/types.ts";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
@@ -276,7 +273,7 @@ Deno.test("TileNote: the node's error first, then a lost stream, frames that sto
 
 Deno.test("frameMarks() marks the first frame and, once, the moment every tile had one", async () => {
   const { frameMarks, FIRST_FRAME_MARK, ALL_FRAMES_MARK } = await import(
-    "../controller/web/client/grid_stream.ts"
+    "./client/grid_stream.ts"
   );
   performance.clearMarks();
   const painted = frameMarks();

@@ -6,8 +6,8 @@ import {
   PAD_MOVE_MS,
   profileLabel,
   sourceUrlFor,
-} from "../controller/web/client/onvif.ts";
-import { fieldsFor, PROTOCOLS } from "../controller/web/client/camera_form.ts";
+} from "./client/onvif.ts";
+import { fieldsFor, PROTOCOLS } from "./client/camera_form.ts";
 import { parseOnvifUrl } from "../lib/onvif_url.ts";
 
 Deno.test("ONVIF form: a chosen profile becomes an onvif:// source URL", () => {

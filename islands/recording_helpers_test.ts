@@ -5,24 +5,20 @@
  * times, and the edit form's recording fields.
  */
 import assert from "node:assert/strict";
-import { patchBody, valuesOf } from "../controller/web/client/camera_form.ts";
-import {
-  formatDuration,
-  formatUtc,
-  utcClock,
-} from "../controller/web/client/format.ts";
+import { patchBody, valuesOf } from "./client/camera_form.ts";
+import { formatDuration, formatUtc, utcClock } from "./client/format.ts";
 import {
   applyRecordingEvent,
   applySession,
   recMapOf,
-} from "../controller/web/client/recording.ts";
+} from "./client/recording.ts";
 import {
   conversionText,
   PLAY_WINDOW_MS,
   playbackUrl,
   sessionPlayRange,
   startPlay,
-} from "../controller/web/client/playback.ts";
+} from "./client/playback.ts";
 import {
   apiQuery,
   applyRecordingEventToPage,
@@ -31,7 +27,7 @@ import {
   NO_FILTERS,
   pageLabel,
   pagePath,
-} from "../controller/web/client/recordings.ts";
+} from "./client/recordings.ts";
 import {
   axisOf,
   dayWindow,
@@ -44,7 +40,7 @@ import {
   timelineSummary,
   zoomCenter,
   zoomWindow,
-} from "../controller/web/client/timeline.ts";
+} from "./client/timeline.ts";
 import type {
   CameraView,
   RecordingsPageView,

@@ -1,5 +1,5 @@
 /** Any unknown page: answered with status 404. */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 
 export const title = "Page not found";

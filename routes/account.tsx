@@ -1,5 +1,5 @@
 /** `/account`: the signed-in user's own password. */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import AccountForm from "../islands/AccountForm.tsx";

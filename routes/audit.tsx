@@ -2,7 +2,7 @@
  * `/audit` (admins): the security audit log, paginated and filtered by
  * action. The island loads each page from `/api/audit`.
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import AuditLog from "../islands/AuditLog.tsx";

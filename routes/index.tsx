@@ -2,7 +2,7 @@
  * `/`: the camera grid. Loads cameras and nodes, renders the header counts,
  * the grid and the add-camera form as islands (server-rendered first).
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import {

@@ -1,5 +1,5 @@
 /** `/login`: sign in. Signed-in users go straight to the cameras. */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import SignInForm from "../islands/SignInForm.tsx";

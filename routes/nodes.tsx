@@ -3,7 +3,7 @@
  * (ffmpeg, USB devices, disk, cameras running), status and load live over
  * SSE.
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import { toNodeDetail } from "../controller/web/views.ts";

@@ -4,14 +4,14 @@
  * the first page server-rendered through `deps.listRecordings`. Viewers see
  * the recordings of their granted cameras, read-only; admins keep and delete.
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import {
   apiQuery,
   checkFilters,
   filtersFrom,
   PAGE_SIZE,
-} from "../controller/web/client/recordings.ts";
+} from "../islands/client/recordings.ts";
 import type {
   RecordingsPageView,
   RouteContext,

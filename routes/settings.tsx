@@ -3,7 +3,7 @@
  * form, server-rendered with their values, defaults and help; saving goes
  * through `PATCH /api/settings` and takes effect at once.
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import SettingsForm from "../islands/SettingsForm.tsx";

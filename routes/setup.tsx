@@ -2,7 +2,7 @@
  * `/setup`: first run. Creates the admin account with the one-time setup link
  * the controller printed; once an account exists it sends people to /login.
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import SignInForm from "../islands/SignInForm.tsx";

@@ -2,7 +2,7 @@
  * `/tokens`: API tokens for the CLI and scripts (admins see every token,
  * others their own). The island loads them from `/api/tokens`.
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import TokensAdmin from "../islands/TokensAdmin.tsx";

@@ -3,7 +3,7 @@
  * island loads the users from `/api/users`; the cameras to grant come from
  * the deps here.
  */
-import { Layout } from "../components/Layout.tsx";
+import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import UsersAdmin from "../islands/UsersAdmin.tsx";

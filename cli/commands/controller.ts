@@ -27,3 +27,5 @@ export async function runController(
   logger("controller").info("shutting down", { signal: sig });
   await controller.close();
 }
+
+export { controllerSettings };

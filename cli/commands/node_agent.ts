@@ -33,3 +33,5 @@ export async function runNodeAgent(cfg: NodeAgentConfig): Promise<void> {
   logger("node-agent").info("shutting down", { reason: why });
   await agent.close();
 }
+
+export { nodeAgentSettings };

@@ -69,6 +69,11 @@ export class CameraService {
     return cameraJson(await this.row(id));
   }
 
+  /** The API's JSON of a row (camera events of the node service). */
+  json(row: db.CameraRow): CameraJson {
+    return cameraJson(row);
+  }
+
   /** The row, or a 404 naming the id. */
   async row(id: string): Promise<db.CameraRow> {
     const row = UUID.test(id) ? await db.getCamera(this.deps.sql, id) : null;

@@ -6,6 +6,7 @@
  */
 import type {
   CameraRuntime,
+  CameraSpec,
   DesiredState,
   Heartbeat,
 } from "../../lib/protocol.ts";
@@ -13,9 +14,7 @@ import { logger } from "../../lib/log.ts";
 import type { Sql } from "../db/client.ts";
 import * as camerasDb from "../db/cameras.ts";
 import * as nodesDb from "../db/nodes.ts";
-import type { EventBus, NodeEvent } from "../events/bus.ts";
-import type { CameraService, NodeDirectory } from "../cameras/service.ts";
-import { cameraJson } from "../cameras/view.ts";
+import type { CameraEvent, EventBus, NodeEvent } from "../events/bus.ts";
 import { storagePolicyFor } from "../recordings/desired.ts";
 import { type NodeUsbDevices, usbDevicesOf } from "./usb_devices.ts";
 import { minFreeBytes, relayIdleGraceMs } from "../settings/schema.ts";
@@ -48,7 +47,20 @@ export interface NodeJson {
   cameras: number;
 }
 
-export class NodeService implements NodeDirectory {
+/**
+ * What the node service needs of the cameras: their specs for a node's
+ * desired state and their JSON for camera events. An interface here (the
+ * CameraService implements it) so that nodes/ does not import cameras/,
+ * which imports nodes/ — no folder cycle.
+ */
+export interface NodeCameras {
+  specsForNode(node: string): Promise<CameraSpec[]>;
+  json(
+    row: camerasDb.CameraRow,
+  ): Extract<CameraEvent, { camera: unknown }>["camera"];
+}
+
+export class NodeService {
   #waiters = new Map<string, Set<() => void>>();
   #polls = new Map<string, number>();
   #lastSeen = new Map<string, number>();
@@ -60,7 +72,7 @@ export class NodeService implements NodeDirectory {
   #opts: Required<Omit<NodeServiceOptions, "settings">>;
   #settings: SettingsSource | undefined;
   #unsubscribe: (() => void) | undefined;
-  cameras!: CameraService;
+  cameras!: NodeCameras;
 
   constructor(
     private sql: Sql,
@@ -294,7 +306,7 @@ export class NodeService implements NodeDirectory {
     ) {
       this.bus.publish({
         kind: "camera",
-        data: { type: "status", camera: cameraJson(cam) },
+        data: { type: "status", camera: this.cameras.json(cam) },
       });
     }
   }
@@ -311,7 +323,7 @@ export class NodeService implements NodeDirectory {
       if (row) {
         this.bus.publish({
           kind: "camera",
-          data: { type: "updated", camera: cameraJson(row) },
+          data: { type: "updated", camera: this.cameras.json(row) },
         });
       }
       this.changed(node);
@@ -334,7 +346,7 @@ export class NodeService implements NodeDirectory {
       if (row) {
         this.bus.publish({
           kind: "camera",
-          data: { type: "status", camera: cameraJson(row) },
+          data: { type: "status", camera: this.cameras.json(row) },
         });
       }
     }

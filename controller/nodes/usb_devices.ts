@@ -5,7 +5,6 @@
  * and it is what the camera form and the add/edit check must agree on.
  */
 import type { UsbDevice } from "../../lib/protocol.ts";
-import type { FieldProblem } from "../cameras/schema.ts";
 
 export interface NodeUsbDevices {
   node: string;
@@ -79,7 +78,7 @@ function label(d: UsbDevice): string {
 export function checkUsbDevice(
   devicePath: string,
   report: NodeUsbDevices,
-): FieldProblem | null {
+): [field: string, message: string] | null {
   const { node } = report;
   if (report.status !== "online") {
     return [

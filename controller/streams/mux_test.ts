@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FrameHub } from "../../lib/frame_hub.ts";
 import { readMjpeg } from "../../lib/mjpeg.ts";
-import { MuxParser } from "../web/client/multipart.ts";
+import { MuxParser } from "../../islands/client/multipart.ts";
 import {
   MUX_CONTENT_TYPE,
   muxPart,

@@ -1,5 +1,8 @@
 /**
  * Bundles `islands/*.tsx` and the client boot module with esbuild, in memory.
+ * Used by `deno task build` (tools/build_assets.ts, which writes the result to
+ * `dist/assets/`) and, in development only, by the controller at start when
+ * there are no prebuilt assets or they are stale (`assets.ts`).
  *
  * One build with code splitting: each island is an entry point, and what
  * several entries share (preact, components) lands in shared chunks, so a page
@@ -10,6 +13,14 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { fileURLToPath } from "node:url";
 import type { AssetFile, IslandAssets } from "./types.ts";
+import {
+  ASSET_PREFIX,
+  assetsFrom,
+  type Bundle,
+  listIslands,
+} from "./assets.ts";
+
+export { ASSET_PREFIX, listIslands };
 
 export interface BuildIslandsOptions {
   /**
@@ -19,31 +30,15 @@ export interface BuildIslandsOptions {
   minify?: boolean;
 }
 
-/** Public URL prefix of every built file. */
-export const ASSET_PREFIX = "/assets/";
-
 const ROOT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 const ISLANDS_DIR = fileURLToPath(new URL("../../islands/", import.meta.url));
-const BOOT_ENTRY = fileURLToPath(new URL("./client/boot.ts", import.meta.url));
+const BOOT_ENTRY = fileURLToPath(
+  new URL("../../islands/client/boot.ts", import.meta.url),
+);
 // A virtual output directory: nothing is written, output paths are only mapped to URLs.
 const OUT_DIR = fileURLToPath(
   new URL("../../.falcon/assets/", import.meta.url),
 );
-
-/** Island names: `islands/*.tsx`, not `_*.tsx`, not tests. */
-export async function listIslands(
-  dir: string = ISLANDS_DIR,
-): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (!e.isFile || !e.name.endsWith(".tsx") || e.name.startsWith("_")) {
-      continue;
-    }
-    if (e.name.endsWith("_test.tsx")) continue;
-    names.push(e.name.slice(0, -".tsx".length));
-  }
-  return names.sort();
-}
 
 // esbuild runs one service per process; builds run one at a time so that
 // `esbuild.stop()` after one build never cuts off another.
@@ -58,15 +53,20 @@ let queue: Promise<unknown> = Promise.resolve();
  * assets.islandUrl("CameraGrid"); // "/assets/CameraGrid-2PQN3XHU.js"
  * ```
  */
-export function buildIslands(
+export async function buildIslands(
   opts: BuildIslandsOptions = {},
 ): Promise<IslandAssets> {
+  return assetsFrom(await bundleIslands(opts));
+}
+
+/** The build's outputs (what `tools/build_assets.ts` writes to disk). */
+export function bundleIslands(opts: BuildIslandsOptions = {}): Promise<Bundle> {
   const run = queue.then(() => build(opts));
   queue = run.catch(() => {});
   return run;
 }
 
-async function build(opts: BuildIslandsOptions): Promise<IslandAssets> {
+async function build(opts: BuildIslandsOptions): Promise<Bundle> {
   const started = performance.now();
   const islands = await listIslands();
   const entryPoints = [
@@ -120,50 +120,25 @@ async function build(opts: BuildIslandsOptions): Promise<IslandAssets> {
     });
   }
 
-  const entries = new Map<string, string>(); // entry name → url
-  const imports = new Map<string, string[]>(); // url → direct static imports (urls)
+  const entries: Record<string, string> = {}; // entry name → url
+  const imports: Record<string, string[]> = {}; // url → direct static imports (urls)
   for (const [outPath, out] of Object.entries(result.metafile.outputs)) {
     const url = urlOf(outPath);
-    imports.set(
-      url,
-      out.imports.filter((i) => i.kind === "import-statement" && !i.external)
-        .map((i) => urlOf(i.path)),
-    );
+    imports[url] = out.imports
+      .filter((i) => i.kind === "import-statement" && !i.external)
+      .map((i) => urlOf(i.path));
     if (!out.entryPoint) continue;
     const entry = entryPoints.find((e) => ROOT_DIR + out.entryPoint === e.in);
-    if (entry) entries.set(entry.out, url);
+    if (entry) entries[entry.out] = url;
   }
-
-  const bootUrl = entries.get("boot");
-  if (!bootUrl) {
+  if (!entries.boot) {
     throw new Error("Cannot bundle islands: the boot module has no output");
   }
   return {
     files,
     islands,
-    bootUrl,
-    islandUrl(name) {
-      const url = islands.includes(name) ? entries.get(name) : undefined;
-      if (!url) {
-        throw new Error(
-          `Unknown island "${name}": there is no islands/${name}.tsx`,
-        );
-      }
-      return url;
-    },
-    preloads(url) {
-      const seen = new Set<string>();
-      const visit = (u: string) => {
-        for (const dep of imports.get(u) ?? []) {
-          if (!seen.has(dep)) {
-            seen.add(dep);
-            visit(dep);
-          }
-        }
-      };
-      visit(url);
-      return [...seen];
-    },
+    entries,
+    imports,
     buildMs: Math.round(performance.now() - started),
   };
 }

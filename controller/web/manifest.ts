@@ -20,8 +20,10 @@ export async function listRouteFiles(
   async function walk(rel: string): Promise<void> {
     for await (const e of Deno.readDir(dir + rel)) {
       const path = rel + e.name;
-      if (e.isDirectory) await walk(path + "/");
-      else if (!NOT_ROUTES.has(path) && !/_test\.tsx?$/.test(e.name)) {
+      // `_`-folders hold what pages share (`_layout/`), never routes.
+      if (e.isDirectory) {
+        if (!e.name.startsWith("_")) await walk(path + "/");
+      } else if (!NOT_ROUTES.has(path) && !/_test\.tsx?$/.test(e.name)) {
         out.push(path);
       }
     }

@@ -1,19 +1,27 @@
 /**
  * The dashboard on a Hono app: built assets under `/assets/`, one GET route per
- * entry of `routes/_manifest.ts`, and the `_404` page for unknown pages.
+ * entry of the route manifest it is given (`routes/_manifest.ts`, passed by
+ * the composition root `controller/mod.ts`: the framework imports no page),
+ * and the `_404` page for unknown pages.
  *
  * @example
  * ```ts
  * const app = new Hono();
- * mountDashboard(app, { listCameras, listNodes }, await buildIslands());
+ * mountDashboard(app, { listCameras, listNodes }, await buildIslands(), manifest);
  * ```
  */
 import type { Context, Hono, NotFoundHandler } from "hono";
-import { manifest } from "../../routes/_manifest.ts";
 import { renderPage } from "./render.ts";
-import type { DashboardDeps, IslandAssets, RouteModule } from "./types.ts";
+import type {
+  DashboardDeps,
+  IslandAssets,
+  RouteManifest,
+  RouteModule,
+} from "./types.ts";
 
-export { buildIslands } from "./islands.ts";
+// Not `buildIslands`: esbuild stays out of the controller's graph (assets.ts
+// imports it only when it must bundle).
+export { loadIslandAssets } from "./assets.ts";
 export { renderPage } from "./render.ts";
 export { Island } from "./island.tsx";
 export type * from "./types.ts";
@@ -45,6 +53,7 @@ export function mountDashboard(
   app: Hono,
   deps: DashboardDeps,
   assets: IslandAssets,
+  manifest: RouteManifest,
 ): MountedDashboard {
   app.get("/assets/:file", (c) => {
     const file = assets.files.get(c.req.path);

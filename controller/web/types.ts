@@ -5,7 +5,7 @@
  */
 import type { VNode } from "preact";
 import type { CameraProtocol, UsbDevice } from "../../lib/protocol.ts";
-import type { SettingsView } from "./client/settings_form.ts";
+import type { SettingsView } from "../../islands/client/settings_form.ts";
 
 export type CameraStatus = "pending" | "online" | "error" | "offline";
 export type NodeState = "online" | "offline";

@@ -1,10 +1,11 @@
+import { assets, mountTestDashboard } from "../../tests/support/dashboard.ts";
 import { gunzipSync } from "node:zlib";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { assertSerializable, serializeProps } from "./island.tsx";
-import { acceptsGzip, buildIslands, mountDashboard } from "./mod.ts";
-import type { CameraView, DashboardDeps, IslandAssets } from "./types.ts";
+import { acceptsGzip } from "./mod.ts";
+import type { CameraView, DashboardDeps } from "./types.ts";
 
 const GZIP_BUDGET_BYTES = 30 * 1024;
 
@@ -63,12 +64,9 @@ const deps: DashboardDeps = {
     }]),
 };
 
-// One build for the whole file (~60 ms).
-const assets: IslandAssets = await buildIslands();
-
 function dashboard(): Hono {
   const app = new Hono();
-  mountDashboard(app, deps, assets);
+  mountTestDashboard(app, deps, assets);
   return app;
 }
 
@@ -308,7 +306,7 @@ Deno.test("unknown assets and pages answer 404", async () => {
 
 Deno.test("an empty system shows the empty state", async () => {
   const app = new Hono();
-  mountDashboard(app, {
+  mountTestDashboard(app, {
     ...deps,
     listCameras: () => Promise.resolve([]),
     listNodes: () => Promise.resolve([]),
@@ -369,7 +367,7 @@ Deno.test("island props carry only the view fields", async () => {
     stream_url: "/x",
   } as CameraView;
   const app = new Hono();
-  mountDashboard(
+  mountTestDashboard(
     app,
     { ...deps, listCameras: () => Promise.resolve([extra]) },
     assets,
@@ -381,7 +379,11 @@ Deno.test("island props carry only the view fields", async () => {
 
 Deno.test("signed-out visitors are sent to /login (or /setup before the first account)", async () => {
   const out = new Hono();
-  mountDashboard(out, { ...deps, user: () => Promise.resolve(null) }, assets);
+  mountTestDashboard(
+    out,
+    { ...deps, user: () => Promise.resolve(null) },
+    assets,
+  );
   const res = await out.request("/");
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("location"), "/login");
@@ -393,7 +395,7 @@ Deno.test("signed-out visitors are sent to /login (or /setup before the first ac
   assert.match(await login.text(), /Sign in/);
 
   const fresh = new Hono();
-  mountDashboard(fresh, {
+  mountTestDashboard(fresh, {
     ...deps,
     user: () => Promise.resolve(null),
     setupRequired: () => Promise.resolve(true),
@@ -412,7 +414,7 @@ Deno.test("pages publish the session's CSRF token for islands, and viewers get n
   assert.match(html, /<meta name="csrf-token" content="csrf-token-1">/);
   assert.match(html, /Add a camera/);
   const viewerApp = new Hono();
-  mountDashboard(viewerApp, {
+  mountTestDashboard(viewerApp, {
     ...deps,
     user: () => Promise.resolve({ ...ADMIN, role: "viewer" as const }),
   }, assets);

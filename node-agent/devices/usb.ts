@@ -17,7 +17,6 @@
 import { resolve } from "node:path";
 import type { UsbDevice } from "../../lib/protocol.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
-import { defaultFfmpegPath } from "../ffmpeg/probe.ts";
 import { parseFfmpegFormats } from "./ffmpeg_list.ts";
 import { runTool } from "./run.ts";
 import { parseV4l2Ctl } from "./v4l2ctl.ts";
@@ -52,7 +51,10 @@ export class UsbLister {
       devDir: "/dev",
       sysDir: "/sys/class/video4linux",
       v4l2ctl: "v4l2-ctl",
-      ffmpegPath: opts.ffmpegPath ?? defaultFfmpegPath(),
+      // The node agent passes its ffmpeg (configureUsbDevices); this default
+      // is ffmpeg/probe.ts's rule, written out so devices/ need not import ffmpeg/.
+      ffmpegPath: opts.ffmpegPath ??
+        (Deno.env.get("FALCON_FFMPEG") || "ffmpeg"),
       timeoutMs: 3000,
       ttlMs: 10_000,
       concurrency: 4,

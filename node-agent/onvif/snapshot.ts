@@ -11,7 +11,7 @@ import {
   digestAuthorization,
   parseChallenges,
   pickChallenge,
-} from "../sources/digest.ts";
+} from "../http_auth/digest.ts";
 import { publicUri } from "../../lib/onvif_url.ts";
 
 export interface SnapshotOptions {

@@ -22,7 +22,7 @@ import {
   type SourceTuning,
 } from "../sources/mod.ts";
 import { FpsMeter } from "./fps.ts";
-import type { UsbSourceDeps } from "../devices/usb_source.ts";
+import type { UsbSourceDeps } from "../sources/usb_source.ts";
 import type { GateRelease, StartGate } from "./start_gate.ts";
 
 /** Restart, stall and stop settings a relay passes to its source (tests shorten them). */

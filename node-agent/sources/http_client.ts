@@ -12,7 +12,7 @@ import {
   digestAuthorization,
   parseChallenges,
   pickChallenge,
-} from "./digest.ts";
+} from "../http_auth/digest.ts";
 
 export class HttpClient {
   /** The URL as requested: without user and password. */

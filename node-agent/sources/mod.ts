@@ -12,8 +12,8 @@ import type { CameraSpec } from "../../lib/protocol.ts";
 import { relayArgs } from "../ffmpeg/relay_args.ts";
 import { FfmpegSource } from "./ffmpeg_source.ts";
 import { HttpSource } from "./http_source.ts";
-import { onvifFrameSource } from "../onvif/source.ts";
-import { usbFrameSource } from "../devices/usb_source.ts";
+import { onvifFrameSource } from "./onvif_source.ts";
+import { usbFrameSource } from "./usb_source.ts";
 import type { FrameSink, FrameSource, SourceOptions } from "./source.ts";
 
 export type {

@@ -10,7 +10,7 @@ import type {
   SupervisorState,
 } from "../ffmpeg/supervisor.ts";
 import type { Timers } from "../ffmpeg/timers.ts";
-import type { UsbSourceDeps } from "../devices/usb_source.ts";
+import type { UsbSourceDeps } from "./usb_source.ts";
 
 export type SourceState = SupervisorState;
 
@@ -62,6 +62,6 @@ export interface SourceOptions {
   secrets: string[];
   tuning?: SourceTuning;
   timers?: Timers;
-  /** usb cameras: device listing and (tests) a stand-in input (devices/usb_source.ts). */
+  /** usb cameras: device listing and (tests) a stand-in input (sources/usb_source.ts). */
   usb?: UsbSourceDeps;
 }

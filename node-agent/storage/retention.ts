@@ -14,11 +14,11 @@
 import { statfsSync } from "node:fs";
 import { errorMessage, logger } from "../../lib/log.ts";
 import type { CameraSpec, StoragePolicy } from "../../lib/protocol.ts";
-import type { Outbox } from "../outbox/outbox.ts";
 import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
 import { sessionTag } from "./layout.ts";
 import {
   deleteSegment,
+  type EventQueue,
   listCameras,
   listDates,
   listSegments,
@@ -63,7 +63,7 @@ export function requiredFreeBytes(
 export interface RetentionOptions {
   /** Recordings root. */
   root: string;
-  outbox: Outbox;
+  outbox: EventQueue;
   /** Disposable files deleted first when space runs short (joined downloads). */
   cacheDir?: string;
   statfs?: StatFs;

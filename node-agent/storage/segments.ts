@@ -4,8 +4,16 @@
  * then the unlink (docs/design/recording.md § Invariants 5). Never looks
  * into `.incoming/`.
  */
-import type { SegmentDeletedEvent } from "../../lib/protocol.ts";
-import { newEventId, type Outbox } from "../outbox/outbox.ts";
+import type { NodeEvent, SegmentDeletedEvent } from "../../lib/protocol.ts";
+
+/**
+ * Where storage puts its durable events: the node's outbox
+ * (`node-agent/outbox/`). An interface so that storage/ does not import
+ * outbox/, which writes its files with `storage/durable.ts`.
+ */
+export interface EventQueue {
+  put(event: NodeEvent): Promise<void>;
+}
 import {
   INCOMING_DIR,
   isDateDir,
@@ -91,10 +99,10 @@ export async function deleteSegment(
   root: string,
   seg: SegmentPathInfo,
   reason: SegmentDeletedEvent["reason"],
-  outbox: Outbox,
+  outbox: EventQueue,
 ): Promise<boolean> {
   const event: SegmentDeletedEvent = {
-    id: newEventId(),
+    id: crypto.randomUUID(),
     type: "segment.deleted",
     camera_id: seg.cameraId,
     path: seg.path,

@@ -7,13 +7,13 @@
  * not granted (`deps.cameraExists`).
  */
 import type { VNode } from "preact";
-import { Layout } from "../../components/Layout.tsx";
+import { Layout } from "../_layout/Layout.tsx";
 import { Island } from "../../controller/web/island.tsx";
 import { renderPage } from "../../controller/web/render.ts";
 import {
   RECENT_LIMIT,
   recentQuery,
-} from "../../controller/web/client/camera_recent.ts";
+} from "../../islands/client/camera_recent.ts";
 import type {
   CameraView,
   DashboardDeps,

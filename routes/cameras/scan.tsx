@@ -3,7 +3,7 @@
  * cameras and add several at once (islands/CameraScan.tsx;
  * docs/guide/scanning.md).
  */
-import { Layout } from "../../components/Layout.tsx";
+import { Layout } from "../_layout/Layout.tsx";
 import { Island } from "../../controller/web/island.tsx";
 import type { RouteContext } from "../../controller/web/types.ts";
 import CameraScan from "../../islands/CameraScan.tsx";

@@ -391,14 +391,14 @@ Deno.test({
       ).catch(() => {});
       const shown = await badges();
       if (JSON.stringify(shown) !== JSON.stringify(online)) {
-        // controller/web/client/live.ts (open/onopen): the first connection
+        // islands/client/live.ts (open/onopen): the first connection
         // of /api/events does not resync, so changes made between the
         // server render and that connection are lost until the next event.
         productBugs.push(
           `the admin grid still shows [${shown.join(", ")}] while ` +
             `/api/cameras says ${JSON.stringify(await apiStatus())}: ` +
             "status changes between the page's render and its /api/events " +
-            "connection are lost (controller/web/client/live.ts)",
+            "connection are lost (islands/client/live.ts)",
         );
       }
       await shoot(admin, "grid-admin");

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { isJpeg } from "../../lib/mjpeg.ts";
-import { MuxParser } from "../../controller/web/client/multipart.ts";
+import { MuxParser } from "../../islands/client/multipart.ts";
 import {
   ADMIN_PASSWORD,
   ADMIN_USER,

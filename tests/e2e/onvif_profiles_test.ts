@@ -9,10 +9,7 @@
  * and onvif sources alike.
  */
 import assert from "node:assert/strict";
-import {
-  defaultProfiles,
-  profileUrls,
-} from "../../controller/web/client/onvif.ts";
+import { defaultProfiles, profileUrls } from "../../islands/client/onvif.ts";
 import { startFakeOnvif } from "../support/fake_onvif.ts";
 import { findProcesses } from "../support/processes.ts";
 import { startRtspServer } from "../support/rtsp_server.ts";

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import { createControllerApp } from "../../controller/http/app.ts";
 import { mountDashboard } from "../../controller/web/mod.ts";
+import { manifest } from "../../routes/_manifest.ts";
 import type {
   DashboardDeps,
   IslandAssets,
@@ -49,6 +50,7 @@ export function registeredRoutes(stack: Stack): Route[] {
         a as unknown as Hono,
         {} as DashboardDeps,
         { files: new Map() } as unknown as IslandAssets,
+        manifest,
       ),
   });
   const seen = new Map<string, Route>();

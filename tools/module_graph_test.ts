@@ -1,0 +1,59 @@
+/**
+ * Lean processes (issue 10 part 6): each command loads only its own part of
+ * the program, and the start path holds no test-only package.
+ */
+import assert from "node:assert/strict";
+import { moduleGraph } from "./module_graph.ts";
+
+/** Packages only the controller uses. */
+const CONTROLLER_PACKAGES = [
+  "@electric-sql/pglite",
+  "@electric-sql/pglite-socket",
+  "postgres",
+  "esbuild",
+  "preact",
+  "preact-render-to-string",
+  "hash-wasm",
+];
+/** Packages only tests use. */
+const TEST_PACKAGES = ["playwright-core", "kubernetes-models", "yaml", "ajv"];
+
+Deno.test("the node agent's module graph holds nothing of the controller", async () => {
+  const g = await moduleGraph("cli/commands/node_agent.ts");
+  assert.ok(g.files.includes("node-agent/mod.ts"), "the graph was read");
+  const foreign = g.files.filter((f) =>
+    /^(controller|routes|islands|components)\//.test(f)
+  );
+  assert.deepEqual(foreign, [], "controller modules in the node agent");
+  assert.deepEqual(
+    g.packages.filter((p) => CONTROLLER_PACKAGES.includes(p)),
+    [],
+    "controller packages in the node agent",
+  );
+});
+
+Deno.test("main.ts loads every command lazily: its static graph holds no part", async () => {
+  const g = await moduleGraph("main.ts", { dynamic: false });
+  assert.ok(g.files.includes("main.ts"));
+  assert.deepEqual(
+    g.files.filter((f) => /^(controller|node-agent|cli\/commands)\//.test(f)),
+    [],
+  );
+  assert.deepEqual(g.packages, []);
+});
+
+Deno.test("the start path (every command of main.ts) holds no test-only package", async () => {
+  const g = await moduleGraph("main.ts");
+  assert.ok(g.files.includes("controller/mod.ts"), "dynamic imports followed");
+  assert.deepEqual(g.packages.filter((p) => TEST_PACKAGES.includes(p)), []);
+  assert.deepEqual(
+    g.files.filter((f) => /^tests\/|_test\.tsx?$/.test(f)),
+    [],
+  );
+});
+
+Deno.test("the controller loads esbuild only to bundle at start (no prebuilt assets)", async () => {
+  const g = await moduleGraph("cli/commands/controller.ts", { dynamic: false });
+  assert.ok(g.packages.includes("postgres"), "the graph was read");
+  assert.ok(!g.packages.includes("esbuild"), "esbuild is imported statically");
+});
