@@ -5,7 +5,7 @@
  * camera has no PTZ (409).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { PtzPreset } from "../lib/protocol.ts";
+import type { PtzPreset } from "../lib/protocol/mod.ts";
 import { apiRequest } from "../controller/web/client/api.ts";
 import {
   moveBody,

@@ -5,6 +5,7 @@
  * once — so a change takes effect without a restart (node agents are woken
  * through their long poll by controller/nodes/service.ts).
  */
+import type { SettingsJson, SettingUpdate } from "../../lib/api/settings.ts";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
@@ -37,20 +38,11 @@ export interface SettingsSource {
   onChange(listener: SettingsListener): () => void;
 }
 
-/** When and by whom a stored setting was last saved. */
-export interface SettingUpdate {
-  at: string;
-  by: string | null;
-}
+/** When and by whom a stored setting was last saved (lib/api/settings.ts). */
+export type { SettingUpdate };
 
-/** `GET /api/settings`. */
-export interface SettingsJson {
-  settings: Settings;
-  defaults: Settings;
-  /** Stored settings only: the rest are at their default. */
-  updated: Partial<Record<SettingKey, SettingUpdate>>;
-  fields: SettingField[];
-}
+/** `GET /api/settings` (lib/api/settings.ts). */
+export type { SettingsJson };
 
 /** What a PATCH did: the settings after and before it, and the keys it changed. */
 export interface SettingsUpdate {

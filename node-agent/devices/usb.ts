@@ -15,7 +15,7 @@
  * seconds at most.
  */
 import { resolve } from "node:path";
-import type { UsbDevice } from "../../lib/protocol.ts";
+import type { UsbDevice } from "../../lib/protocol/mod.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { defaultFfmpegPath } from "../ffmpeg/probe.ts";
 import { parseFfmpegFormats } from "./ffmpeg_list.ts";

@@ -46,7 +46,7 @@ import {
   listSegmentPage,
   MAX_LIST_PAGE,
 } from "../storage/segments.ts";
-import type { StoragePolicy } from "../../lib/protocol.ts";
+import type { StoragePolicy } from "../../lib/protocol/mod.ts";
 
 const log = logger("node-files");
 

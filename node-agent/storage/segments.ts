@@ -4,7 +4,7 @@
  * then the unlink (docs/design/recording.md § Invariants 5). Never looks
  * into `.incoming/`.
  */
-import type { SegmentDeletedEvent } from "../../lib/protocol.ts";
+import type { SegmentDeletedEvent } from "../../lib/protocol/mod.ts";
 import { newEventId, type Outbox } from "../outbox/outbox.ts";
 import {
   INCOMING_DIR,

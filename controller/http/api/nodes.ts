@@ -14,27 +14,14 @@
  *                          503 naming the node when it is offline or does not answer.
  */
 import { type Context, Hono } from "hono";
+import type { NodeStorage } from "../../../lib/api/nodes.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { NodeService } from "../../nodes/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import { storageOf } from "../../recordings/node_files.ts";
 
-export interface NodeStorageJson {
-  node: string;
-  /** The node's recordings root. */
-  root: string;
-  total_bytes: number;
-  free_bytes: number;
-  /** Sum of `cameras[].bytes`. */
-  recordings_bytes: number;
-  /** Largest first. `camera_name` is null for a camera the controller no longer knows. */
-  cameras: {
-    camera_id: string;
-    camera_name: string | null;
-    bytes: number;
-    segments: number;
-  }[];
-}
+/** `GET /api/nodes/{name}/storage` (lib/api/nodes.ts). */
+export type NodeStorageJson = NodeStorage;
 
 export interface NodesApiOptions {
   /** Bearer token of the node agents' file API; without it /storage answers 503. */
