@@ -12,7 +12,10 @@ import type {
   Session,
   Timeline,
 } from "../../lib/api/mod.ts";
-import type { RecordingEvent as ApiRecordingEvent } from "../../lib/api/events.ts";
+import type {
+  CameraEvent as ApiCameraEvent,
+  RecordingEvent as ApiRecordingEvent,
+} from "../../lib/api/events.ts";
 import type { SettingsJson } from "../../lib/api/settings.ts";
 import type {
   CameraRuntime,
@@ -30,7 +33,7 @@ export type {
   RecordingStatus,
 } from "../../lib/api/mod.ts";
 export type { NodeState } from "../../lib/api/nodes.ts";
-export type { CameraEvent, NodeEvent } from "../../lib/api/events.ts";
+export type { NodeEvent } from "../../lib/api/events.ts";
 export type { NodeLoad };
 
 /** A camera's open recording: the session, when it began, the recorder's last error. */
@@ -67,6 +70,12 @@ export type CameraView =
     >
   >
   & { recording?: OpenRecording | null };
+
+/** Data of the SSE event `camera` as islands handle it: the API's event, its camera seen through `CameraView`. */
+export type CameraEvent = ApiCameraEvent extends infer E
+  ? E extends { camera: unknown } ? Omit<E, "camera"> & { camera: CameraView }
+  : E
+  : never;
 
 /** A node as `GET /api/nodes` lists it; pages may leave out the heartbeat facts. */
 export type NodeView =
