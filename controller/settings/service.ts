@@ -5,7 +5,11 @@
  * once — so a change takes effect without a restart (node agents are woken
  * through their long poll by controller/nodes/service.ts).
  */
-import type { SettingsJson, SettingUpdate } from "../../lib/api/settings.ts";
+import {
+  type SettingsJson,
+  settingsPatchSchema,
+  type SettingUpdate,
+} from "../../lib/api/settings.ts";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
@@ -169,31 +173,9 @@ export class SettingsService implements SettingsSource {
   }
 
   async #validate(body: unknown): Promise<Partial<Settings>> {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new AppError(
-        "invalid_input",
-        'The body must be a JSON object of settings, e.g. {"segment_seconds": 60}',
-      );
-    }
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (!isSettingKey(key)) {
-        throw new AppError(
-          "invalid_input",
-          `${key} is not a known setting (known: ${
-            Object.keys(SETTINGS).join(", ")
-          })`,
-          { field: key },
-        );
-      }
-      const parsed = SETTINGS[key].schema.safeParse(value);
-      if (!parsed.success) {
-        throw invalidInput(
-          parsed.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })),
-        );
-      }
-      out[key] = parsed.data;
-    }
+    const parsed = settingsPatchSchema.safeParse(body);
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const out: Partial<Settings> = parsed.data;
     const node = out.default_node;
     if (typeof node === "string" && !(await getNode(this.deps.sql, node))) {
       throw new AppError(
@@ -202,6 +184,6 @@ export class SettingsService implements SettingsSource {
         { field: "default_node" },
       );
     }
-    return out as Partial<Settings>;
+    return out;
   }
 }

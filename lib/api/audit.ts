@@ -17,7 +17,10 @@ export type AuditEntry = z.infer<typeof auditEntrySchema>;
 export const auditQuery = z.object({
   limit: intQuery("limit", 1, 500).optional(),
   offset: intQuery("offset", 0, 1_000_000_000).optional(),
-  action: z.string().regex(/^[a-z._]{1,64}$/, "action must look like auth.login")
+  action: z.string().regex(
+    /^[a-z._]{1,64}$/,
+    "action must look like auth.login",
+  )
     .optional(),
 });
 

@@ -26,7 +26,12 @@ export const recordingModeSchema = z.enum(RECORDING_MODES, {
 });
 export type RecordingMode = z.infer<typeof recordingModeSchema>;
 
-export const CAMERA_STATUSES = ["pending", "online", "error", "offline"] as const;
+export const CAMERA_STATUSES = [
+  "pending",
+  "online",
+  "error",
+  "offline",
+] as const;
 export const cameraStatusSchema = z.enum(CAMERA_STATUSES);
 export type CameraStatus = z.infer<typeof cameraStatusSchema>;
 

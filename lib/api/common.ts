@@ -4,6 +4,9 @@ import { UUID } from "../protocol/events.ts";
 
 export { UUID };
 
+/** The dashboard's session cookie (an OpenAPI security scheme; set by /api/auth/login). */
+export const SESSION_COOKIE_NAME = "falcon_session";
+
 /** A resource id (UUID), as path parameters and fields carry it. */
 export const uuidSchema = z.string().regex(UUID, "must be a UUID");
 

@@ -11,6 +11,8 @@ export * from "./common.ts";
 export * from "./events.ts";
 export * from "./nodes.ts";
 export * from "./recordings.ts";
+export * from "./routes.ts";
 export * from "./settings.ts";
+export * from "./streams.ts";
 export * from "./tokens.ts";
 export * from "./users.ts";

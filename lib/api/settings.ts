@@ -195,7 +195,6 @@ export function settingFields(): SettingField[] {
   return SETTING_KEYS.map((key) => ({ key, ...SETTINGS[key].field }));
 }
 
-
 /** Every setting, each with its validator. */
 export const settingsSchema = z.object(
   Object.fromEntries(
@@ -206,7 +205,19 @@ export type Settings = z.infer<typeof settingsSchema>;
 export type { SettingKey };
 
 /** `PATCH /api/settings`: any of the settings; an unknown key is a 400 naming it. */
-export const settingsPatchSchema = settingsSchema.partial().strict();
+export const settingsPatchSchema = z.strictObject(
+  settingsSchema.partial().shape,
+  {
+    error: (iss) =>
+      iss.code === "invalid_type"
+        ? 'The body must be a JSON object of settings, e.g. {"segment_seconds": 60}'
+        : iss.code === "unrecognized_keys"
+        ? `${iss.keys[0]} is not a known setting (known: ${
+          Object.keys(SETTINGS).join(", ")
+        })`
+        : undefined,
+  },
+);
 
 export const settingFieldSchema = z.object({
   key: z.enum(Object.keys(SETTINGS) as [SettingKey, ...SettingKey[]]),

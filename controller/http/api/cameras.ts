@@ -4,6 +4,8 @@
  * admins change cameras, and every change is audited.
  */
 import { type Context, Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { mjpegResponse } from "../../../lib/mjpeg_response.ts";
 import type { AuditLog } from "../../audit/mod.ts";
@@ -90,20 +92,23 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return c.json(cam, 201);
   };
 
-  app.get("/", list);
-  app.get("", list);
-  app.post("/", admin, create);
-  app.post("", admin, create);
+  const listRoute = api(API.cameras.list);
+  const createRoute = api(API.cameras.create);
+  app.get("/", listRoute, list);
+  app.get("", listRoute, list);
+  app.post("/", admin, createRoute, create);
+  app.post("", admin, createRoute, create);
   app.post(
     "/probe",
     admin,
+    api(API.cameras.probe),
     async (c) => c.json(await deps.probe(await jsonBody(c))),
   );
-  app.get("/:id", async (c) => {
+  app.get("/:id", api(API.cameras.get), async (c) => {
     await visibleRow(c, c.req.param("id"));
     return c.json(await deps.cameras.get(c.req.param("id")));
   });
-  app.patch("/:id", admin, async (c) => {
+  app.patch("/:id", admin, api(API.cameras.update), async (c) => {
     const body = await jsonBody(c);
     const cam = await deps.cameras.update(c.req.param("id"), body);
     const fields = body && typeof body === "object" ? Object.keys(body) : [];
@@ -121,7 +126,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     );
     return c.json(cam);
   });
-  app.delete("/:id", admin, async (c) => {
+  app.delete("/:id", admin, api(API.cameras.delete), async (c) => {
     const id = c.req.param("id");
     const out = await deps.cameras.delete(id);
     deps.streams.forget(id);
@@ -134,7 +139,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return c.json(out);
   });
 
-  app.get("/:id/stream", async (c) => {
+  app.get("/:id/stream", api(API.cameras.stream), async (c) => {
     const id = c.req.param("id");
     await visibleRow(c, id); // 404/403 before any upstream work
     await deps.streams.check(id); // 503 naming the reason when it cannot run now
@@ -142,7 +147,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return mjpegResponse(hub, leave, c.req.raw.signal);
   });
 
-  app.get("/:id/snapshot", async (c) => {
+  app.get("/:id/snapshot", api(API.cameras.snapshot), async (c) => {
     const id = c.req.param("id");
     await visibleRow(c, id);
     const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);
