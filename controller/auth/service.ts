@@ -8,10 +8,7 @@
  * - API tokens are shown once, stored as SHA-256, scoped read/full, revocable.
  */
 import type { z } from "zod";
-import {
-  createTokenSchema,
-  type Token,
-} from "../../lib/api/tokens.ts";
+import { createTokenSchema, type Token } from "../../lib/api/tokens.ts";
 import {
   createUserSchema,
   credentialsSchema,

@@ -9,8 +9,8 @@
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage } from "../../lib/log.ts";
 import {
-  type CameraProbeResult,
   cameraProbeRequestSchema,
+  type CameraProbeResult,
 } from "../../lib/api/cameras.ts";
 import type { ProbeRequest, ProbeResult } from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";

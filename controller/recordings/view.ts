@@ -1,9 +1,5 @@
 /** Recordings as the API answers them: rows → lib/api/recordings.ts shapes. */
-import type {
-  Recording,
-  Segment,
-  Session,
-} from "../../lib/api/recordings.ts";
+import type { Recording, Segment, Session } from "../../lib/api/recordings.ts";
 import type {
   SegmentRow,
   SessionRow,

@@ -21,7 +21,6 @@ import {
   defaultSettings,
   type InitialSettings,
   isSettingKey,
-  type SettingField,
   settingFields,
   type SettingKey,
   SETTINGS,

@@ -37,7 +37,10 @@ export type { NodeEvent } from "../../lib/api/events.ts";
 export type { NodeLoad };
 
 /** A camera's open recording: the session, when it began, the recorder's last error. */
-export type OpenRecording = Pick<Session, "id" | "started_at" | "error_message">;
+export type OpenRecording = Pick<
+  Session,
+  "id" | "started_at" | "error_message"
+>;
 
 /**
  * One camera as the dashboard shows it: the API's camera without metadata
@@ -66,7 +69,10 @@ export type CameraView =
   & Partial<
     Pick<
       Camera,
-      "recording_mode" | "retention_days" | "rtsp_transport" | "record_source_url"
+      | "recording_mode"
+      | "retention_days"
+      | "rtsp_transport"
+      | "record_source_url"
     >
   >
   & { recording?: OpenRecording | null };
