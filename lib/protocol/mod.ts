@@ -15,6 +15,7 @@
 export * from "./desired.ts";
 export * from "./devices.ts";
 export * from "./events.ts";
+export * from "./files.ts";
 export * from "./heartbeat.ts";
 export * from "./onvif.ts";
 export * from "./probe.ts";

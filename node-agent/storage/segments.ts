@@ -4,6 +4,7 @@
  * then the unlink (docs/design/recording.md § Invariants 5). Never looks
  * into `.incoming/`.
  */
+import { MAX_LIST_PAGE } from "../../lib/protocol/mod.ts";
 import type { SegmentDeletedEvent } from "../../lib/protocol/mod.ts";
 import { newEventId, type Outbox } from "../outbox/outbox.ts";
 import {
@@ -167,7 +168,8 @@ export async function cameraUsage(root: string): Promise<CameraUsage[]> {
 }
 
 /** Most entries one listing page holds (`GET /v1/recordings/list`). */
-export const MAX_LIST_PAGE = 5000;
+// The listing's page limit is protocol (lib/protocol/files.ts).
+export { MAX_LIST_PAGE };
 
 /** One page of closed segments, sorted by path. */
 export interface SegmentPage {
