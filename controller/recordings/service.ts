@@ -36,7 +36,6 @@ import {
   type RecordingJson,
   recordingJson,
   safeFileName,
-  type SegmentJson,
   segmentJson,
   type SessionJson,
   sessionJson,

@@ -43,7 +43,6 @@ import {
   cameraUsage,
   deleteSegment,
   listSegmentPage,
-  MAX_LIST_PAGE,
 } from "../storage/segments.ts";
 import {
   fileListQuerySchema,
