@@ -15,7 +15,7 @@ import type { z } from "zod";
 import { type JsonSchema, openApiDocument } from "../../../lib/api/openapi.ts";
 import { API_ROUTES, type ApiRoute } from "../../../lib/api/routes.ts";
 import { type Stack, startStack } from "../../../tests/support/stack.ts";
-import { createControllerApp } from "../app.ts";
+import { createControllerApp, PUBLIC_API } from "../app.ts";
 import { SESSION_COOKIE } from "../middleware/auth.ts";
 import { routeOf } from "./registry.ts";
 
@@ -85,6 +85,11 @@ Deno.test("every registered /api route carries its documented entry, and every e
     assert.ok(documented.has(k), `${k} is missing from the document`);
   }
   assert.deepEqual([...byRoute.keys()].filter((k) => !documented.has(k)), []);
+  // The routes documented as public are exactly those the auth middleware lets through.
+  assert.deepEqual(
+    new Set(API_ROUTES.filter((r) => r.access === "public").map((r) => r.path)),
+    PUBLIC_API,
+  );
 });
 
 // --- Samples from the documented JSON Schema --------------------------------
