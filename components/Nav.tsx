@@ -27,6 +27,7 @@ export const NAV_LINKS: readonly NavLink[] = [
   { href: "/audit", label: "Audit log", admin: true },
   { href: "/settings", label: "Settings", admin: true },
   { href: "/account", label: "Account" },
+  { href: "/api-docs", label: "API" },
 ];
 
 export function Nav({ user, current }: NavProps) {

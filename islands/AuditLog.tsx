@@ -4,24 +4,13 @@
  * after hydration; the server renders the controls and a loading state.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { z } from "zod";
+import type { AuditEntry, auditPageSchema } from "../lib/api/audit.ts";
 import { apiRequest } from "./client/api.ts";
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: { id: string | null; name: string | null };
-  action: string;
-  target: string | null;
-  ip: string | null;
-  details: Record<string, unknown> | null;
-}
-
-interface AuditPage {
-  entries: AuditEntry[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+/** An entry and a page of `GET /api/audit` (lib/api/audit.ts). */
+export type { AuditEntry };
+type AuditPage = z.infer<typeof auditPageSchema>;
 
 export interface AuditLogProps {
   /** Entries per page. @default 50 */

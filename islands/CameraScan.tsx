@@ -22,7 +22,7 @@ import {
   takesCredentials,
   takesPath,
 } from "./client/scan.ts";
-import type { ScanFinding, ScanResponse } from "../lib/protocol.ts";
+import type { ScanFinding, ScanResponse } from "../lib/api/nodes.ts";
 
 export interface CameraScanProps {
   /** Node names and whether they are online, for the node choice. */

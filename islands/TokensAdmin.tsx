@@ -6,20 +6,12 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { Token, TokenScope } from "../lib/api/tokens.ts";
 import { type ApiError, apiRequest } from "./client/api.ts";
 
-export type Scope = "read" | "full";
-
-export interface TokenRow {
-  id: string;
-  name: string;
-  scope: Scope;
-  prefix: string;
-  user: { id: string; username: string };
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+/** A token as `GET /api/tokens` lists it (lib/api/tokens.ts). */
+export type Scope = TokenScope;
+export type TokenRow = Token;
 
 export interface TokensAdminProps {
   /** Viewers' tokens are always read-only, so they get no scope choice. */

@@ -6,18 +6,12 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { Role, User } from "../lib/api/users.ts";
 import { type ApiError, apiRequest } from "./client/api.ts";
 
-export type Role = "admin" | "viewer";
-
-export interface UserRow {
-  id: string;
-  username: string;
-  role: Role;
-  camera_ids: string[];
-  created_at: string;
-  password_changed_at: string;
-}
+/** An account as `GET /api/users` lists it (lib/api/users.ts). */
+export type { Role };
+export type UserRow = User;
 
 export interface CameraChoice {
   id: string;

@@ -1,6 +1,6 @@
 /** The scan page's pure helpers (client/scan.ts). */
 import assert from "node:assert/strict";
-import type { ScanFinding } from "../lib/protocol.ts";
+import type { ScanFinding } from "../lib/api/nodes.ts";
 import {
   cameraBody,
   initialChoice,

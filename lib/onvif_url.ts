@@ -6,7 +6,7 @@
  */
 import { AppError } from "./errors.ts";
 import { redactText } from "./redact.ts";
-import type { OnvifTarget } from "./protocol.ts";
+import type { OnvifTarget } from "./protocol/onvif.ts";
 
 /** A parsed onvif:// URL. */
 export interface OnvifAddress {

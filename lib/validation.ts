@@ -14,7 +14,10 @@ export function invalidInput(issues: readonly IssueLike[]): AppError {
   let message = issue.message;
   if (issue.code === "unrecognized_keys" && issue.keys?.length) {
     field = [field, issue.keys[0]].filter(Boolean).join(".");
-    message = `${field} is not a known field`;
+    // zod's own wording is replaced; a schema's custom message is kept.
+    if (message.startsWith("Unrecognized key")) {
+      message = `${field} is not a known field`;
+    }
   } else if (field && !message.startsWith(field)) {
     message = `${field}: ${message}`;
   }

@@ -10,7 +10,7 @@ import {
   type DesiredState,
   type Heartbeat,
   PROTOCOL_VERSION,
-} from "../lib/protocol.ts";
+} from "../lib/protocol/mod.ts";
 import { VERSION } from "../lib/version.ts";
 import type { NodeAgentConfig } from "./config.ts";
 import { detectFfmpeg } from "./ffmpeg/probe.ts";

@@ -7,6 +7,7 @@
 import type { RouteManifest } from "../controller/web/types.ts";
 import * as NotFound from "./_404.tsx";
 import * as Account from "./account.tsx";
+import * as ApiDocs from "./api-docs.tsx";
 import * as Audit from "./audit.tsx";
 import * as CameraPage from "./cameras/[id].tsx";
 import * as CameraScan from "./cameras/scan.tsx";
@@ -34,6 +35,7 @@ export const manifest: RouteManifest = {
     { file: "audit.tsx", pattern: "/audit", module: Audit },
     { file: "settings.tsx", pattern: "/settings", module: Settings },
     { file: "account.tsx", pattern: "/account", module: Account },
+    { file: "api-docs.tsx", pattern: "/api-docs", module: ApiDocs },
   ],
   notFound: { file: "_404.tsx", module: NotFound },
 };

@@ -6,6 +6,8 @@
  * a new token, a recording starting, a player open, node storage read).
  */
 import { assets, mountTestDashboard } from "../tests/support/dashboard.ts";
+import { openApiDocument } from "../lib/api/openapi.ts";
+import { VERSION } from "../lib/version.ts";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { h, type VNode } from "preact";
@@ -223,6 +225,7 @@ Deno.test("the nav links every page an admin may open and marks the current one"
       ["/audit", "Audit log"],
       ["/settings", "Settings"],
       ["/account", "Account"],
+      ["/api-docs", "API"],
     ]);
     assert.deepEqual(links.filter((l) => l.current).map((l) => l.href), [
       p.path,
@@ -243,6 +246,7 @@ Deno.test("the nav hides admin pages from viewers", async () => {
       "/recordings",
       "/tokens",
       "/account",
+      "/api-docs",
     ], path);
     assert.ok(
       !html.includes('href="/users"') && !html.includes('href="/audit"') &&
@@ -1687,5 +1691,33 @@ Deno.test("nodes page: recordings storage per camera as bars, free space, refres
     html_(h(NodeCard, { node: toNodeDetail(NODES[1]) })).includes(
       "The node is offline; Refresh tries anyway.",
     ),
+  );
+});
+
+Deno.test("/api-docs lists every operation of the OpenAPI document, for viewers too", async () => {
+  const doc = openApiDocument({ version: VERSION, sessionCookie: "s" });
+  for (const user of [ADMIN, VIEWER]) {
+    const { status, html } = await get(user, "/api-docs");
+    assert.equal(status, 200, user.role);
+    assert.ok(html.includes("<title>API · Falcon-Eye</title>"));
+    assert.ok(html.includes('href="/api/openapi.json"'));
+    assert.doesNotMatch(html, /<script[^>]+src="https?:/, "no external script");
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        assert.ok(
+          html.includes(`id="${op.operationId}"`) &&
+            html.includes(`${method.toUpperCase()} ${path}`),
+          `${method.toUpperCase()} ${path} is on the page`,
+        );
+      }
+    }
+  }
+  // A body's fields are listed with their types: the camera form's, for one.
+  const { html } = await get(ADMIN, "/api-docs");
+  const create = html.slice(html.indexOf('id="cameras.create"'));
+  assert.match(create, /<td class="mono">framerate<\/td><td>integer 1–60/);
+  assert.match(
+    create,
+    /<td class="mono">protocol<\/td><td>one of rtsp, http, usb, demo, onvif/,
   );
 });

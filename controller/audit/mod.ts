@@ -2,6 +2,7 @@
  * The audit log: who did what, when, from where. Writes never carry secrets;
  * a failure to write is logged, never hides the action's own result.
  */
+import type { AuditEntry } from "../../lib/api/audit.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import type { Sql } from "../db/client.ts";
 import { type AuditRow, insertAudit, listAudit } from "../db/audit.ts";
@@ -15,15 +16,8 @@ export interface Actor {
   ip: string | null;
 }
 
-export interface AuditJson {
-  id: string;
-  at: string;
-  actor: { id: string | null; name: string | null };
-  action: string;
-  target: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-}
+/** One audit entry as the API answers it (lib/api/audit.ts). */
+export type AuditJson = AuditEntry;
 
 export class AuditLog {
   constructor(private sql: Sql) {}

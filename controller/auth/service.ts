@@ -7,7 +7,18 @@
  *   with idle and absolute expiry; logout and password changes delete them.
  * - API tokens are shown once, stored as SHA-256, scoped read/full, revocable.
  */
-import { z } from "zod";
+import type { z } from "zod";
+import { createTokenSchema, type Token } from "../../lib/api/tokens.ts";
+import {
+  createUserSchema,
+  credentialsSchema,
+  loginSchema,
+  resetPasswordSchema as resetSchema,
+  setupSchema,
+  updateUserSchema,
+  type User,
+} from "../../lib/api/users.ts";
+import { UUID } from "../../lib/api/common.ts";
 import { AppError } from "../../lib/errors.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { Actor, AuditLog } from "../audit/mod.ts";
@@ -34,25 +45,11 @@ export interface Principal {
   tokenId?: string;
 }
 
-export interface UserJson {
-  id: string;
-  username: string;
-  role: Role;
-  camera_ids: string[];
-  created_at: string;
-  password_changed_at: string;
-}
+/** An account as the API answers it (lib/api/users.ts). */
+export type UserJson = User;
 
-export interface TokenJson {
-  id: string;
-  name: string;
-  scope: "read" | "full";
-  prefix: string;
-  user: { id: string; username: string };
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+/** An API token as lists show it (lib/api/tokens.ts). */
+export type TokenJson = Token;
 
 export interface AuthOptions {
   /** @default 12 h */
@@ -62,54 +59,8 @@ export interface AuthOptions {
   now?: () => number;
 }
 
-const USERNAME = z.string().trim().min(3, "username must be 3 to 64 characters")
-  .max(64, "username must be 3 to 64 characters")
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._@-]*$/,
-    "username may hold letters, digits and . _ @ - (starting with a letter or digit)",
-  );
-const PASSWORD = z.string().max(
-  256,
-  "password must be at most 256 characters long",
-);
-const ROLE = z.enum(["admin", "viewer"], {
-  error: "role must be admin or viewer",
-});
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const setupSchema = z.strictObject({
-  token: z.string().max(200),
-  username: USERNAME,
-  password: PASSWORD,
-});
-const loginSchema = z.strictObject({
-  username: z.string().max(256),
-  password: z.string().max(1024),
-});
-const credentialsSchema = z.strictObject({
-  current_password: z.string().max(1024),
-  new_password: PASSWORD,
-});
-const createUserSchema = z.strictObject({
-  username: USERNAME,
-  password: PASSWORD,
-  role: ROLE,
-  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids"))
-    .max(1000).default([]),
-});
-const updateUserSchema = z.strictObject({
-  role: ROLE.optional(),
-  camera_ids: z.array(z.string().regex(UUID, "camera_ids must hold camera ids"))
-    .max(1000).optional(),
-});
-const resetSchema = z.strictObject({ new_password: PASSWORD });
-const tokenSchema = z.strictObject({
-  name: z.string().trim().min(1, "name must not be empty").max(
-    100,
-    "name must be at most 100 characters",
-  ),
-  scope: z.enum(["read", "full"], { error: "scope must be read or full" }),
-});
+// Request bodies: lib/api/users.ts and lib/api/tokens.ts.
+const tokenSchema = createTokenSchema;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);

@@ -4,46 +4,16 @@
  * (POST /v1/onvif/inspect), and answer device info, profiles and PTZ support
  * with no credential anywhere (stream and snapshot URIs without user info).
  */
-import { z } from "zod";
+import { onvifInspectBodySchema } from "../../lib/api/cameras.ts";
 import { AppError } from "../../lib/errors.ts";
 import { parseOnvifUrl, publicUri } from "../../lib/onvif_url.ts";
-import type { OnvifInspection } from "../../lib/protocol.ts";
+import type { OnvifInspection } from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
-import { NODE_NAME } from "./schema.ts";
 import { type CameraService, keepPassword } from "./service.ts";
 import { callNode, onlineNode, type OnvifNodeDeps } from "./onvif_node.ts";
 
-export const inspectSchema = z.strictObject({
-  url: z.string().trim().max(2048, "url must be at most 2048 characters")
-    .nullish(),
-  host: z.string().trim().max(253, "host must be at most 253 characters")
-    .regex(
-      /^[A-Za-z0-9.\-:\[\]]*$/,
-      "host must be an IP address or host name",
-    ).nullish(),
-  port: z.number({ error: "port must be a number" }).int(
-    "port must be a whole number",
-  ).min(1, "port must be between 1 and 65535").max(
-    65535,
-    "port must be between 1 and 65535",
-  ).nullish(),
-  username: z.string().max(128, "username must be at most 128 characters")
-    .nullish(),
-  password: z.string().max(256, "password must be at most 256 characters")
-    .nullish(),
-  node_name: z.string().trim().regex(
-    NODE_NAME,
-    "node_name must be a node name like worker-1",
-  ).nullish(),
-  /** When editing: the camera whose stored password completes `user:***@`. */
-  camera_id: z.string().uuid("camera_id must be a camera id").optional(),
-  timeout_ms: z.number({ error: "timeout_ms must be a number" }).int(
-    "timeout_ms must be a whole number",
-  ).min(500, "timeout_ms must be between 500 and 30000").max(
-    30000,
-    "timeout_ms must be between 500 and 30000",
-  ).optional(),
-});
+/** The body of `POST /api/cameras/onvif/inspect` (lib/api/cameras.ts). */
+export const inspectSchema = onvifInspectBodySchema;
 
 export interface OnvifInspectDeps extends OnvifNodeDeps {
   cameras: CameraService;

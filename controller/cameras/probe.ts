@@ -6,55 +6,25 @@
  * A `record_source_url` (the main stream) is probed alongside, reported in
  * `record` with its own error: a bad recording URL does not hide a good live one.
  */
-import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage } from "../../lib/log.ts";
-import type {
-  CameraProbeResult,
-  ProbeRequest,
-  ProbeResult,
-} from "../../lib/protocol.ts";
-import { CAMERA_PROTOCOLS, RTSP_TRANSPORTS } from "../../lib/protocol.ts";
+import {
+  cameraProbeRequestSchema,
+  type CameraProbeResult,
+} from "../../lib/api/cameras.ts";
+import type { ProbeRequest, ProbeResult } from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
-import { checkRecordSource, checkSource, NODE_NAME } from "./schema.ts";
+import { checkRecordSource, checkSource } from "./schema.ts";
 import {
   type CameraService,
   keepPassword,
   keepPasswordFrom,
 } from "./service.ts";
 
-const probeSchema = z.object({
-  protocol: z.enum(CAMERA_PROTOCOLS, {
-    error: `protocol must be one of ${CAMERA_PROTOCOLS.join(", ")}`,
-  }),
-  source_url: z.string().trim().max(
-    2048,
-    "source_url must be at most 2048 characters",
-  ).nullable().optional(),
-  device_path: z.string().trim().regex(
-    /^\/dev\/video\d{1,3}$/,
-    "device_path must look like /dev/video0",
-  )
-    .nullable().optional(),
-  node_name: z.string().trim().regex(
-    NODE_NAME,
-    "node_name must be a node name like worker-1",
-  ).nullable()
-    .optional(),
-  /** As the camera form has it: a UDP-only camera fails a TCP probe. */
-  rtsp_transport: z.enum(RTSP_TRANSPORTS, {
-    error: `rtsp_transport must be one of ${RTSP_TRANSPORTS.join(", ")}`,
-  }).optional(),
-  /** rtsp and onvif: the recording URL, probed too ("" or null = none). */
-  record_source_url: z.string().trim().max(
-    2048,
-    "record_source_url must be at most 2048 characters",
-  ).nullable().optional(),
-  /** When editing: the camera whose stored password completes a redacted URL. */
-  camera_id: z.string().uuid("camera_id must be a camera id").optional(),
-});
+/** The body of `POST /api/cameras/probe` (lib/api/cameras.ts). */
+const probeSchema = cameraProbeRequestSchema;
 
 export interface ProbeDeps {
   cameras: CameraService;

@@ -6,13 +6,13 @@
  * Who may: the HTTP layer decides (admins move cameras; anyone who may see a
  * camera may list its presets) — see docs/guide/onvif.md.
  */
-import { z } from "zod";
+import { type PtzBody, ptzBodySchema } from "../../lib/api/cameras.ts";
 import { AppError } from "../../lib/errors.ts";
 import type {
   OnvifPtzRequest,
   OnvifPtzResult,
   PtzPreset,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { CameraService } from "./service.ts";
 import { callNode, onlineNode, type OnvifNodeDeps } from "./onvif_node.ts";
@@ -21,38 +21,10 @@ export interface PtzDeps extends OnvifNodeDeps {
   cameras: CameraService;
 }
 
-const unit = (name: string) =>
-  z.number({ error: `${name} must be a number between -1 and 1` }).min(
-    -1,
-    `${name} must be between -1 and 1`,
-  ).max(1, `${name} must be between -1 and 1`);
+/** A PTZ command as the API takes it (lib/api/cameras.ts). */
+export const ptzCommandSchema = ptzBodySchema;
 
-/** A PTZ command as the API takes it. */
-export const ptzCommandSchema = z.discriminatedUnion("action", [
-  z.strictObject({
-    action: z.literal("move"),
-    pan: unit("pan").default(0),
-    tilt: unit("tilt").default(0),
-    zoom: unit("zoom").default(0),
-    timeout_ms: z.number({ error: "timeout_ms must be a number" }).int(
-      "timeout_ms must be a whole number",
-    ).min(100, "timeout_ms must be between 100 and 60000").max(
-      60000,
-      "timeout_ms must be between 100 and 60000",
-    ).default(5000),
-  }),
-  z.strictObject({ action: z.literal("stop") }),
-  z.strictObject({ action: z.literal("zoom"), zoom: unit("zoom") }),
-  z.strictObject({
-    action: z.literal("goto_preset"),
-    preset: z.string({ error: "preset must be a preset token" }).min(
-      1,
-      "preset must not be empty",
-    ).max(64, "preset must be at most 64 characters"),
-  }),
-], { error: "action must be one of move, stop, zoom, goto_preset" });
-
-export type PtzCommand = z.infer<typeof ptzCommandSchema>;
+export type PtzCommand = PtzBody;
 
 /** Runs one PTZ command (body as sent to the API) on a camera. */
 export async function ptzCommand(

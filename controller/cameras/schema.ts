@@ -2,118 +2,18 @@
  * Validation of camera input. Each rule names its field, so an API error can
  * point the form at the input to fix.
  */
-import { z } from "zod";
-import {
-  CAMERA_PROTOCOLS,
-  RTSP_TRANSPORTS,
-  USB_DEVICE_PATH,
-} from "../../lib/protocol.ts";
+import { CAMERA_PROTOCOLS } from "../../lib/protocol/mod.ts";
 import { type OnvifAddress, parseOnvifUrl } from "../../lib/onvif_url.ts";
 
-/** off: records only when started; manual: the same, stated; continuous: always records. */
-export const RECORDING_MODES = ["off", "manual", "continuous"] as const;
-
-export const NODE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
-const RESOLUTION = /^(\d{2,5})x(\d{2,5})$/;
-
-const resolution = z.string().trim().regex(
-  RESOLUTION,
-  "resolution must look like 640x480",
-).refine((v) => {
-  const [w, h] = v.split("x").map(Number);
-  return w >= 16 && h >= 16 && w <= 7680 && h <= 4320 && w % 2 === 0 &&
-    h % 2 === 0;
-}, "resolution must be even numbers between 16x16 and 7680x4320");
-
-const metadata = z.record(z.string(), z.unknown()).refine(
-  (m) => JSON.stringify(m).length <= 8192,
-  "metadata must be at most 8 KiB of JSON",
-);
-
-const fields = {
-  name: z.string().trim().min(1, "name must not be empty").max(
-    100,
-    "name must be at most 100 characters",
-  ),
-  location: z.string().trim().max(
-    200,
-    "location must be at most 200 characters",
-  ).nullable(),
-  source_url: z.string().trim().max(
-    2048,
-    "source_url must be at most 2048 characters",
-  ).nullable(),
-  device_path: z.string().trim().regex(
-    USB_DEVICE_PATH,
-    "device_path must look like /dev/video0 or /dev/v4l/by-id/usb-…-video-index0",
-  )
-    .nullable(),
-  node_name: z.string().trim().regex(
-    NODE_NAME,
-    "node_name must be a node name like worker-1",
-  ).nullable(),
-  resolution,
-  framerate: z.number({ error: "framerate must be a number" }).int(
-    "framerate must be a whole number",
-  )
-    .min(1, "framerate must be between 1 and 60").max(
-      60,
-      "framerate must be between 1 and 60",
-    ),
-  metadata,
-  recording_mode: z.enum(RECORDING_MODES, {
-    error: `recording_mode must be one of ${RECORDING_MODES.join(", ")}`,
-  }),
-  retention_days: z.number({ error: "retention_days must be a number or null" })
-    .int("retention_days must be a whole number of days")
-    .min(1, "retention_days must be between 1 and 3650")
-    .max(3650, "retention_days must be between 1 and 3650")
-    .nullable(),
-  rtsp_transport: z.enum(RTSP_TRANSPORTS, {
-    error: `rtsp_transport must be one of ${RTSP_TRANSPORTS.join(", ")}`,
-  }),
-  record_source_url: z.string({
-    error: "record_source_url must be a URL or null",
-  }).trim().max(2048, "record_source_url must be at most 2048 characters")
-    .nullable(),
-};
-
-export const createCameraSchema = z.strictObject({
-  name: fields.name,
-  protocol: z.enum(CAMERA_PROTOCOLS, {
-    error: `protocol must be one of ${CAMERA_PROTOCOLS.join(", ")}`,
-  }),
-  location: fields.location.optional(),
-  source_url: fields.source_url.optional(),
-  device_path: fields.device_path.optional(),
-  node_name: fields.node_name.optional(),
-  // Left out: the camera service fills in the default_resolution / default_framerate settings.
-  resolution: resolution.optional(),
-  framerate: fields.framerate.optional(),
-  metadata: metadata.default({}),
-  recording_mode: fields.recording_mode.default("off"),
-  retention_days: fields.retention_days.default(null),
-  rtsp_transport: fields.rtsp_transport.default("tcp"),
-  record_source_url: fields.record_source_url.optional(),
-});
-
-export const updateCameraSchema = z.strictObject({
-  name: fields.name.optional(),
-  location: fields.location.optional(),
-  source_url: fields.source_url.optional(),
-  device_path: fields.device_path.optional(),
-  node_name: fields.node_name.optional(),
-  resolution: resolution.optional(),
-  framerate: fields.framerate.optional(),
-  metadata: metadata.optional(),
-  recording_mode: fields.recording_mode.optional(),
-  retention_days: fields.retention_days.optional(),
-  rtsp_transport: fields.rtsp_transport.optional(),
-  record_source_url: fields.record_source_url.optional(),
-});
-
-export type CreateCameraInput = z.infer<typeof createCameraSchema>;
-export type UpdateCameraInput = z.infer<typeof updateCameraSchema>;
+// The contract (bodies, answers) lives in lib/api/cameras.ts; the node name rule in lib/protocol.
+export {
+  type CreateCameraInput,
+  createCameraSchema,
+  RECORDING_MODES,
+  type UpdateCameraInput,
+  updateCameraSchema,
+} from "../../lib/api/cameras.ts";
+export { NODE_NAME } from "../../lib/protocol/mod.ts";
 
 export interface SourceFields {
   protocol: string;

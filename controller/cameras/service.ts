@@ -7,7 +7,7 @@
 import { AppError } from "../../lib/errors.ts";
 import { hasPassword, redactUrl } from "../../lib/redact.ts";
 import { invalidInput } from "../../lib/validation.ts";
-import type { CameraProtocol, CameraSpec } from "../../lib/protocol.ts";
+import type { CameraProtocol, CameraSpec } from "../../lib/protocol/mod.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/cameras.ts";
 import type { EventBus } from "../events/bus.ts";

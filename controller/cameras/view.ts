@@ -1,34 +1,9 @@
 /** The camera as the API answers it: never the sealed source, always redacted. */
 import type { CameraRow } from "../db/cameras.ts";
-import type { CameraProtocol } from "../../lib/protocol.ts";
+import type { Camera } from "../../lib/api/cameras.ts";
+import type { CameraProtocol } from "../../lib/protocol/mod.ts";
 
-export interface CameraJson {
-  id: string;
-  name: string;
-  protocol: CameraProtocol;
-  location: string | null;
-  source_url: string | null;
-  device_path: string | null;
-  node_name: string | null;
-  assigned_node: string | null;
-  resolution: string;
-  framerate: number;
-  status: CameraRow["status"];
-  error_message: string | null;
-  metadata: Record<string, unknown>;
-  /** off | manual | continuous. */
-  recording_mode: CameraRow["recording_mode"];
-  /** Days of footage kept; null = no age limit. */
-  retention_days: number | null;
-  /** tcp | udp: how RTSP is read. */
-  rtsp_transport: "tcp" | "udp";
-  /** Recording URL (main stream), redacted like source_url; null = records source_url. */
-  record_source_url: string | null;
-  stream_url: string;
-  snapshot_url: string;
-  created_at: string;
-  updated_at: string;
-}
+export type CameraJson = Camera;
 
 export function cameraJson(row: CameraRow): CameraJson {
   return {

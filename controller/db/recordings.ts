@@ -2,25 +2,19 @@
  * Queries on `recording_sessions`, `recording_segments` and
  * `node_events_applied` (migration 0003). Callers decide what leaves.
  */
+import {
+  RECORDING_STATUSES,
+  type RecordingStatus,
+  type Session,
+} from "../../lib/api/recordings.ts";
 import type { Sql, TxSql } from "./client.ts";
 
 type Q = Sql | TxSql;
 
-export type SessionKind = "manual" | "continuous";
-export type SessionStatus =
-  | "recording"
-  | "completed"
-  | "failed"
-  | "interrupted"
-  | "expired";
-
-export const SESSION_STATUSES: readonly SessionStatus[] = [
-  "recording",
-  "completed",
-  "failed",
-  "interrupted",
-  "expired",
-];
+// The values are the API's (lib/api/recordings.ts); the rows hold the same.
+export type SessionKind = Session["kind"];
+export type SessionStatus = RecordingStatus;
+export const SESSION_STATUSES: readonly SessionStatus[] = RECORDING_STATUSES;
 
 export interface SessionRow {
   id: string;

@@ -5,42 +5,20 @@
  * queue: a subscriber that falls behind by more than `maxQueue` events is cut
  * off (its SSE client reconnects and reloads state) instead of growing memory.
  */
-import type { CameraJson } from "../cameras/view.ts";
-import type { SessionJson } from "../recordings/view.ts";
-import type { SettingKey, Settings } from "../settings/schema.ts";
+import type {
+  CameraEvent,
+  NodeEvent,
+  RecordingEvent,
+  SettingsEvent,
+} from "../../lib/api/events.ts";
 
-export type CameraEvent =
-  | { type: "created" | "updated" | "status"; camera: CameraJson }
-  | { type: "deleted"; id: string };
-
-export interface NodeEvent {
-  name: string;
-  status: "online" | "offline";
-  address: string | null;
-  last_heartbeat_at: string | null;
-}
-
-/**
- * Recording sessions: started/ended/updated (keep; a closed segment, then
- * with the totals of `RecordingJson`), deleted, and node-reported failures.
- */
-export type RecordingEvent =
-  | { type: "started" | "ended" | "updated"; recording: SessionJson }
-  | { type: "deleted"; id: string; camera_id: string | null }
-  | {
-    type: "failed";
-    id: string;
-    camera_id: string | null;
-    error: string;
-    at: string;
-  };
-
-/** Runtime settings saved (controller/settings): all of them, and which changed. Admins only. */
-export interface SettingsEvent {
-  type: "updated";
-  settings: Settings;
-  changed: SettingKey[];
-}
+// The data of each event kind is the API's (lib/api/events.ts): SSE sends it as is.
+export type {
+  CameraEvent,
+  NodeEvent,
+  RecordingEvent,
+  SettingsEvent,
+} from "../../lib/api/events.ts";
 
 export type FalconEvent =
   | { kind: "camera"; data: CameraEvent }

@@ -24,6 +24,7 @@ import { camerasApi } from "./api/cameras.ts";
 import { eventsApi } from "./api/events.ts";
 import { nodesApi } from "./api/nodes.ts";
 import { onvifApi } from "./api/onvif.ts";
+import { openapiApi } from "./api/openapi.ts";
 import { scanApi } from "./api/scan.ts";
 import { ScanService } from "../scan/service.ts";
 import { cameraRecordingsApi, recordingsApi } from "./api/recordings.ts";
@@ -194,6 +195,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     await next();
   });
   app.route("/api/streams", streamsApi(deps));
+  app.route("/api", openapiApi(deps.version));
   app.all("/api/*", (c) => {
     const body: ErrorBody = {
       error: {

@@ -4,12 +4,13 @@
  * (`offlineAfterMs`) or, faster, when its long-poll connection drops and is not
  * re-established within `pollGraceMs` — which is what a killed process looks like.
  */
+import type { Node } from "../../lib/api/nodes.ts";
 import type {
   CameraRuntime,
   CameraSpec,
   DesiredState,
   Heartbeat,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { logger } from "../../lib/log.ts";
 import type { Sql } from "../db/client.ts";
 import * as camerasDb from "../db/cameras.ts";
@@ -37,15 +38,8 @@ export interface NodeServiceOptions {
   settings?: SettingsSource;
 }
 
-export interface NodeJson {
-  name: string;
-  status: "online" | "offline";
-  address: string | null;
-  version: string | null;
-  last_heartbeat_at: string | null;
-  info: Record<string, unknown>;
-  cameras: number;
-}
+/** A node as the API answers it (lib/api/nodes.ts). */
+export type NodeJson = Node;
 
 /**
  * What the node service needs of the cameras: their specs for a node's

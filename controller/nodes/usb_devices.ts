@@ -4,19 +4,12 @@
  * asks the node for this: the heartbeat (every few seconds) is fresh enough,
  * and it is what the camera form and the add/edit check must agree on.
  */
-import type { UsbDevice } from "../../lib/protocol.ts";
+import type { UsbDevice } from "../../lib/protocol/mod.ts";
+import type { NodeUsbDevices } from "../../lib/api/nodes.ts";
+import type { FieldProblem } from "../cameras/schema.ts";
 
-export interface NodeUsbDevices {
-  node: string;
-  status: "online" | "offline";
-  /** Time of the heartbeat the list comes from; null when none came yet. */
-  reported_at: string | null;
-  /**
-   * The devices with names and formats; from a node agent that sends only
-   * paths (`usb_devices`), each path with no name and no formats.
-   */
-  devices: UsbDevice[];
-}
+/** `GET /api/nodes/{name}/devices/usb` (lib/api/nodes.ts). */
+export type { NodeUsbDevices };
 
 /** The devices in a node's stored heartbeat facts (`info`), checked field by field. */
 export function usbDevicesOf(

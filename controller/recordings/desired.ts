@@ -1,5 +1,5 @@
 /**
- * The recording part of a node's desired state (lib/protocol.ts RecordSpec,
+ * The recording part of a node's desired state (lib/protocol/mod.ts RecordSpec,
  * StoragePolicy). Sessions are made here on demand, so whatever asks for the
  * desired state — heartbeat or long poll — sees the same answer:
  *
@@ -12,7 +12,7 @@
  *   camera; with footage, it is completed and a new one (same kind) begins on
  *   the new node, so every session's segments lie on one node.
  */
-import type { RecordSpec, StoragePolicy } from "../../lib/protocol.ts";
+import type { RecordSpec, StoragePolicy } from "../../lib/protocol/mod.ts";
 import type { CameraRow } from "../db/cameras.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/recordings.ts";

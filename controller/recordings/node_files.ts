@@ -16,15 +16,15 @@
  * Failures become AppErrors naming the node: unreachable → 503, an error
  * answer → 502 with the node's own message.
  */
+import type {
+  NodeStorageReport,
+  RenditionStatus,
+} from "../../lib/protocol/mod.ts";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage } from "../../lib/log.ts";
 
-export interface NodeStorage {
-  root: string;
-  total_bytes: number;
-  free_bytes: number;
-  cameras: { camera_id: string; bytes: number; segments: number }[];
-}
+/** A node's `GET /v1/storage` (lib/protocol/files.ts). */
+export type NodeStorage = NodeStorageReport;
 
 export interface NodeTarget {
   node: string;
@@ -198,17 +198,8 @@ export async function storageOf(t: NodeTarget): Promise<NodeStorage> {
   return body as NodeStorage;
 }
 
-/** What a node says about a web rendition (`POST /v1/renditions`). */
-export interface NodeRendition {
-  id: string;
-  state: "ready" | "working" | "failed";
-  /** 0–1 while working, when known. */
-  progress?: number;
-  /** Jobs ahead of it on the node (0 while it runs). */
-  queue_position?: number;
-  /** Redacted reason, when failed. */
-  error?: string;
-}
+/** What a node says about a web rendition (`POST /v1/renditions`; lib/protocol/files.ts). */
+export type NodeRendition = RenditionStatus;
 
 /**
  * Asks the node for an H.264 web rendition of the segments: it answers at

@@ -6,7 +6,7 @@
  * restrictions, audit, and the reconcile job.
  */
 import assert from "node:assert/strict";
-import type { CameraSpec, DesiredState } from "../../lib/protocol.ts";
+import type { CameraSpec, DesiredState } from "../../lib/protocol/mod.ts";
 import {
   type FakeNodeFiles,
   startFakeNodeFiles,

@@ -1,91 +1,25 @@
 /**
- * Validation for recordings: node events (lib/protocol.ts NodeEvent), list
+ * Validation for recordings: node events (lib/protocol/mod.ts NodeEvent), list
  * queries, the keep flag and playback time ranges. Every rule names its field.
  */
-import { z } from "zod";
+import { UUID } from "../../lib/protocol/mod.ts";
 import { AppError } from "../../lib/errors.ts";
 import { SESSION_STATUSES, type SessionStatus } from "../db/recordings.ts";
 
-export const UUID =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The node events and their batch are protocol (lib/protocol/events.ts); the
+// keep flag is API (lib/api/recordings.ts).
+export {
+  eventsBodySchema,
+  isSafeRelativePath,
+  MAX_EVENTS,
+  nodeEventSchema,
+  UUID,
+} from "../../lib/protocol/mod.ts";
+export { keepSchema } from "../../lib/api/recordings.ts";
+export type { NodeEvent as ValidNodeEvent } from "../../lib/protocol/mod.ts";
 
-/** Largest batch a node may send at once. */
-export const MAX_EVENTS = 500;
 /** Longest playback range. */
 export const MAX_PLAYBACK_MS = 24 * 3600_000;
-
-/**
- * A path below the node's recordings root: `/`-separated names of letters,
- * digits, `.`, `_`, `-`; no empty, `.` or `..` segments, no leading `/`.
- */
-export function isSafeRelativePath(p: string): boolean {
-  if (p.length === 0 || p.length > 1024) return false;
-  return p.split("/").every((seg) =>
-    /^[A-Za-z0-9._-]{1,255}$/.test(seg) && seg !== "." && seg !== ".."
-  );
-}
-
-const eventId = z.string().min(1).max(200);
-const uuid = z.string().regex(UUID, "must be a UUID");
-const isoTime = z.iso.datetime({ offset: true });
-const path = z.string().refine(
-  isSafeRelativePath,
-  "must be a relative path of safe names (no .., no leading /)",
-);
-
-const segmentClosed = z.object({
-  id: eventId,
-  type: z.literal("segment.closed"),
-  camera_id: uuid,
-  session_id: uuid,
-  path,
-  start_at: isoTime,
-  end_at: isoTime,
-  duration_ms: z.number().min(0).max(7 * 24 * 3600_000),
-  size_bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  video_codec: z.string().min(1).max(64),
-  audio_codec: z.string().min(1).max(64).nullable(),
-  recovered: z.boolean(),
-}).refine((e) => Date.parse(e.end_at) >= Date.parse(e.start_at), {
-  message: "end_at must not be before start_at",
-  path: ["end_at"],
-});
-
-const segmentDeleted = z.object({
-  id: eventId,
-  type: z.literal("segment.deleted"),
-  camera_id: z.string().max(200),
-  path,
-  reason: z.enum(["free_space", "retention", "requested"]),
-});
-
-const recordingFailed = z.object({
-  id: eventId,
-  type: z.literal("recording.failed"),
-  camera_id: z.string().max(200),
-  session_id: z.string().max(200),
-  at: isoTime,
-  error: z.string().max(8192),
-});
-
-export const nodeEventSchema = z.discriminatedUnion("type", [
-  segmentClosed,
-  segmentDeleted,
-  recordingFailed,
-]);
-
-export const eventsBodySchema = z.object({
-  events: z.array(nodeEventSchema).max(
-    MAX_EVENTS,
-    `events: at most ${MAX_EVENTS} per batch`,
-  ),
-});
-
-export type ValidNodeEvent = z.infer<typeof nodeEventSchema>;
-
-export const keepSchema = z.strictObject({
-  keep: z.boolean({ error: "keep must be true or false" }),
-});
 
 /** Parses an ISO 8601 date-time (no zone = UTC); throws 400 naming the field. */
 export function parseTime(

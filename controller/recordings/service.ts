@@ -4,6 +4,10 @@
  * streamed through the controller with Range), and the node events that
  * report segments (applied exactly once). docs/guide/recordings.md.
  */
+import type {
+  RecordingDetail,
+  RecordingStatusAnswer,
+} from "../../lib/api/recordings.ts";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { redactText } from "../../lib/redact.ts";
@@ -32,7 +36,6 @@ import {
   type RecordingJson,
   recordingJson,
   safeFileName,
-  type SegmentJson,
   segmentJson,
   type SessionJson,
   sessionJson,
@@ -88,15 +91,11 @@ export interface RecordingServiceDeps {
   nodeToken: string;
 }
 
-export interface RecordingStatus {
-  recording: boolean;
-  session?: SessionJson;
-  mode: CameraRow["recording_mode"];
-}
+/** `GET /api/cameras/{id}/recording/status` (lib/api/recordings.ts). */
+export type RecordingStatus = RecordingStatusAnswer;
 
-export interface RecordingDetail extends RecordingJson {
-  segments: SegmentJson[];
-}
+/** `GET /api/recordings/{id}` (lib/api/recordings.ts). */
+export type { RecordingDetail };
 
 export class RecordingService {
   constructor(private deps: RecordingServiceDeps) {}

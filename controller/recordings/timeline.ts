@@ -5,33 +5,16 @@
  *
  *   GET /api/cameras/{id}/timeline?day=YYYY-MM-DD   (controller/http/api/recordings.ts)
  */
+import type { Timeline } from "../../lib/api/recordings.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { Sql } from "../db/client.ts";
 
 /** Segments closer than this are one span (cuts between segments are a few ms apart). */
 export const TIMELINE_JOIN_MS = 1000;
 
-export interface TimelineSpan {
-  start: string;
-  end: string;
-}
-
-export interface Timeline {
-  camera_id: string;
-  /** The UTC day, `YYYY-MM-DD`. */
-  day: string;
-  /** Midnight UTC that begins the day. */
-  start: string;
-  /** Midnight UTC that ends it. */
-  end: string;
-  /** Recorded time, oldest first, clipped to the day; the rest of the day is gaps. */
-  spans: TimelineSpan[];
-  /**
-   * When the camera's open recording began, if one is open and began before
-   * the day ends: its newest minute is still being written and is not in `spans` yet.
-   */
-  recording_since: string | null;
-}
+/** The answer of `GET /api/cameras/{id}/timeline` (lib/api/recordings.ts). */
+export type { Timeline };
+export type TimelineSpan = Timeline["spans"][number];
 
 /** Today's UTC date as `YYYY-MM-DD`. */
 export function utcToday(now = new Date()): string {

@@ -1,51 +1,15 @@
-/** Recordings as the API answers them. */
+/** Recordings as the API answers them: rows → lib/api/recordings.ts shapes. */
+import type { Recording, Segment, Session } from "../../lib/api/recordings.ts";
 import type {
   SegmentRow,
-  SessionKind,
   SessionRow,
   SessionStatsRow,
-  SessionStatus,
 } from "../db/recordings.ts";
 
-/** A recording session without its totals (events, start/stop answers). */
-export interface SessionJson {
-  id: string;
-  camera_id: string | null;
-  camera_name: string;
-  /** True once the camera was deleted (the recording stays). */
-  camera_deleted: boolean;
-  node_name: string | null;
-  kind: SessionKind;
-  status: SessionStatus;
-  started_at: string;
-  ended_at: string | null;
-  keep: boolean;
-  error_message: string | null;
-  download_url: string;
-  created_at: string;
-  updated_at: string;
-}
-
-/** A recording with the totals of its segments (list and detail). */
-export interface RecordingJson extends SessionJson {
-  segment_count: number;
-  /** Sum of the segments' media durations. */
-  duration_ms: number;
-  size_bytes: number;
-}
-
-export interface SegmentJson {
-  id: number;
-  node_name: string;
-  path: string;
-  start_at: string;
-  end_at: string;
-  duration_ms: number;
-  size_bytes: number;
-  video_codec: string;
-  audio_codec: string | null;
-  recovered: boolean;
-}
+/** The API's shapes of a recording (lib/api/recordings.ts). */
+export type SessionJson = Session;
+export type RecordingJson = Recording;
+export type SegmentJson = Segment;
 
 const iso = (d: Date | string | null) =>
   d === null ? null : new Date(d).toISOString();

@@ -20,11 +20,13 @@ import { errorMessage } from "../../lib/log.ts";
 import type {
   ScanFinding,
   ScanNodeOutcome,
+  ScanResponse,
+} from "../../lib/api/nodes.ts";
+import type {
   ScanReport,
   ScanRequest,
-  ScanResponse,
   ScanResult,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { redactText } from "../../lib/redact.ts";
 import { NODE_NAME } from "../cameras/schema.ts";
 
@@ -43,7 +45,7 @@ export interface ScanCamera {
   id: string;
   name: string;
   protocol: string;
-  source_url: string | null;
+  source_url?: string | null;
   device_path: string | null;
   node_name: string | null;
   assigned_node: string | null;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
-import type { ScanReport, ScanResult } from "../../lib/protocol.ts";
+import type { ScanReport, ScanResult } from "../../lib/protocol/mod.ts";
 import {
   mergeFindings,
   parseScanQuery,

@@ -1,204 +1,25 @@
 /**
- * Every runtime setting: its validator (messages name the setting), its
- * default, and a title and description the API and the Settings page show.
- * Adding a setting = one entry in `SETTINGS` plus the code that reads it.
+ * Runtime settings: the contract (validators, titles, descriptions) is
+ * lib/api/settings.ts; here are the defaults and the node-facing forms.
  */
-import { z } from "zod";
-import { createCameraSchema, NODE_NAME } from "../cameras/schema.ts";
+import type { Settings } from "../../lib/api/settings.ts";
 import {
   DEFAULT_SEGMENT_SECONDS,
   MIN_FREE_BYTES,
   MIN_FREE_RATIO,
 } from "../recordings/desired.ts";
 
-// A type (not an interface) so it fits the dashboard's Record-typed SettingsView.
-export type Settings = {
-  /** WIDTHxHEIGHT of a new camera whose body leaves `resolution` out. */
-  default_resolution: string;
-  /** Frames per second of a new camera whose body leaves `framerate` out. */
-  default_framerate: number;
-  /** Node that gets cameras not pinned to one; null = the least-loaded online node. */
-  default_node: string | null;
-  /** Length of new recording segments. */
-  segment_seconds: number;
-  /** Age limit for cameras whose own `retention_days` is null; null = none. */
-  default_retention_days: number | null;
-  /** Free-space floor per node: keep this share of the disk free… */
-  min_free_percent: number;
-  /** …and at least this many GiB. */
-  min_free_gib: number;
-  /** How long a relay keeps running after its last viewer left. */
-  relay_idle_grace_seconds: number;
-};
-
-export type SettingKey = keyof Settings;
-
-/** How the Settings page and `GET /api/settings` describe a setting. */
-export interface SettingField {
-  key: SettingKey;
-  /** Section of the Settings page. */
-  group: "cameras" | "recording" | "live";
-  title: string;
-  description: string;
-  /** resolution: WIDTHxHEIGHT; node: a node name or null; integer/number: with min/max. */
-  type: "resolution" | "node" | "integer" | "number";
-  unit?: string;
-  min?: number;
-  max?: number;
-  /** What null means, for the settings that accept it. */
-  null_means?: string;
-}
+export {
+  isSettingKey,
+  SETTING_KEYS,
+  type SettingField,
+  settingFields,
+  type SettingKey,
+  SETTINGS,
+  type Settings,
+} from "../../lib/api/settings.ts";
 
 const GIB = 1024 ** 3;
-
-function wholeNumber(key: SettingKey, min: number, max: number) {
-  const msg = `${key} must be a whole number from ${min} to ${max}`;
-  return z.number({ error: msg }).int(msg).min(min, msg).max(max, msg);
-}
-
-function decimal(key: SettingKey, min: number, max: number) {
-  const msg = `${key} must be a number from ${min} to ${max}`;
-  return z.number({ error: msg }).min(min, msg).max(max, msg);
-}
-
-const cameraResolution = createCameraSchema.shape.resolution;
-const cameraFramerate = createCameraSchema.shape.framerate;
-
-interface Entry {
-  field: Omit<SettingField, "key">;
-  schema: z.ZodType;
-}
-
-/** The settings in the order the Settings page shows them. */
-export const SETTINGS: Record<SettingKey, Entry> = {
-  default_resolution: {
-    field: {
-      group: "cameras",
-      title: "Default resolution",
-      description:
-        "Live-view size of a new camera when none is given (WIDTHxHEIGHT, even numbers). Existing cameras keep theirs.",
-      type: "resolution",
-    },
-    schema: z.string({
-      error: "default_resolution must be a string like 640x480",
-    }).trim().refine(
-      (v) => cameraResolution.safeParse(v).success,
-      "default_resolution must look like 640x480: even numbers from 16x16 to 7680x4320",
-    ),
-  },
-  default_framerate: {
-    field: {
-      group: "cameras",
-      title: "Default frame rate",
-      description:
-        "Frames per second of a new camera's live view when none is given. Existing cameras keep theirs.",
-      type: "integer",
-      unit: "fps",
-      min: 1,
-      max: 60,
-    },
-    schema: wholeNumber("default_framerate", 1, 60).refine(
-      (v) => cameraFramerate.safeParse(v).success,
-      "default_framerate must be a whole number from 1 to 60",
-    ),
-  },
-  default_node: {
-    field: {
-      group: "cameras",
-      title: "Default node",
-      description:
-        "Node that runs cameras not pinned to a node, when it is online. Applies when a camera is placed: new cameras, and cameras waiting for a node.",
-      type: "node",
-      null_means: "automatic: the online node with the fewest cameras",
-    },
-    schema: z.string({ error: "default_node must be a node name or null" })
-      .trim()
-      .transform((v) => v === "" ? null : v)
-      .refine(
-        (v) => v === null || NODE_NAME.test(v),
-        "default_node must be a node name like worker-1, or null for automatic",
-      )
-      .nullable(),
-  },
-  segment_seconds: {
-    field: {
-      group: "recording",
-      title: "Segment length",
-      description:
-        "Length of each recording file, aligned to the clock. Shorter segments lose less on a crash; longer ones make fewer files. Applies from the next segment.",
-      type: "integer",
-      unit: "s",
-      min: 2,
-      max: 3600,
-    },
-    schema: wholeNumber("segment_seconds", 2, 3600),
-  },
-  default_retention_days: {
-    field: {
-      group: "recording",
-      title: "Default retention",
-      description:
-        "Days of footage kept for cameras without their own retention. Nodes delete older footage on their next sweep (every 30 s).",
-      type: "integer",
-      unit: "days",
-      min: 1,
-      max: 3650,
-      null_means:
-        "no age limit: keep footage until the free-space floor needs room",
-    },
-    schema: wholeNumber("default_retention_days", 1, 3650).nullable(),
-  },
-  min_free_percent: {
-    field: {
-      group: "recording",
-      title: "Keep free: share of disk",
-      description:
-        "Each node keeps at least this share of its recordings disk free, deleting the oldest footage first (kept recordings excepted).",
-      type: "number",
-      unit: "%",
-      min: 0,
-      max: 50,
-    },
-    schema: decimal("min_free_percent", 0, 50),
-  },
-  min_free_gib: {
-    field: {
-      group: "recording",
-      title: "Keep free: at least",
-      description:
-        "…and at least this much space. The larger of the two applies; 0 and 0 turn the floor off.",
-      type: "number",
-      unit: "GiB",
-      min: 0,
-      max: 100_000,
-    },
-    schema: decimal("min_free_gib", 0, 100_000),
-  },
-  relay_idle_grace_seconds: {
-    field: {
-      group: "live",
-      title: "Relay idle grace",
-      description:
-        "How long a camera's live relay (its ffmpeg) keeps running after the last viewer left, so a quick return starts at once.",
-      type: "number",
-      unit: "s",
-      min: 0,
-      max: 600,
-    },
-    schema: decimal("relay_idle_grace_seconds", 0, 600),
-  },
-};
-
-export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
-
-export function isSettingKey(key: string): key is SettingKey {
-  return Object.hasOwn(SETTINGS, key);
-}
-
-/** The settings' descriptions, in page order. */
-export function settingFields(): SettingField[] {
-  return SETTING_KEYS.map((key) => ({ key, ...SETTINGS[key].field }));
-}
 
 /** Values the process starts from (flags and env), before anything is stored. */
 export interface InitialSettings {
@@ -222,7 +43,7 @@ export function defaultSettings(initial: InitialSettings = {}): Settings {
   };
 }
 
-/** The node-facing forms of the floor and the grace (lib/protocol.ts units). */
+/** The node-facing forms of the floor and the grace (lib/protocol/mod.ts units). */
 export function minFreeBytes(s: Pick<Settings, "min_free_gib">): number {
   return Math.round(s.min_free_gib * GIB);
 }

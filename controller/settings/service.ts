@@ -5,6 +5,11 @@
  * once — so a change takes effect without a restart (node agents are woken
  * through their long poll by controller/nodes/service.ts).
  */
+import {
+  type SettingsJson,
+  settingsPatchSchema,
+  type SettingUpdate,
+} from "../../lib/api/settings.ts";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
@@ -16,7 +21,6 @@ import {
   defaultSettings,
   type InitialSettings,
   isSettingKey,
-  type SettingField,
   settingFields,
   type SettingKey,
   SETTINGS,
@@ -37,20 +41,11 @@ export interface SettingsSource {
   onChange(listener: SettingsListener): () => void;
 }
 
-/** When and by whom a stored setting was last saved. */
-export interface SettingUpdate {
-  at: string;
-  by: string | null;
-}
+/** When and by whom a stored setting was last saved (lib/api/settings.ts). */
+export type { SettingUpdate };
 
-/** `GET /api/settings`. */
-export interface SettingsJson {
-  settings: Settings;
-  defaults: Settings;
-  /** Stored settings only: the rest are at their default. */
-  updated: Partial<Record<SettingKey, SettingUpdate>>;
-  fields: SettingField[];
-}
+/** `GET /api/settings` (lib/api/settings.ts). */
+export type { SettingsJson };
 
 /** What a PATCH did: the settings after and before it, and the keys it changed. */
 export interface SettingsUpdate {
@@ -177,31 +172,9 @@ export class SettingsService implements SettingsSource {
   }
 
   async #validate(body: unknown): Promise<Partial<Settings>> {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new AppError(
-        "invalid_input",
-        'The body must be a JSON object of settings, e.g. {"segment_seconds": 60}',
-      );
-    }
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (!isSettingKey(key)) {
-        throw new AppError(
-          "invalid_input",
-          `${key} is not a known setting (known: ${
-            Object.keys(SETTINGS).join(", ")
-          })`,
-          { field: key },
-        );
-      }
-      const parsed = SETTINGS[key].schema.safeParse(value);
-      if (!parsed.success) {
-        throw invalidInput(
-          parsed.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })),
-        );
-      }
-      out[key] = parsed.data;
-    }
+    const parsed = settingsPatchSchema.safeParse(body);
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const out: Partial<Settings> = parsed.data;
     const node = out.default_node;
     if (typeof node === "string" && !(await getNode(this.deps.sql, node))) {
       throw new AppError(
@@ -210,6 +183,6 @@ export class SettingsService implements SettingsSource {
         { field: "default_node" },
       );
     }
-    return out as Partial<Settings>;
+    return out;
   }
 }

@@ -4,190 +4,159 @@
  * built island assets. Browser-safe: islands import these types too.
  */
 import type { VNode } from "preact";
-import type { CameraProtocol, UsbDevice } from "../../lib/protocol.ts";
-import type { SettingsView } from "../../islands/client/settings_form.ts";
+import type { Camera } from "../../lib/api/cameras.ts";
+import type { Node, NodeStorage } from "../../lib/api/nodes.ts";
+import type {
+  EventRecording,
+  RecordingsPage,
+  Session,
+  Timeline,
+} from "../../lib/api/mod.ts";
+import type {
+  CameraEvent as ApiCameraEvent,
+  RecordingEvent as ApiRecordingEvent,
+} from "../../lib/api/events.ts";
+import type { SettingsJson } from "../../lib/api/settings.ts";
+import type {
+  CameraRuntime,
+  DiskUsage,
+  FfmpegInfo,
+  NodeLoad,
+  UsbDevice,
+} from "../../lib/protocol/mod.ts";
 
-export type CameraStatus = "pending" | "online" | "error" | "offline";
-export type NodeState = "online" | "offline";
-/** `off` and `manual` record when an admin presses Record; `continuous` always records. */
-export type RecordingMode = "off" | "manual" | "continuous";
-export type RecordingStatus =
-  | "recording"
-  | "completed"
-  | "failed"
-  | "interrupted"
-  | "expired";
+// The API's shapes come from lib/api (zod schemas and their inferred types);
+// what is here only adds what the dashboard computes on top of them.
+export type {
+  CameraStatus,
+  RecordingMode,
+  RecordingStatus,
+} from "../../lib/api/mod.ts";
+export type { NodeState } from "../../lib/api/nodes.ts";
+export type { NodeEvent } from "../../lib/api/events.ts";
+export type { NodeLoad };
 
-/** One camera as the dashboard shows it. Never carries a secret. */
-export interface CameraView {
-  id: string;
-  name: string;
-  protocol: CameraProtocol;
-  location: string | null;
-  /** Source URL with the password already redacted (`rtsp://user:***@host/…`). */
-  source_url: string | null;
-  device_path: string | null;
-  /** Node the camera is pinned to (USB cameras). */
-  node_name: string | null;
-  /** Node that runs the camera now. */
-  assigned_node: string | null;
-  /** `WIDTHxHEIGHT`, e.g. `640x480`. */
-  resolution: string;
-  framerate: number;
-  status: CameraStatus;
-  error_message: string | null;
-  /** off | manual | continuous (the API always sends it; older fixtures may not). */
-  recording_mode?: RecordingMode;
-  /** Days of footage kept; null = until the node's free-space floor. */
-  retention_days?: number | null;
-  /** rtsp: how the stream is read (the API always sends it; older fixtures may not). */
-  rtsp_transport?: "tcp" | "udp";
-  /** rtsp: the recording (main) stream, redacted; null = records `source_url`. */
-  record_source_url?: string | null;
-  /**
-   * The camera's open recording, or null when it is not recording. Filled by
-   * the pages that show it (`deps.openRecordings`); absent elsewhere.
-   */
-  recording?: OpenRecording | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A camera's open recording: the session, when it began, the recorder's last error. */
+export type OpenRecording = Pick<
+  Session,
+  "id" | "started_at" | "error_message"
+>;
 
-export interface NodeView {
-  name: string;
-  status: NodeState;
-  address: string | null;
-  last_heartbeat_at: string | null;
-  /** Node agent version from the last heartbeat. */
-  version?: string | null;
-  /** Cameras placed on the node. */
-  cameras?: number;
-  /**
-   * Facts of the last heartbeat as the node service stores them (`ffmpeg`,
-   * `usb_devices`, `disk`, `load`, `camera_runtime`, `started_at`); read it
-   * through `toNodeDetail()`, which checks every field.
-   */
-  info?: Record<string, unknown>;
-}
+/**
+ * One camera as the dashboard shows it: the API's camera without metadata
+ * and links (`views.ts` projects it). Never carries a secret. The recording
+ * facts are optional (the API always sends them; older fixtures may not);
+ * `recording` is filled by the pages that show it (`deps.openRecordings`).
+ */
+export type CameraView =
+  & Pick<
+    Camera,
+    | "id"
+    | "name"
+    | "protocol"
+    | "location"
+    | "source_url"
+    | "device_path"
+    | "node_name"
+    | "assigned_node"
+    | "resolution"
+    | "framerate"
+    | "status"
+    | "error_message"
+    | "created_at"
+    | "updated_at"
+  >
+  & Partial<
+    Pick<
+      Camera,
+      | "recording_mode"
+      | "retention_days"
+      | "rtsp_transport"
+      | "record_source_url"
+    >
+  >
+  & { recording?: OpenRecording | null };
 
-/** CPU and memory of a node agent, from a heartbeat. */
-export interface NodeLoad {
-  cpu_percent: number;
-  memory_bytes: number;
-}
+/** Data of the SSE event `camera` as islands handle it: the API's event, its camera seen through `CameraView`. */
+export type CameraEvent = ApiCameraEvent extends infer E
+  ? E extends { camera: unknown } ? Omit<E, "camera"> & { camera: CameraView }
+  : E
+  : never;
+
+/** A node as `GET /api/nodes` lists it; pages may leave out the heartbeat facts. */
+export type NodeView =
+  & Pick<Node, "name" | "status" | "address" | "last_heartbeat_at">
+  & Partial<Pick<Node, "version" | "cameras" | "info">>;
 
 /** One camera the node agent runs, as its last heartbeat reported it. */
-export interface CameraRuntimeView {
-  id: string;
-  /** The camera's name when the user may see it, else null. */
-  name: string | null;
-  state: string;
-  viewers: number;
-  fps: number;
-  error: string | null;
-  restarts: number;
-  last_frame_at: string | null;
-}
+export type CameraRuntimeView =
+  & Omit<CameraRuntime, "state" | "note">
+  & {
+    /** The camera's name when the user may see it, else null. */
+    name: string | null;
+    state: string;
+  };
 
-/** A node with its last heartbeat's facts, for the nodes page (admins). */
-export interface NodeDetailView {
-  name: string;
-  status: NodeState;
-  address: string | null;
-  version: string | null;
-  last_heartbeat_at: string | null;
-  started_at: string | null;
-  /** Cameras placed on the node. */
-  cameras: number;
-  /** null when the node never reported it. */
-  ffmpeg: { available: boolean; version: string | null } | null;
-  usb_devices: string[];
-  /** The same devices with names and formats, when the node sends them. */
-  usb?: UsbDevice[];
-  disk: { path: string; total_bytes: number; free_bytes: number } | null;
-  load: NodeLoad | null;
-  camera_runtime: CameraRuntimeView[];
-}
+/** A node with its last heartbeat's facts, for the nodes page (admins); `toNodeDetail()` makes it. */
+export type NodeDetailView =
+  & Pick<
+    Node,
+    "name" | "status" | "address" | "version" | "last_heartbeat_at" | "cameras"
+  >
+  & {
+    started_at: string | null;
+    /** null when the node never reported it. */
+    ffmpeg: Pick<FfmpegInfo, "available" | "version"> | null;
+    usb_devices: string[];
+    /** The same devices with names and formats, when the node sends them. */
+    usb?: UsbDevice[];
+    disk: DiskUsage | null;
+    load: NodeLoad | null;
+    camera_runtime: CameraRuntimeView[];
+  };
 
 /** A node as the camera forms offer it: where a camera can run, and its USB devices. */
-export interface NodeChoice {
-  name: string;
-  status: NodeState;
+export type NodeChoice = Pick<Node, "name" | "status"> & {
   usb_devices: string[];
   /** Names and formats for the device picker; absent from older node agents. */
   usb?: UsbDevice[];
-}
+};
 
-/** A camera's open recording: the session, when it began, the recorder's last error. */
-export interface OpenRecording {
-  id: string;
-  started_at: string;
-  error_message: string | null;
-}
+/** One recording session as the dashboard shows it (list entries and SSE events; most events carry no totals). */
+export type RecordingView = Omit<EventRecording, "created_at" | "updated_at">;
 
-/** One recording session as the dashboard shows it (`GET /api/recordings` entries; most events carry no totals). */
-export interface RecordingView {
-  id: string;
-  /** null once the camera was deleted (the recording stays). */
-  camera_id: string | null;
-  camera_name: string;
-  camera_deleted: boolean;
-  node_name: string | null;
-  kind: "manual" | "continuous";
-  status: RecordingStatus;
-  started_at: string;
-  ended_at: string | null;
-  keep: boolean;
-  error_message: string | null;
-  download_url: string;
-  /** Totals of the closed segments; in SSE events only `updated` after a segment closed. */
-  segment_count?: number;
-  duration_ms?: number;
-  size_bytes?: number;
-}
+/**
+ * Data of the SSE event `recording` as islands handle it: the API's event
+ * (lib/api/events.ts), its session seen through `RecordingView`.
+ */
+export type RecordingEvent = ApiRecordingEvent extends infer E
+  ? E extends { recording: unknown }
+    ? Omit<E, "recording"> & { recording: RecordingView }
+  : E
+  : never;
 
-/** One page of `GET /api/recordings`: `total` counts every match. */
-export interface RecordingsPageView {
+/** One page of `GET /api/recordings` as pages pass it on: `total` counts every match. */
+export type RecordingsPageView = Omit<RecordingsPage, "recordings"> & {
   recordings: RecordingView[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+};
 
 /** The recordings page's filters as the page URL carries them (`?camera&status&from&to&offset`). */
 export interface RecordingFilters {
   camera: string;
-  status: "" | RecordingStatus;
+  status: "" | RecordingView["status"];
   /** UTC days `YYYY-MM-DD`, inclusive; "" = open. */
   from: string;
   to: string;
 }
 
 /** A camera's recorded time on one UTC day (`GET /api/cameras/{id}/timeline`). */
-export interface TimelineView {
-  camera_id: string;
-  day: string;
-  start: string;
-  end: string;
-  spans: { start: string; end: string }[];
-  /** The open recording's start; its newest minute is not in `spans` yet. */
-  recording_since: string | null;
-}
+export type TimelineView = Timeline;
 
 /** A node's recordings storage (`GET /api/nodes/{name}/storage`). */
-export interface NodeStorageView {
-  node: string;
-  root: string;
-  total_bytes: number;
-  free_bytes: number;
-  recordings_bytes: number;
-  cameras: {
-    camera_id: string;
-    camera_name: string | null;
-    bytes: number;
-    segments: number;
-  }[];
-}
+export type NodeStorageView = NodeStorage;
+
+/** Runtime settings with defaults and descriptions (`GET /api/settings`). */
+export type SettingsView = SettingsJson;
 
 /** The signed-in user as pages see them. */
 export interface WebUser {
@@ -239,33 +208,6 @@ export interface DashboardDeps {
   /** Runtime settings with defaults and descriptions (`GET /api/settings`); the caller checked the admin role. */
   settings?(): Promise<SettingsView>;
 }
-
-/** Data of the SSE event `camera` on `/api/events`. */
-export type CameraEvent =
-  | { type: "created" | "updated" | "status"; camera: CameraView }
-  | { type: "deleted"; id: string };
-
-/** Data of the SSE event `node` on `/api/events`. */
-export interface NodeEvent {
-  name: string;
-  status: NodeState;
-  address?: string | null;
-  last_heartbeat_at?: string | null;
-  /** The heartbeat's load; sent when a node comes online and when its load changes noticeably. */
-  load?: NodeLoad | null;
-}
-
-/** Data of the SSE event `recording` on `/api/events` (viewers: their granted cameras only). */
-export type RecordingEvent =
-  | { type: "started" | "ended" | "updated"; recording: RecordingView }
-  | { type: "deleted"; id: string; camera_id: string | null }
-  | {
-    type: "failed";
-    id: string;
-    camera_id: string | null;
-    error: string;
-    at: string;
-  };
 
 /** One built file, served from memory. */
 export interface AssetFile {

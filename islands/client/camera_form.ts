@@ -4,7 +4,8 @@
  * `POST /api/cameras/probe`, and the "Test connection" result line. Pure, no
  * DOM: tested in `islands/islands_test.ts`.
  */
-import type { CameraProbeResult, ProbeResult } from "../../lib/protocol.ts";
+import type { CameraProbeResult } from "../../lib/api/cameras.ts";
+import type { ProbeResult } from "../../lib/protocol/mod.ts";
 import type { CameraView, NodeChoice } from "../../controller/web/types.ts";
 import { formatSeconds } from "./format.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { TestConnection } from "../parts/CameraFields.tsx";
-import type { ProbeResult } from "../../lib/protocol.ts";
+import type { ProbeResult } from "../../lib/protocol/mod.ts";
 import { DEFAULTS, probeBody, probeOutcome } from "./camera_form.ts";
 
 const live: ProbeResult = {

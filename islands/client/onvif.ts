@@ -6,7 +6,7 @@
  * (`POST /api/cameras/{id}/ptz`).
  */
 import { buildOnvifUrl, parseOnvifUrl } from "../../lib/onvif_url.ts";
-import type { OnvifProfile } from "../../lib/protocol.ts";
+import type { OnvifProfile } from "../../lib/protocol/mod.ts";
 
 /** What the user types to find a camera's profiles. */
 export interface OnvifLogin {

@@ -9,7 +9,7 @@ import { renderToString } from "preact-render-to-string";
 import { CameraFacts } from "../../components/CameraFacts.tsx";
 import { CameraFields } from "../parts/CameraFields.tsx";
 import { parseOnvifUrl } from "../../lib/onvif_url.ts";
-import type { OnvifProfile } from "../../lib/protocol.ts";
+import type { OnvifProfile } from "../../lib/protocol/mod.ts";
 import type { CameraView } from "../../controller/web/types.ts";
 import {
   DEFAULTS,

@@ -4,7 +4,7 @@
  * and edit forms share the progress and result handling.
  */
 import { useRef, useState } from "preact/hooks";
-import type { CameraProbeResult } from "../../lib/protocol.ts";
+import type { CameraProbeResult } from "../../lib/api/cameras.ts";
 import { apiRequest } from "./api.ts";
 import { type ProbeLine, probeOutcome } from "./camera_form.ts";
 

@@ -5,7 +5,7 @@
  * for each node's outcome.
  */
 import { parseSubnet } from "../../lib/cidr.ts";
-import type { ScanFinding, ScanNodeOutcome } from "../../lib/protocol.ts";
+import type { ScanFinding, ScanNodeOutcome } from "../../lib/api/nodes.ts";
 
 export interface ScanForm {
   usb: boolean;

@@ -5,31 +5,16 @@
  * number input cannot send (an empty required field, text that is no number).
  */
 
+import type { SettingKey, SettingsJson } from "../../lib/api/settings.ts";
+
+/** `GET /api/settings` and the answer of `PATCH /api/settings` (lib/api/settings.ts). */
+export type SettingsView = SettingsJson;
+
+/** How `GET /api/settings` describes a setting. */
+export type SettingFieldView = SettingsView["fields"][number];
+
 /** A setting's value as the API sends it. */
-export type SettingValue = string | number | null;
-
-/** How `GET /api/settings` describes a setting (controller/settings/schema.ts). */
-export interface SettingFieldView {
-  key: string;
-  group: "cameras" | "recording" | "live";
-  title: string;
-  description: string;
-  type: "resolution" | "node" | "integer" | "number";
-  unit?: string;
-  min?: number;
-  max?: number;
-  /** What null (an empty field) means, for settings that accept it. */
-  null_means?: string;
-}
-
-/** `GET /api/settings` and the answer of `PATCH /api/settings`. */
-export interface SettingsView {
-  settings: Record<string, SettingValue>;
-  defaults: Record<string, SettingValue>;
-  /** When and by whom each stored setting was saved; absent = at its default. */
-  updated: Record<string, { at: string; by: string | null }>;
-  fields: SettingFieldView[];
-}
+export type SettingValue = SettingsView["settings"][SettingKey];
 
 /** Sections of the page, in order. */
 export const GROUPS: { id: SettingFieldView["group"]; title: string }[] = [

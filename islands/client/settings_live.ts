@@ -5,18 +5,15 @@
  * `GET /api/settings` once, since events may have been missed meanwhile.
  */
 import { apiRequest } from "./api.ts";
-import type { SettingsView, SettingValue } from "./settings_form.ts";
+import type { SettingsEvent } from "../../lib/api/events.ts";
+import type { SettingsView } from "./settings_form.ts";
 
-/** Data of the SSE event `settings`. */
-export interface SettingsEventData {
-  type: "updated";
-  settings: Record<string, SettingValue>;
-  changed: string[];
-}
+/** Data of the SSE event `settings` (lib/api/events.ts). */
+export type SettingsEventData = SettingsEvent;
 
 /** Calls `onSettings` with the settings after every change; returns a function that stops. */
 export function watchSettings(
-  onSettings: (settings: Record<string, SettingValue>) => void,
+  onSettings: (settings: SettingsView["settings"]) => void,
 ): () => void {
   const es = new EventSource("/api/events");
   let missed = false;

@@ -1,10 +1,10 @@
 /**
  * The camera form's USB device picker: which of a node's devices a camera can
  * use, how each is named, and the resolutions and frame rates it offers, from
- * the node's last heartbeat (lib/protocol.ts UsbDevice). Pure, no DOM; the
- * fields are in islands/parts/CameraFields.tsx.
+ * the node's last heartbeat (lib/protocol/mod.ts UsbDevice). Pure, no DOM; the
+ * fields are in components/CameraFields.tsx.
  */
-import type { UsbDevice, UsbFormat } from "../../lib/protocol.ts";
+import type { UsbDevice, UsbFormat } from "../../lib/protocol/mod.ts";
 import type { NodeChoice } from "../../controller/web/types.ts";
 
 export interface Choice {

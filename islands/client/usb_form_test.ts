@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
-import type { UsbDevice } from "../../lib/protocol.ts";
+import type { UsbDevice } from "../../lib/protocol/mod.ts";
 import { parseV4l2Ctl } from "../../node-agent/devices/v4l2ctl.ts";
 import { CameraFields } from "../parts/CameraFields.tsx";
 import { DEFAULTS } from "./camera_form.ts";

@@ -10,7 +10,7 @@
  * own inputs; the island owns the URLs.
  */
 import { useState } from "preact/hooks";
-import type { OnvifInspection } from "../../lib/protocol.ts";
+import type { OnvifInspection } from "../../lib/protocol/mod.ts";
 import { apiRequest } from "../client/api.ts";
 import {
   defaultProfiles,

@@ -5,9 +5,13 @@
  * camera has no PTZ (409).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { PtzPreset } from "../../lib/protocol.ts";
+import type { PtzPreset } from "../../lib/protocol/mod.ts";
 import { apiRequest } from "../client/api.ts";
-import { moveBody, PAD_MOVE_MS, type PtzDirection } from "../client/onvif.ts";
+import {
+  moveBody,
+  PAD_MOVE_MS,
+  type PtzDirection,
+} from "../client/onvif.ts";
 
 export interface PtzPadProps {
   cameraId: string;

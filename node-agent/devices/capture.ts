@@ -23,7 +23,7 @@
  *
  * `note` says what differs from what was asked, for the camera's runtime.
  */
-import type { UsbDevice, UsbFormat } from "../../lib/protocol.ts";
+import type { UsbDevice, UsbFormat } from "../../lib/protocol/mod.ts";
 import { fitInRange, inRange } from "./pixel_formats.ts";
 
 export interface UsbCapture {

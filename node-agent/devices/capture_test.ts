@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { UsbDevice } from "../../lib/protocol.ts";
+import type { UsbDevice } from "../../lib/protocol/mod.ts";
 import { chooseUsbCapture } from "./capture.ts";
 import { parseFfmpegFormats } from "./ffmpeg_list.ts";
 import { parseV4l2Ctl } from "./v4l2ctl.ts";

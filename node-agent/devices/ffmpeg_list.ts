@@ -18,7 +18,7 @@
  * error instead, which is returned so the listing can say why there are no
  * formats.
  */
-import type { UsbFormat, UsbSizeRange } from "../../lib/protocol.ts";
+import type { UsbFormat, UsbSizeRange } from "../../lib/protocol/mod.ts";
 import { fourccOf, sizesInRange } from "./pixel_formats.ts";
 
 export interface FfmpegFormatListing {

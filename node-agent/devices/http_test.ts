@@ -1,6 +1,6 @@
 /** The node agent's `GET /v1/devices/usb`: bearer only, the lister's devices as JSON. */
 import assert from "node:assert/strict";
-import type { UsbDevice } from "../../lib/protocol.ts";
+import type { UsbDevice } from "../../lib/protocol/mod.ts";
 import { createNodeApp } from "../http/app.ts";
 import { RelayManager } from "../relay/manager.ts";
 import { parseV4l2Ctl } from "./v4l2ctl.ts";

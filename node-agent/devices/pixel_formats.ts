@@ -7,7 +7,7 @@
  * here cannot be read by ffmpeg's v4l2 input (it lists it as "Unsupported":
  * HEVC, MPEG-4, NV21, YVYU, …).
  */
-import type { UsbFrameSize, UsbSizeRange } from "../../lib/protocol.ts";
+import type { UsbFrameSize, UsbSizeRange } from "../../lib/protocol/mod.ts";
 
 const FOURCC_TO_FFMPEG: Record<string, string> = {
   MJPG: "mjpeg",

@@ -15,7 +15,7 @@
  * seconds at most.
  */
 import { resolve } from "node:path";
-import type { UsbDevice } from "../../lib/protocol.ts";
+import type { UsbDevice } from "../../lib/protocol/mod.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { parseFfmpegFormats } from "./ffmpeg_list.ts";
 import { runTool } from "./run.ts";

@@ -11,7 +11,7 @@
  * Wall time ≈ 10 s (the recording test waits for a 2-s segment).
  */
 import assert from "node:assert/strict";
-import type { CameraSpec, UsbDevice } from "../../lib/protocol.ts";
+import type { CameraSpec, UsbDevice } from "../../lib/protocol/mod.ts";
 import { marker, pidsWith, waitFor } from "../ffmpeg/testing.ts";
 import { Recorder } from "../recorder/recorder.ts";
 import { recEnv } from "../recorder/testing.ts";

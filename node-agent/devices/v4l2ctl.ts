@@ -39,7 +39,7 @@
  * Lines this parser does not know are skipped, so a newer v4l2-ctl that adds
  * facts does not break the listing.
  */
-import type { UsbFormat, UsbSizeRange } from "../../lib/protocol.ts";
+import type { UsbFormat, UsbSizeRange } from "../../lib/protocol/mod.ts";
 import {
   ANY_SIZE,
   ffmpegFormatOf,

@@ -3,7 +3,7 @@
  * `ffmpeg` field. The controller shows a missing ffmpeg per node, so this must
  * answer (never throw) even when the binary is absent, broken or hangs.
  */
-import type { FfmpegInfo } from "../../lib/protocol.ts";
+import type { FfmpegInfo } from "../../lib/protocol/mod.ts";
 
 /** `ffmpeg -version` normally answers in milliseconds; a hung binary is "unavailable". */
 const PROBE_TIMEOUT_MS = 5000;

@@ -24,7 +24,7 @@
  *   at the camera's size and rate. Without a plan (the device could not be
  *   listed) the driver's default format is captured and encoded.
  */
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { AppError } from "../../lib/errors.ts";
 import { chooseUsbCapture, type UsbCapture } from "../devices/capture.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CameraSpec, UsbDevice } from "../../lib/protocol.ts";
+import type { CameraSpec, UsbDevice } from "../../lib/protocol/mod.ts";
 import { AppError } from "../../lib/errors.ts";
 import { relayArgs } from "./relay_args.ts";
 import { chooseUsbCapture } from "../devices/capture.ts";

@@ -4,7 +4,7 @@
  * redacted, as the user will read them.
  */
 import { redactSecrets } from "../../lib/redact.ts";
-import type { ProbeRequest, ProbeResult } from "../../lib/protocol.ts";
+import type { ProbeRequest, ProbeResult } from "../../lib/protocol/mod.ts";
 
 /** ffprobe next to the configured ffmpeg (`/usr/bin/ffmpeg` → `/usr/bin/ffprobe`). */
 export function ffprobePathFor(ffmpeg: string): string {

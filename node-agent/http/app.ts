@@ -12,9 +12,8 @@ import type {
   ProbeRequest,
   ProbeResult,
   UsbDevice,
-} from "../../lib/protocol.ts";
-import { RTSP_TRANSPORTS, USB_DEVICE_PATH } from "../../lib/protocol.ts";
-import { z } from "zod";
+} from "../../lib/protocol/mod.ts";
+import { probeRequestSchema } from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { RelayManager } from "../relay/manager.ts";
 import { fileRoutes, type FileRoutesDeps } from "./files.ts";
@@ -38,12 +37,8 @@ export interface NodeAppDeps {
   scanner?: Scanner;
 }
 
-const probeSchema = z.object({
-  protocol: z.enum(["rtsp", "http", "usb", "demo", "onvif"]),
-  source_url: z.string().max(2048).nullable(),
-  device_path: z.string().regex(USB_DEVICE_PATH).nullable(),
-  rtsp_transport: z.enum(RTSP_TRANSPORTS).optional(),
-});
+/** `POST /v1/probe` body (lib/protocol/probe.ts). */
+const probeSchema = probeRequestSchema;
 
 export function createNodeApp(deps: NodeAppDeps): Hono {
   const app = new Hono();

@@ -21,7 +21,6 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { z } from "zod";
 import { AppError, STATUS_OF } from "../../lib/errors.ts";
 import { logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
@@ -44,9 +43,14 @@ import {
   cameraUsage,
   deleteSegment,
   listSegmentPage,
-  MAX_LIST_PAGE,
 } from "../storage/segments.ts";
-import type { StoragePolicy } from "../../lib/protocol.ts";
+import {
+  fileListQuerySchema,
+  joinRequestSchema,
+  MAX_JOIN_PATHS,
+  renditionRequestSchema,
+  type StoragePolicy,
+} from "../../lib/protocol/mod.ts";
 
 const log = logger("node-files");
 
@@ -72,28 +76,11 @@ export interface FileRoutesDeps {
   renditions?: RenditionManager;
 }
 
-/** Most segments one join may name (a day of 60-s segments is 1440). */
-export const MAX_JOIN_PATHS = 5000;
-
-const joinSchema = z.object({
-  paths: z.array(z.string().min(1).max(300)).min(1).max(MAX_JOIN_PATHS),
-}).strict();
-
-const renditionSchema = z.object({
-  paths: z.array(z.string().min(1).max(300)).min(1).max(MAX_JOIN_PATHS),
-  /** Sum of the segments' durations, for progress; optional. */
-  duration_ms: z.number().int().min(0).max(1e12).optional(),
-}).strict();
-
-const listSchema = z.object({
-  camera_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, {
-    message: "letters, digits, '-' and '_' (at most 128)",
-  }).optional(),
-  after: z.string().max(1024).refine((s) => !s.includes("\0"), {
-    message: "must not contain NUL",
-  }).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIST_PAGE).optional(),
-}).strict();
+// Request bodies and the listing's query: lib/protocol/files.ts.
+export { MAX_JOIN_PATHS };
+const joinSchema = joinRequestSchema;
+const renditionSchema = renditionRequestSchema;
+const listSchema = fileListQuerySchema;
 
 /** The recording routes; mount with `app.route("/", fileRoutes(deps))` after the /v1 guard. */
 export function fileRoutes(deps: FileRoutesDeps): Hono {

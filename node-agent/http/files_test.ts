@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { SegmentDeletedEvent } from "../../lib/protocol.ts";
+import type { SegmentDeletedEvent } from "../../lib/protocol/mod.ts";
 import { Outbox } from "../outbox/outbox.ts";
 import { startFakeController } from "../outbox/testing.ts";
 import { runTool } from "../recorder/media.ts";

@@ -1,12 +1,12 @@
 /**
- * The node agent's side of the protocol (lib/protocol.ts): a heartbeat loop
+ * The node agent's side of the protocol (lib/protocol/mod.ts): a heartbeat loop
  * (every `heartbeatMs`, or at once when poked because a camera changed state)
  * and a long poll that receives desired-state changes within milliseconds.
  * When the controller is unreachable both loops back off and retry; the node
  * keeps running on the last desired state meanwhile.
  */
 import { errorMessage, logger } from "../../lib/log.ts";
-import type { DesiredState, Heartbeat } from "../../lib/protocol.ts";
+import type { DesiredState, Heartbeat } from "../../lib/protocol/mod.ts";
 
 const log = logger("link");
 

@@ -18,7 +18,7 @@ import type {
   OnvifProfile,
   OnvifVideo,
   PtzPreset,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { type OnvifAddress, xmlEscape } from "../../lib/onvif_url.ts";
 
 /** Per-request time limit. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
 import { buildOnvifUrl, type OnvifAddress } from "../../lib/onvif_url.ts";
-import type { CameraSpec, OnvifInspection } from "../../lib/protocol.ts";
+import type { CameraSpec, OnvifInspection } from "../../lib/protocol/mod.ts";
 import {
   type FakeOnvif,
   startFakeOnvif,

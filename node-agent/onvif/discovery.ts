@@ -9,9 +9,9 @@
  */
 import dgram from "node:dgram";
 import { XMLParser } from "fast-xml-parser";
-import type { DiscoveredOnvif } from "../../lib/protocol.ts";
+import type { DiscoveredOnvif } from "../../lib/protocol/mod.ts";
 
-export type { DiscoveredOnvif } from "../../lib/protocol.ts";
+export type { DiscoveredOnvif } from "../../lib/protocol/mod.ts";
 
 export interface DiscoverOptions {
   /** How long to listen for answers. */

@@ -20,7 +20,7 @@ import type {
   OnvifProfile,
   OnvifPtzRequest,
   OnvifPtzResult,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import {
   DEFAULT_ONVIF_TIMEOUT_MS,
   type OnvifClientOptions,

@@ -10,15 +10,15 @@
  * onvif camera stores its onvif:// URL, resolved on the node at run time).
  */
 import { Hono } from "hono";
-import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import {
   type CameraSpec,
   type OnvifInspection,
+  onvifInspectRequestSchema,
+  onvifPtzRequestSchema,
   type ProbeRequest,
-  PTZ_ACTIONS,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import { type OnvifResolver, onvifResolver } from "./resolve.ts";
 import {
@@ -29,59 +29,9 @@ import {
 
 const log = logger("onvif");
 
-const port = z.number({ error: "port must be a number" }).int(
-  "port must be a whole number",
-).min(1, "port must be between 1 and 65535").max(
-  65535,
-  "port must be between 1 and 65535",
-);
-
-export const inspectSchema = z.strictObject({
-  url: z.string().max(2048, "url must be at most 2048 characters").nullish(),
-  host: z.string().trim().max(253, "host must be at most 253 characters")
-    .nullish(),
-  port: port.nullish(),
-  username: z.string().max(128, "username must be at most 128 characters")
-    .nullish(),
-  password: z.string().max(256, "password must be at most 256 characters")
-    .nullish(),
-  timeout_ms: z.number({ error: "timeout_ms must be a number" }).int(
-    "timeout_ms must be a whole number",
-  ).min(500, "timeout_ms must be between 500 and 30000").max(
-    30000,
-    "timeout_ms must be between 500 and 30000",
-  ).optional(),
-});
-
-const unit = (name: string) =>
-  z.number({ error: `${name} must be a number between -1 and 1` }).min(
-    -1,
-    `${name} must be between -1 and 1`,
-  ).max(1, `${name} must be between -1 and 1`);
-
-export const ptzFields = {
-  action: z.enum(PTZ_ACTIONS, {
-    error: `action must be one of ${PTZ_ACTIONS.join(", ")}`,
-  }),
-  pan: unit("pan").optional(),
-  tilt: unit("tilt").optional(),
-  zoom: unit("zoom").optional(),
-  timeout_ms: z.number({ error: "timeout_ms must be a number" }).int(
-    "timeout_ms must be a whole number",
-  ).min(100, "timeout_ms must be between 100 and 60000").max(
-    60000,
-    "timeout_ms must be between 100 and 60000",
-  ).optional(),
-  preset: z.string().min(1, "preset must not be empty").max(
-    64,
-    "preset must be at most 64 characters",
-  ).optional(),
-};
-
-const ptzSchema = z.strictObject({
-  source_url: z.string().max(2048),
-  ...ptzFields,
-});
+// Bodies: lib/protocol/onvif.ts (the controller checks the same target fields).
+export const inspectSchema = onvifInspectRequestSchema;
+const ptzSchema = onvifPtzRequestSchema;
 
 export interface OnvifRoutesDeps {
   /** Named in answers; the controller fills it in when empty. @default "" */

@@ -1,6 +1,6 @@
 /**
  * The node agent's durable outbox of events for the controller
- * (`lib/protocol.ts` NodeEvent; docs/design/recording.md § Invariants):
+ * (`lib/protocol/mod.ts` NodeEvent; docs/design/recording.md § Invariants):
  *
  * - one JSON file per event in `{data dir}/node/{node}/outbox/`, written
  *   atomically (temp file, fsync, rename, fsync of the folder) — an event is
@@ -20,7 +20,7 @@
  * the same file.
  */
 import { errorMessage, logger } from "../../lib/log.ts";
-import type { NodeEvent } from "../../lib/protocol.ts";
+import type { NodeEvent } from "../../lib/protocol/mod.ts";
 import { backoffDelayMs, type BackoffOptions } from "../ffmpeg/backoff.ts";
 import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
 import { exists, fsyncDir, writeFileAtomic } from "../storage/durable.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { NodeEvent, SegmentDeletedEvent } from "../../lib/protocol.ts";
+import type { NodeEvent, SegmentDeletedEvent } from "../../lib/protocol/mod.ts";
 import { waitFor } from "../ffmpeg/testing.ts";
 import { freePort } from "../../tests/support/ports.ts";
 import {

@@ -3,7 +3,7 @@
  * (`POST /internal/v1/nodes/{node}/events`, bearer token, `{ events }` →
  * `{ acked }`) on loopback and records what it received. Tests only.
  */
-import type { NodeEvent } from "../../lib/protocol.ts";
+import type { NodeEvent } from "../../lib/protocol/mod.ts";
 
 export interface FakeControllerOptions {
   /** Port to listen on; 0 picks a free one. @default 0 */

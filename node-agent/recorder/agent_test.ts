@@ -9,7 +9,7 @@ import type {
   DesiredState,
   NodeEvent,
   SegmentClosedEvent,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { countFfmpeg } from "../../tests/support/processes.ts";
 import { waitFor } from "../ffmpeg/testing.ts";
 import { startNodeAgent } from "../mod.ts";

@@ -16,7 +16,7 @@
  * - frames-in (http, usb, demo): JPEG frames from the relay arrive on a unix
  *   socket, time-stamped on arrival, encoded to H.264.
  */
-import type { RtspTransport } from "../../lib/protocol.ts";
+import type { RtspTransport } from "../../lib/protocol/mod.ts";
 import { SOCKET_TIMEOUT_US } from "../ffmpeg/relay_args.ts";
 
 /** Shortest and longest segment the recorder accepts, seconds. */

@@ -5,7 +5,7 @@
  * the same invariants.
  */
 import { logger } from "../../lib/log.ts";
-import type { SegmentClosedEvent } from "../../lib/protocol.ts";
+import type { SegmentClosedEvent } from "../../lib/protocol/mod.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { newEventId } from "../outbox/outbox.ts";
 import {

@@ -7,7 +7,7 @@
  * serialised: overlapping calls apply one after the other.
  */
 import { errorMessage, logger } from "../../lib/log.ts";
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { isSafeId } from "../storage/layout.ts";
 import { clampSegmentSeconds } from "./args.ts";
 import {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { countFfmpeg } from "../../tests/support/processes.ts";
 import { waitFor } from "../ffmpeg/testing.ts";
 import { RelayManager } from "../relay/manager.ts";

@@ -3,7 +3,7 @@
  * learn an RTSP source's codecs, remux a crashed segment, join segments. Each
  * is bounded in time and never leaves a process behind (killed on timeout).
  */
-import type { RtspTransport } from "../../lib/protocol.ts";
+import type { RtspTransport } from "../../lib/protocol/mod.ts";
 import { redactText } from "../../lib/redact.ts";
 import { probeFileArgs, probeRtspArgs, remuxArgs } from "./args.ts";
 

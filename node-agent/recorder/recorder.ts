@@ -22,7 +22,7 @@ import type {
   RecordingFailedEvent,
   RecordSpec,
   SegmentClosedEvent,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { redactText } from "../../lib/redact.ts";
 import { AppError } from "../../lib/errors.ts";
 import {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startRtspServer } from "../../tests/support/rtsp_server.ts";
 import { countFfmpeg } from "../../tests/support/processes.ts";
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { pidsWith, waitFor } from "../ffmpeg/testing.ts";
 import { CameraRelay } from "../relay/relay.ts";
 import { parseSegmentPath } from "../storage/layout.ts";

@@ -12,7 +12,7 @@
  *    unplayable → deleted and logged. Remux leftovers are deleted first.
  */
 import { errorMessage, logger } from "../../lib/log.ts";
-import type { SegmentClosedEvent } from "../../lib/protocol.ts";
+import type { SegmentClosedEvent } from "../../lib/protocol/mod.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { removeIfExists } from "../storage/durable.ts";
 import {

@@ -6,7 +6,7 @@ import type {
   CameraSpec,
   NodeEvent,
   SegmentClosedEvent,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { marker } from "../ffmpeg/testing.ts";
 import { Outbox } from "../outbox/outbox.ts";
 import { type FakeController, startFakeController } from "../outbox/testing.ts";

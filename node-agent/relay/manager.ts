@@ -4,7 +4,7 @@
  * list changes nothing, so the node agent can call it on every heartbeat
  * answer without tracking what changed.
  */
-import type { CameraRuntime, CameraSpec } from "../../lib/protocol.ts";
+import type { CameraRuntime, CameraSpec } from "../../lib/protocol/mod.ts";
 import type { Timers } from "../ffmpeg/timers.ts";
 import { CameraRelay, type RelayTuning } from "./relay.ts";
 import { StartGate } from "./start_gate.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { marker, pidsWith, waitFor } from "../ffmpeg/testing.ts";
 import { RelayManager } from "./manager.ts";
 

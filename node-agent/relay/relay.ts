@@ -9,7 +9,7 @@
  * page reload or a quick snapshot-then-stream from paying the start-up (and
  * the camera's RTSP handshake) twice.
  */
-import type { CameraRuntime, CameraSpec } from "../../lib/protocol.ts";
+import type { CameraRuntime, CameraSpec } from "../../lib/protocol/mod.ts";
 import { FrameHub } from "../../lib/frame_hub.ts";
 import { AppError } from "../../lib/errors.ts";
 import { registerSecret } from "../../lib/log.ts";

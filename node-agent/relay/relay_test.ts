@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { isJpeg } from "../../lib/mjpeg.ts";
 import { AppError } from "../../lib/errors.ts";
 import { marker, pidAlive, pidsWith, waitFor } from "../ffmpeg/testing.ts";

@@ -8,7 +8,7 @@
  * Every exchange opens its own connection through the injected `connect`, so
  * the caller sees (and tests can record) every connection made.
  */
-import type { ScanResult } from "../../lib/protocol.ts";
+import type { ScanResult } from "../../lib/protocol/mod.ts";
 
 /** A TCP connection as the scanner uses it (a `Deno.Conn` fits). */
 export interface ProbeConn {

@@ -16,7 +16,7 @@ import type {
   ScanReport,
   ScanRequest,
   ScanResult,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import { parseSubnet } from "../../lib/cidr.ts";
 import {
   checkPorts,

@@ -1,7 +1,7 @@
 /** The scan's orchestration: parts side by side, one scan at a time, one time limit. */
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
-import type { ScanResult } from "../../lib/protocol.ts";
+import type { ScanResult } from "../../lib/protocol/mod.ts";
 import { Scanner, type ScannerDeps } from "./scan.ts";
 import { probeSubnet } from "./subnet.ts";
 

@@ -7,7 +7,7 @@ import type {
   DiscoveredOnvif,
   ScanResult,
   UsbDevice,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 
 /** Capture devices only: a UVC camera's metadata node cannot be opened for video. */
 export function usbResults(devices: UsbDevice[], node: string): ScanResult[] {

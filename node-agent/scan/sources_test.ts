@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { DiscoveredOnvif, UsbDevice } from "../../lib/protocol.ts";
+import type { DiscoveredOnvif, UsbDevice } from "../../lib/protocol/mod.ts";
 import { onvifResults, usbResults } from "./sources.ts";
 
 const c920: UsbDevice = {

@@ -16,7 +16,7 @@ import {
   SCAN_DEFAULT_PORTS,
   type ScanResult,
   type SubnetScanReport,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 import {
   type ConnectFn,
   identify,

@@ -16,7 +16,7 @@
  * start and after a source change, so a camera whose firmware changed
  * between modes is picked up.
  */
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { isJpeg, readMjpeg } from "../../lib/mjpeg.ts";
 import { redactText } from "../../lib/redact.ts";
 import { logger } from "../../lib/log.ts";

@@ -4,7 +4,7 @@
  * hand-over, Basic/Digest, and the supervision rules (backoff, stall, idle).
  */
 import assert from "node:assert/strict";
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { countFfmpeg } from "../../tests/support/processes.ts";
 import {
   type HttpCamera,

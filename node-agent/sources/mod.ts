@@ -8,7 +8,7 @@
  *   streams through ffmpeg (decided by the camera's Content-Type).
  * - rtsp, usb, demo: one supervised ffmpeg emitting MJPEG (`relayArgs`).
  */
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { relayArgs } from "../ffmpeg/relay_args.ts";
 import { FfmpegSource } from "./ffmpeg_source.ts";
 import { HttpSource } from "./http_source.ts";

@@ -4,7 +4,7 @@
  * for before each start. After a failed run the cached URI is dropped, so the
  * next start asks again (cameras change URIs after a reboot).
  */
-import type { CameraSpec } from "../../lib/protocol.ts";
+import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { relayArgs } from "../ffmpeg/relay_args.ts";
 import { FfmpegSource } from "./ffmpeg_source.ts";
 import type { FrameSink, FrameSource, SourceOptions } from "./source.ts";

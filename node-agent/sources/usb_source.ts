@@ -8,7 +8,7 @@
  * The relay is the only process that opens the device: recorders read the
  * relay's frames (recorder/feed.ts), never `/dev/video*`.
  */
-import type { CameraSpec, UsbDevice } from "../../lib/protocol.ts";
+import type { CameraSpec, UsbDevice } from "../../lib/protocol/mod.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { relayArgs } from "../ffmpeg/relay_args.ts";
 import { FfmpegSource } from "./ffmpeg_source.ts";

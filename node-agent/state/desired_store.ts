@@ -4,7 +4,7 @@
  * decrypted camera sources, so it is sealed with AES-GCM under a key derived
  * (HKDF) from the node token, and written atomically (temp file + rename).
  */
-import type { DesiredState } from "../../lib/protocol.ts";
+import type { DesiredState } from "../../lib/protocol/mod.ts";
 
 export class DesiredStore {
   #key: Promise<CryptoKey>;

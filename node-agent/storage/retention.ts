@@ -13,7 +13,7 @@
  */
 import { statfsSync } from "node:fs";
 import { errorMessage, logger } from "../../lib/log.ts";
-import type { CameraSpec, StoragePolicy } from "../../lib/protocol.ts";
+import type { CameraSpec, StoragePolicy } from "../../lib/protocol/mod.ts";
 import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
 import { sessionTag } from "./layout.ts";
 import {

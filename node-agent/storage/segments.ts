@@ -4,7 +4,11 @@
  * then the unlink (docs/design/recording.md § Invariants 5). Never looks
  * into `.incoming/`.
  */
-import type { NodeEvent, SegmentDeletedEvent } from "../../lib/protocol.ts";
+import { MAX_LIST_PAGE } from "../../lib/protocol/mod.ts";
+import type {
+  NodeEvent,
+  SegmentDeletedEvent,
+} from "../../lib/protocol/mod.ts";
 
 /**
  * Where storage puts its durable events: the node's outbox
@@ -175,7 +179,8 @@ export async function cameraUsage(root: string): Promise<CameraUsage[]> {
 }
 
 /** Most entries one listing page holds (`GET /v1/recordings/list`). */
-export const MAX_LIST_PAGE = 5000;
+// The listing's page limit is protocol (lib/protocol/files.ts).
+export { MAX_LIST_PAGE };
 
 /** One page of closed segments, sorted by path. */
 export interface SegmentPage {

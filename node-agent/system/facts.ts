@@ -1,7 +1,7 @@
 /** Facts a node reports in its heartbeats: USB video devices, disk, own load. */
 import { statfsSync } from "node:fs";
 import process from "node:process";
-import type { DiskUsage } from "../../lib/protocol.ts";
+import type { DiskUsage } from "../../lib/protocol/mod.ts";
 
 /** `/dev/video*` device paths present on this node, sorted. */
 export async function listVideoDevices(dir = "/dev"): Promise<string[]> {

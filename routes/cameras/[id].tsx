@@ -57,7 +57,9 @@ export default async function CameraPage(ctx: RouteContext) {
   // The view is redacted already; redact again so no page can ever show a password.
   const camera: CameraView = {
     ...toCameraView(found),
-    source_url: found.source_url === null ? null : redactUrl(found.source_url),
+    source_url: found.source_url == null
+      ? found.source_url
+      : redactUrl(found.source_url),
   };
   if (found.record_source_url) {
     camera.record_source_url = redactUrl(found.record_source_url);

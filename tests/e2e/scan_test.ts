@@ -8,7 +8,7 @@
  * (node-agent/onvif's own test runs it inside a network namespace).
  */
 import assert from "node:assert/strict";
-import type { ScanResponse } from "../../lib/protocol.ts";
+import type { ScanResponse } from "../../lib/api/nodes.ts";
 import { startFakeOnvif } from "../support/fake_onvif.ts";
 import { freePort } from "../support/ports.ts";
 import { startRtspServer } from "../support/rtsp_server.ts";

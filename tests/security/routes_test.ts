@@ -52,6 +52,7 @@ const PAGES = new Set([
   "GET /tokens",
   "GET /cameras/:id",
   "GET /recordings",
+  "GET /api-docs",
 ]);
 /** Dashboard pages for admins: 303 without a session, 403 for a viewer. */
 const ADMIN_PAGES = new Set([
@@ -83,6 +84,8 @@ const VIEWER = new Set([
   "GET /api/recordings/:id/download",
   // Reading presets moves nothing; moving a camera is admin-only (below).
   "GET /api/cameras/:id/ptz/presets",
+  // The API's own description; no secret in it.
+  "GET /api/openapi.json",
 ]);
 /** /api routes only admins may use: a viewer gets 403. */
 const ADMIN_ONLY = new Set([

@@ -3,6 +3,7 @@
  * the public API of a running stack (tests/support/stack.ts).
  * @module
  */
+import type { RecordingDetail } from "../../lib/api/recordings.ts";
 import assert from "node:assert/strict";
 import { eventually, readFrames, type Stack, startStack } from "./stack.ts";
 
@@ -50,15 +51,13 @@ export function liveFrames(
   });
 }
 
-/** A recording session as `GET /api/recordings/:id` shows it. */
-export interface RecordingView {
-  id: string;
-  segments: {
-    video_codec: string;
-    audio_codec: string | null;
-    duration_ms: number;
-  }[];
-}
+/** A recording session as `GET /api/recordings/:id` shows it (lib/api/recordings.ts). */
+export type RecordingView = Pick<RecordingDetail, "id"> & {
+  segments: Pick<
+    RecordingDetail["segments"][number],
+    "video_codec" | "audio_codec" | "duration_ms"
+  >[];
+};
 
 /**
  * Starts recording camera `id` and waits until the session has `segments`

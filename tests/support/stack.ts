@@ -12,7 +12,7 @@ import {
   type DesiredState,
   type Heartbeat,
   PROTOCOL_VERSION,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/mod.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;

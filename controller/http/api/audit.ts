@@ -1,5 +1,7 @@
 /** /api/audit (admin): the security audit log, newest first, paginated. */
 import { Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { AuditLog } from "../../audit/mod.ts";
 import { type AuthEnv, requireRole } from "../middleware/auth.ts";
@@ -28,8 +30,9 @@ export function auditApi(audit: AuditLog): Hono<AuthEnv> {
       offset,
     });
   };
-  app.get("/", list);
-  app.get("", list);
+  const listRoute = api(API.audit.list);
+  app.get("/", listRoute, list);
+  app.get("", listRoute, list);
   return app;
 }
 

@@ -3,6 +3,8 @@
  * Paths follow the original (`/api/auth/status|setup|login|logout|credentials`).
  */
 import { type Context, Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { AuthService } from "../../auth/service.ts";
 import { jsonBody } from "../middleware/errors.ts";
@@ -33,7 +35,7 @@ export function authApi(
     });
 
   // Public.
-  app.get("/status", async (c) => {
+  app.get("/status", api(API.auth.status), async (c) => {
     const p = await principalOf(c, auth);
     return c.json({
       setup_required: await auth.setupRequired(),
@@ -42,7 +44,7 @@ export function authApi(
     });
   });
 
-  app.post("/setup", async (c) => {
+  app.post("/setup", api(API.auth.setup), async (c) => {
     const out = await auth.setup(
       await jsonBody(c),
       actorOf(c, opts.trustProxy),
@@ -51,7 +53,7 @@ export function authApi(
     return c.json({ user: out.user, csrf_token: out.csrf }, 201);
   });
 
-  app.post("/login", async (c) => {
+  app.post("/login", api(API.auth.login), async (c) => {
     const out = await auth.login(
       await jsonBody(c),
       actorOf(c, opts.trustProxy),
@@ -62,14 +64,14 @@ export function authApi(
 
   // Authenticated.
   app.use("/logout", requireAuth(auth));
-  app.post("/logout", async (c) => {
+  app.post("/logout", api(API.auth.logout), async (c) => {
     await auth.logout(c.get("principal"), actorOf(c, opts.trustProxy));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.json({ message: "Signed out" });
   });
 
   app.use("/session", requireAuth(auth));
-  app.get("/session", async (c) => {
+  app.get("/session", api(API.auth.session), async (c) => {
     const p = c.get("principal");
     return c.json({
       user: await auth.me(p),
@@ -80,7 +82,7 @@ export function authApi(
   });
 
   app.use("/credentials", requireAuth(auth));
-  app.patch("/credentials", async (c) => {
+  app.patch("/credentials", api(API.auth.credentials), async (c) => {
     const out = await auth.changePassword(
       c.get("principal"),
       await jsonBody(c),

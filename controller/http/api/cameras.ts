@@ -4,6 +4,8 @@
  * admins change cameras, and every change is audited.
  */
 import { type Context, Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { mjpegResponse } from "../../../lib/mjpeg_response.ts";
 import type { AuditLog } from "../../audit/mod.ts";
@@ -26,9 +28,6 @@ export interface CamerasApiDeps {
   probe: (body: unknown) => Promise<unknown>;
 }
 
-const PROTOCOLS = new Set(["rtsp", "http", "usb", "demo", "onvif"]);
-const STATUSES = new Set(["pending", "online", "error", "offline"]);
-
 export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const admin = requireRole("admin");
@@ -44,24 +43,9 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   };
 
   const list = async (c: Context<AuthEnv>) => {
-    const protocol = c.req.query("protocol");
-    const status = c.req.query("status");
-    if (protocol && !PROTOCOLS.has(protocol)) {
-      throw new AppError(
-        "invalid_input",
-        `protocol must be one of ${[...PROTOCOLS].join(", ")}`,
-        {
-          field: "protocol",
-        },
-      );
-    }
-    if (status && !STATUSES.has(status)) {
-      throw new AppError(
-        "invalid_input",
-        `status must be one of ${[...STATUSES].join(", ")}`,
-        { field: "status" },
-      );
-    }
+    // protocol and status were checked against API.cameras.list's query schema.
+    const protocol = c.req.query("protocol") || undefined;
+    const status = c.req.query("status") || undefined;
     const node = c.req.query("node");
     if (node !== undefined && !NODE_NAME.test(node)) {
       throw new AppError(
@@ -90,20 +74,23 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return c.json(cam, 201);
   };
 
-  app.get("/", list);
-  app.get("", list);
-  app.post("/", admin, create);
-  app.post("", admin, create);
+  const listRoute = api(API.cameras.list);
+  const createRoute = api(API.cameras.create);
+  app.get("/", listRoute, list);
+  app.get("", listRoute, list);
+  app.post("/", admin, createRoute, create);
+  app.post("", admin, createRoute, create);
   app.post(
     "/probe",
     admin,
+    api(API.cameras.probe),
     async (c) => c.json(await deps.probe(await jsonBody(c))),
   );
-  app.get("/:id", async (c) => {
+  app.get("/:id", api(API.cameras.get), async (c) => {
     await visibleRow(c, c.req.param("id"));
     return c.json(await deps.cameras.get(c.req.param("id")));
   });
-  app.patch("/:id", admin, async (c) => {
+  app.patch("/:id", admin, api(API.cameras.update), async (c) => {
     const body = await jsonBody(c);
     const cam = await deps.cameras.update(c.req.param("id"), body);
     const fields = body && typeof body === "object" ? Object.keys(body) : [];
@@ -121,7 +108,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     );
     return c.json(cam);
   });
-  app.delete("/:id", admin, async (c) => {
+  app.delete("/:id", admin, api(API.cameras.delete), async (c) => {
     const id = c.req.param("id");
     const out = await deps.cameras.delete(id);
     deps.streams.forget(id);
@@ -134,7 +121,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return c.json(out);
   });
 
-  app.get("/:id/stream", async (c) => {
+  app.get("/:id/stream", api(API.cameras.stream), async (c) => {
     const id = c.req.param("id");
     await visibleRow(c, id); // 404/403 before any upstream work
     await deps.streams.check(id); // 503 naming the reason when it cannot run now
@@ -142,7 +129,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return mjpegResponse(hub, leave, c.req.raw.signal);
   });
 
-  app.get("/:id/snapshot", async (c) => {
+  app.get("/:id/snapshot", api(API.cameras.snapshot), async (c) => {
     const id = c.req.param("id");
     await visibleRow(c, id);
     const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);

@@ -5,6 +5,8 @@
  * A comment line every 15 s keeps proxies from closing an idle stream.
  */
 import { Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
@@ -17,7 +19,7 @@ export function eventsApi(
   keepAliveMs = 15000,
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get("/", async (c) => {
+  app.get("/", api(API.events.stream), async (c) => {
     const principal = c.get("principal");
     // Viewers get camera and recording events of their granted cameras only
     // (as of connecting), no node events.

@@ -14,27 +14,16 @@
  *                          503 naming the node when it is offline or does not answer.
  */
 import { type Context, Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
+import type { NodeStorage } from "../../../lib/api/nodes.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { NodeService } from "../../nodes/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import { storageOf } from "../../recordings/node_files.ts";
 
-export interface NodeStorageJson {
-  node: string;
-  /** The node's recordings root. */
-  root: string;
-  total_bytes: number;
-  free_bytes: number;
-  /** Sum of `cameras[].bytes`. */
-  recordings_bytes: number;
-  /** Largest first. `camera_name` is null for a camera the controller no longer knows. */
-  cameras: {
-    camera_id: string;
-    camera_name: string | null;
-    bytes: number;
-    segments: number;
-  }[];
-}
+/** `GET /api/nodes/{name}/storage` (lib/api/nodes.ts). */
+export type NodeStorageJson = NodeStorage;
 
 export interface NodesApiOptions {
   /** Bearer token of the node agents' file API; without it /storage answers 503. */
@@ -52,8 +41,9 @@ export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
     const all = await nodes.list();
     return c.json({ nodes: all, total: all.length });
   };
-  app.get("/", list);
-  app.get("", list);
+  const listRoute = api(API.nodes.list);
+  app.get("/", listRoute, list);
+  app.get("", listRoute, list);
 
   const known = async (name: string) => {
     const node = NODE_NAME.test(name) ? await nodes.get(name) : null;
@@ -65,15 +55,19 @@ export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
     return node;
   };
 
-  app.get("/:name", async (c) => c.json(await known(c.req.param("name"))));
+  app.get(
+    "/:name",
+    api(API.nodes.get),
+    async (c) => c.json(await known(c.req.param("name"))),
+  );
 
   // The device picker of the camera form: the node's last heartbeat, not a live query.
-  app.get("/:name/devices/usb", async (c) => {
+  app.get("/:name/devices/usb", api(API.nodes.usbDevices), async (c) => {
     const node = await known(c.req.param("name"));
     return c.json(await nodes.usbDevices(node.name));
   });
 
-  app.get("/:name/storage", async (c) => {
+  app.get("/:name/storage", api(API.nodes.storage), async (c) => {
     const node = await known(c.req.param("name"));
     const address = await nodes.address(node.name);
     if (!opts.nodeToken) {

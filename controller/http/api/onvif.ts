@@ -8,6 +8,8 @@
  * for admins, as every other change is; listing presets only reads.
  */
 import { Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { AuthService } from "../../auth/service.ts";
 import { inspectOnvifCamera } from "../../cameras/onvif.ts";
@@ -31,15 +33,17 @@ export function onvifApi(deps: OnvifApiDeps): Hono<AuthEnv> {
   app.post(
     "/onvif/inspect",
     admin,
+    api(API.cameras.onvifInspect),
     async (c) => c.json(await inspectOnvifCamera(deps, await jsonBody(c))),
   );
   app.post(
     "/:id/ptz",
     admin,
+    api(API.cameras.ptz),
     async (c) =>
       c.json(await ptzCommand(deps, c.req.param("id"), await jsonBody(c))),
   );
-  app.get("/:id/ptz/presets", async (c) => {
+  app.get("/:id/ptz/presets", api(API.cameras.ptzPresets), async (c) => {
     const id = c.req.param("id");
     const row = await deps.cameras.row(id);
     const visible = await deps.auth.visibleCameras(c.get("principal"));

@@ -22,6 +22,8 @@
  * anything, and every change is audited.
  */
 import { type Context, Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { AuditLog } from "../../audit/mod.ts";
 import type { AuthService } from "../../auth/service.ts";
@@ -82,10 +84,11 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     }
     return c.json(await deps.recordings.list(q, visible));
   };
-  app.get("/", list);
-  app.get("", list);
+  const listRoute = api(API.recordings.list);
+  app.get("/", listRoute, list);
+  app.get("", listRoute, list);
 
-  app.post("/reconcile", admin, async (c) => {
+  app.post("/reconcile", admin, api(API.recordings.reconcile), async (c) => {
     if (!deps.reconciler) {
       throw new AppError(
         "unavailable",
@@ -100,13 +103,13 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     return c.json(report);
   });
 
-  app.get("/:id", async (c) => {
+  app.get("/:id", api(API.recordings.get), async (c) => {
     const row = await deps.recordings.row(c.req.param("id"));
     await checkVisible(c, deps.auth, row.camera_id, `recording "${row.id}"`);
     return c.json(await deps.recordings.get(row.id));
   });
 
-  app.patch("/:id", admin, async (c) => {
+  app.patch("/:id", admin, api(API.recordings.update), async (c) => {
     const id = c.req.param("id");
     const body = await jsonBody(c);
     const rec = await deps.recordings.setKeep(id, body);
@@ -117,7 +120,7 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     return c.json(rec);
   });
 
-  app.delete("/:id", admin, async (c) => {
+  app.delete("/:id", admin, api(API.recordings.delete), async (c) => {
     const id = c.req.param("id");
     const row = await deps.recordings.row(id);
     const out = await deps.recordings.delete(row.id);
@@ -129,7 +132,7 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     return c.json(out);
   });
 
-  app.get("/:id/download", async (c) => {
+  app.get("/:id/download", api(API.recordings.download), async (c) => {
     const row = await deps.recordings.row(c.req.param("id"));
     await checkVisible(c, deps.auth, row.camera_id, `recording "${row.id}"`);
     return await deps.recordings.download(
@@ -154,34 +157,48 @@ export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     return row;
   };
 
-  app.post("/:id/recording/start", admin, async (c) => {
-    const session = await deps.recordings.start(c.req.param("id"));
-    await deps.audit.record(
-      actorOf(c, deps.trustProxy),
-      "recording.start",
-      session.id,
-      { camera_id: session.camera_id, camera: session.camera_name },
-    );
-    return c.json(session);
-  });
+  app.post(
+    "/:id/recording/start",
+    admin,
+    api(API.cameras.recordingStart),
+    async (c) => {
+      const session = await deps.recordings.start(c.req.param("id"));
+      await deps.audit.record(
+        actorOf(c, deps.trustProxy),
+        "recording.start",
+        session.id,
+        { camera_id: session.camera_id, camera: session.camera_name },
+      );
+      return c.json(session);
+    },
+  );
 
-  app.post("/:id/recording/stop", admin, async (c) => {
-    const session = await deps.recordings.stop(c.req.param("id"));
-    await deps.audit.record(
-      actorOf(c, deps.trustProxy),
-      "recording.stop",
-      session.id,
-      { camera_id: session.camera_id, camera: session.camera_name },
-    );
-    return c.json(session);
-  });
+  app.post(
+    "/:id/recording/stop",
+    admin,
+    api(API.cameras.recordingStop),
+    async (c) => {
+      const session = await deps.recordings.stop(c.req.param("id"));
+      await deps.audit.record(
+        actorOf(c, deps.trustProxy),
+        "recording.stop",
+        session.id,
+        { camera_id: session.camera_id, camera: session.camera_name },
+      );
+      return c.json(session);
+    },
+  );
 
-  app.get("/:id/recording/status", async (c) => {
-    const cam = await visibleCamera(c, c.req.param("id"));
-    return c.json(await deps.recordings.status(cam.id));
-  });
+  app.get(
+    "/:id/recording/status",
+    api(API.cameras.recordingStatus),
+    async (c) => {
+      const cam = await visibleCamera(c, c.req.param("id"));
+      return c.json(await deps.recordings.status(cam.id));
+    },
+  );
 
-  app.get("/:id/playback", async (c) => {
+  app.get("/:id/playback", api(API.cameras.playback), async (c) => {
     const cam = await visibleCamera(c, c.req.param("id"));
     return await deps.recordings.playback(
       cam.id,
@@ -192,7 +209,7 @@ export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     );
   });
 
-  app.get("/:id/timeline", async (c) => {
+  app.get("/:id/timeline", api(API.cameras.timeline), async (c) => {
     const cam = await visibleCamera(c, c.req.param("id"));
     if (!deps.sql) {
       throw new AppError("unavailable", "The timeline is not available here");

@@ -5,6 +5,8 @@
  * as `camera.scan`, with the range when one was probed, before it starts.
  */
 import { Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import type { AuditLog } from "../../audit/mod.ts";
 import { parseScanQuery, type ScanService } from "../../scan/service.ts";
 import { actorOf, type AuthEnv } from "../middleware/auth.ts";
@@ -17,7 +19,7 @@ export interface ScanApiDeps {
 
 export function scanApi(deps: ScanApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get("/cameras", async (c) => {
+  app.get("/cameras", api(API.nodes.scan), async (c) => {
     const q = parseScanQuery(c.req.query());
     await deps.audit.record(
       actorOf(c, deps.trustProxy),

@@ -4,6 +4,8 @@
  * the SSE event `settings` and in effect before the answer is sent.
  */
 import { type Context, Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import type { AuditLog } from "../../audit/mod.ts";
 import type { SettingsService } from "../../settings/service.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
@@ -34,9 +36,11 @@ export function settingsApi(deps: SettingsApiDeps): Hono<AuthEnv> {
     }
     return c.json(deps.settings.json());
   };
-  app.get("/", get);
-  app.get("", get);
-  app.patch("/", patch);
-  app.patch("", patch);
+  const getRoute = api(API.settings.get);
+  const patchRoute = api(API.settings.update);
+  app.get("/", getRoute, get);
+  app.get("", getRoute, get);
+  app.patch("/", patchRoute, patch);
+  app.patch("", patchRoute, patch);
   return app;
 }

@@ -6,7 +6,7 @@
  * desired state a node long-polls for changes (new etag) within a second.
  */
 import assert from "node:assert/strict";
-import type { DesiredState } from "../../../lib/protocol.ts";
+import type { DesiredState } from "../../../lib/protocol/mod.ts";
 import {
   desiredFor,
   nodeHeaders,

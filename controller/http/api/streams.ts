@@ -4,6 +4,8 @@
  * docs/design/protocol.md), for the dashboard grid.
  */
 import { Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import type { StreamHub } from "../../streams/hub.ts";
@@ -39,7 +41,7 @@ export function parseCameraIds(values: string[] | undefined): string[] {
 export function streamsApi(deps: StreamsApiDeps): Hono {
   const app = new Hono();
 
-  app.get("/live", async (c) => {
+  app.get("/live", api(API.events.live), async (c) => {
     const ids = parseCameraIds(c.req.queries("cameras"));
     // 404 naming the first unknown id, before any upstream work.
     for (const id of ids) await deps.cameras.row(id);

@@ -1,5 +1,7 @@
 /** /api/tokens: API tokens for the CLI and automation. Admins see all; others their own. */
 import { Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import type { AuthService } from "../../auth/service.ts";
 import { jsonBody } from "../middleware/errors.ts";
 import { actorOf, type AuthEnv } from "../middleware/auth.ts";
@@ -13,8 +15,9 @@ export function tokensApi(
     const tokens = await auth.listTokens(c.get("principal"));
     return c.json({ tokens, total: tokens.length });
   };
-  app.get("/", list);
-  app.get("", list);
+  const listRoute = api(API.tokens.list);
+  app.get("/", listRoute, list);
+  app.get("", listRoute, list);
   const create = async (c: import("hono").Context<AuthEnv>) =>
     c.json(
       await auth.createToken(
@@ -24,10 +27,12 @@ export function tokensApi(
       ),
       201,
     );
-  app.post("/", create);
-  app.post("", create);
+  const createRoute = api(API.tokens.create);
+  app.post("/", createRoute, create);
+  app.post("", createRoute, create);
   app.delete(
     "/:id",
+    api(API.tokens.revoke),
     async (c) =>
       c.json(
         await auth.revokeToken(

@@ -6,7 +6,7 @@
  * device listings parsed from recorded outputs of real devices.
  */
 import assert from "node:assert/strict";
-import type { UsbDevice } from "../../../lib/protocol.ts";
+import type { UsbDevice } from "../../../lib/protocol/mod.ts";
 import { parseV4l2Ctl } from "../../../node-agent/devices/v4l2ctl.ts";
 import {
   registerNode,

@@ -1,5 +1,7 @@
 /** /api/users (admin): accounts, roles, per-camera access, password reset. */
 import { Hono } from "hono";
+import { API } from "../../../lib/api/routes.ts";
+import { api } from "./registry.ts";
 import type { AuthService } from "../../auth/service.ts";
 import { jsonBody } from "../middleware/errors.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
@@ -14,18 +16,25 @@ export function usersApi(
     const users = await auth.listUsers();
     return c.json({ users, total: users.length });
   };
-  app.get("/", list);
-  app.get("", list);
+  const listRoute = api(API.users.list);
+  app.get("/", listRoute, list);
+  app.get("", listRoute, list);
   const create = async (c: import("hono").Context) =>
     c.json(
       await auth.createUser(await jsonBody(c), actorOf(c, opts.trustProxy)),
       201,
     );
-  app.post("/", create);
-  app.post("", create);
-  app.get("/:id", async (c) => c.json(await auth.getUser(c.req.param("id"))));
+  const createRoute = api(API.users.create);
+  app.post("/", createRoute, create);
+  app.post("", createRoute, create);
+  app.get(
+    "/:id",
+    api(API.users.get),
+    async (c) => c.json(await auth.getUser(c.req.param("id"))),
+  );
   app.patch(
     "/:id",
+    api(API.users.update),
     async (c) =>
       c.json(
         await auth.updateUser(
@@ -37,6 +46,7 @@ export function usersApi(
   );
   app.delete(
     "/:id",
+    api(API.users.delete),
     async (c) =>
       c.json(
         await auth.deleteUser(c.req.param("id"), actorOf(c, opts.trustProxy)),
@@ -44,6 +54,7 @@ export function usersApi(
   );
   app.post(
     "/:id/reset-password",
+    api(API.users.resetPassword),
     async (c) =>
       c.json(
         await auth.resetPassword(

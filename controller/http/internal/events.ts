@@ -1,7 +1,7 @@
 /**
  * POST /internal/v1/nodes/{node}/events: a batch (≤ 500) from the node's
  * durable outbox, body `{events: NodeEvent[]}` → `{acked: string[]}`
- * (lib/protocol.ts). Each event is applied once; the node deletes an event
+ * (lib/protocol/mod.ts). Each event is applied once; the node deletes an event
  * only after it was acked. Node token only (mounted behind it in app.ts).
  */
 import { Hono } from "hono";

@@ -7,6 +7,7 @@
  * `requireRole("admin")` guards admin routes. Node-agent routes use
  * `requireNodeToken` and accept nothing else.
  */
+import { SESSION_COOKIE_NAME } from "../../../lib/api/common.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { parse as parseCookies } from "hono/utils/cookie";
 import { getConnInfo } from "hono/deno";
@@ -18,7 +19,7 @@ import type { Actor } from "../../audit/mod.ts";
 import type { AuthService, Principal } from "../../auth/service.ts";
 
 export type { Principal };
-export const SESSION_COOKIE = "falcon_session";
+export const SESSION_COOKIE = SESSION_COOKIE_NAME;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export type AuthEnv = { Variables: { principal: Principal } };
