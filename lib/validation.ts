@@ -23,3 +23,6 @@ export function invalidInput(issues: readonly IssueLike[]): AppError {
   }
   return new AppError("invalid_input", message, field ? { field } : undefined);
 }
+
+/** A field that failed a check and why: `[field, message]`. */
+export type FieldProblem = [field: string, message: string];

@@ -23,7 +23,8 @@ export interface SourceFields {
 }
 
 /** A field-level complaint: [field, message]. */
-export type FieldProblem = [field: string, message: string];
+export type { FieldProblem } from "../../lib/validation.ts";
+import type { FieldProblem } from "../../lib/validation.ts";
 
 /**
  * Protocol rules over the merged camera (create or after a patch). Returns the

@@ -7,11 +7,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { PtzPreset } from "../../lib/protocol/mod.ts";
 import { apiRequest } from "../client/api.ts";
-import {
-  moveBody,
-  PAD_MOVE_MS,
-  type PtzDirection,
-} from "../client/onvif.ts";
+import { moveBody, PAD_MOVE_MS, type PtzDirection } from "../client/onvif.ts";
 
 export interface PtzPadProps {
   cameraId: string;

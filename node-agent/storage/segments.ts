@@ -5,10 +5,7 @@
  * into `.incoming/`.
  */
 import { MAX_LIST_PAGE } from "../../lib/protocol/mod.ts";
-import type {
-  NodeEvent,
-  SegmentDeletedEvent,
-} from "../../lib/protocol/mod.ts";
+import type { NodeEvent, SegmentDeletedEvent } from "../../lib/protocol/mod.ts";
 
 /**
  * Where storage puts its durable events: the node's outbox
