@@ -4,11 +4,11 @@ import { Outbox } from "../outbox/outbox.ts";
 import { startFakeController } from "../outbox/testing.ts";
 import { runTool } from "../recorder/media.ts";
 import { decodesCleanly, streamsOf } from "../recorder/testing.ts";
-import { RenditionManager } from "../recorder/rendition.ts";
+import { RenditionManager } from "../renditions/rendition.ts";
 import { RelayManager } from "../relay/manager.ts";
 import { segmentRelPath } from "../storage/layout.ts";
-import { createNodeApp } from "./app.ts";
-import { parseRange } from "./files.ts";
+import { createNodeApp } from "../http/app.ts";
+import { parseRange } from "./range.ts";
 
 const TOKEN = "test-node-token-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };

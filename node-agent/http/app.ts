@@ -17,7 +17,7 @@ import { RTSP_TRANSPORTS, USB_DEVICE_PATH } from "../../lib/protocol.ts";
 import { z } from "zod";
 import { invalidInput } from "../../lib/validation.ts";
 import type { RelayManager } from "../relay/manager.ts";
-import { fileRoutes, type FileRoutesDeps } from "./files.ts";
+import { fileRoutes, type FileRoutesDeps } from "../files/routes.ts";
 import { onvifRoutes, onvifSnapshot, resolveProbe } from "../onvif/routes.ts";
 import type { Scanner } from "../scan/scan.ts";
 import { scanRequestSchema } from "../scan/request.ts";
@@ -32,7 +32,7 @@ export interface NodeAppDeps {
   probe: (req: ProbeRequest) => Promise<ProbeResult>;
   /** The node's video devices with formats (devices/usb.ts); absent = none served. */
   usbDevices?: () => Promise<UsbDevice[]>;
-  /** Recording files, storage and joins (http/files.ts); absent = not served. */
+  /** Recording files, storage and joins (files/); absent = not served. */
   files?: FileRoutesDeps;
   /** Camera scan (scan/scan.ts): `POST /v1/scan`; absent = not served. */
   scanner?: Scanner;
