@@ -15,6 +15,8 @@ export async function serveFile(
   c: Context,
   path: string,
   contentType: string,
+  /** Marks the file in use while its body streams (the cache must not sweep it); returns the release. */
+  hold?: () => () => void,
 ): Promise<Response> {
   let st: Deno.FileInfo;
   try {
@@ -68,8 +70,18 @@ export async function serveFile(
   if (c.req.method === "HEAD" || length === 0) {
     return new Response(null, { status, headers });
   }
-  const file = await Deno.open(path, { read: true });
-  return new Response(fileSlice(file, start, length), { status, headers });
+  const release = hold?.() ?? (() => {});
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    release();
+    throw new AppError("not_found", "No such recording on this node");
+  }
+  return new Response(fileSlice(file, start, length, release), {
+    status,
+    headers,
+  });
 }
 
 /**
@@ -100,6 +112,7 @@ function fileSlice(
   file: Deno.FsFile,
   start: number,
   length: number,
+  onClose: () => void,
 ): ReadableStream<Uint8Array> {
   let left = length;
   let closed = false;
@@ -107,6 +120,7 @@ function fileSlice(
     if (closed) return;
     closed = true;
     file.close();
+    onClose();
   };
   return new ReadableStream<Uint8Array>({
     async start() {

@@ -6,7 +6,9 @@
  *   GET    /v1/files/{camera}/{date}/{file}   a segment, with Range / ETag / Last-Modified
  *   DELETE /v1/files/{camera}/{date}/{file}   delete it (event segment.deleted, reason requested)
  *   GET    /v1/storage                        free/total bytes and usage per camera
- *   POST   /v1/recordings/join {paths}        one MP4 joined from segments (cached by path-list hash)
+ *   POST   /v1/recordings/join {paths}        one MP4 joined from segments (cached by path-list hash);
+ *                                             bounded queue (429 + Retry-After), 503 below the
+ *                                             free-space floor, 413 larger than the cache
  *   GET    /v1/joined/{id}                    that MP4, with Range
  *   GET    /v1/recordings/list?camera_id&after&limit
  *                                             closed segments sorted by path, ≤ 5000 a page:
@@ -22,12 +24,13 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
-import { AppError, STATUS_OF } from "../../lib/errors.ts";
+import { AppError } from "../../lib/errors.ts";
 import { logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { RenditionManager } from "../renditions/rendition.ts";
-import { type JoinResult, joinSegments, sha256Hex } from "./joins.ts";
+import { FileCache } from "./cache.ts";
+import { Joiner, sha256Hex } from "./joins.ts";
 import { serveFile } from "./range.ts";
 import {
   confine,
@@ -55,6 +58,16 @@ export interface FileRoutesDeps {
   root: string;
   /** Folder of joined downloads (disposable). */
   cacheDir: string;
+  /**
+   * The cache of joins and renditions, shared with retention (which must
+   * not delete what is being written or served). Made from `cacheDir` when
+   * not given.
+   */
+  cache?: FileCache;
+  /** ffmpeg joins at once. @default 2 */
+  maxJoins?: number;
+  /** Joins waiting besides the running ones; more → 429. @default 8 */
+  maxJoinQueue?: number;
   outbox: Outbox;
   ffmpegPath: string;
   statfs?: StatFs;
@@ -98,13 +111,30 @@ const listSchema = z.object({
 /** The recording routes; mount with `app.route("/", fileRoutes(deps))` after the /v1 guard. */
 export function fileRoutes(deps: FileRoutesDeps): Hono {
   const app = new Hono();
-  const building = new Map<string, Promise<JoinResult>>();
+  const statfs = () => (deps.statfs ?? realStatFs)(deps.root);
+  const floorBytes = () =>
+    requiredFreeBytes(
+      { ...DEFAULT_STORAGE_POLICY, ...deps.policy?.() },
+      statfs().totalBytes,
+    );
+  const cache = deps.cache ?? new FileCache({ dir: deps.cacheDir, statfs });
+  const joiner = new Joiner({
+    cache,
+    ffmpegPath: deps.ffmpegPath,
+    floorBytes,
+    maxJoins: deps.maxJoins,
+    maxQueue: deps.maxJoinQueue,
+    timeoutMs: deps.joinTimeoutMs,
+    cacheMaxAgeMs: deps.cacheMaxAgeMs,
+  });
   let renditions = deps.renditions;
   const renditionsOf = () =>
     renditions ??= new RenditionManager({
       cacheDir: deps.cacheDir,
       ffmpegPath: deps.ffmpegPath,
       redactPaths: [deps.root],
+      cache,
+      floorBytes,
     });
 
   app.get("/v1/files/*", async (c) => {
@@ -132,7 +162,7 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
   });
 
   app.get("/v1/storage", async (c) => {
-    const disk = (deps.statfs ?? realStatFs)(deps.root);
+    const disk = statfs();
     const policy = { ...DEFAULT_STORAGE_POLICY, ...deps.policy?.() };
     return c.json({
       root: deps.root,
@@ -161,12 +191,7 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
       files.push(abs);
     }
     const id = await sha256Hex(parsed.data.paths.join("\n"));
-    let job = building.get(id);
-    if (!job) {
-      job = joinSegments(deps, id, files).finally(() => building.delete(id));
-      building.set(id, job);
-    }
-    return c.json(await job);
+    return c.json(await joiner.join(id, files, c.req.raw.signal));
   });
 
   app.get("/v1/recordings/list", async (c) => {
@@ -213,22 +238,12 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
       files.push(abs);
     }
     const id = await sha256Hex(parsed.data.paths.join("\n"));
-    let status;
-    try {
-      status = await renditionsOf().request(
-        id,
-        files,
-        parsed.data.duration_ms,
-      );
-    } catch (e) {
-      if (e instanceof AppError && e.retryAfterS) {
-        // The node app's error handler sends no Retry-After; this answer needs it.
-        return c.json(e.toBody(), STATUS_OF[e.kind] as 429, {
-          "retry-after": String(e.retryAfterS),
-        });
-      }
-      throw e;
-    }
+    // A full queue throws rate_limited; the app's error handler sends Retry-After.
+    const status = await renditionsOf().request(
+      id,
+      files,
+      parsed.data.duration_ms,
+    );
     return c.json(status, status.state === "working" ? 202 : 200);
   });
 
@@ -249,7 +264,8 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
         { field: "id" },
       );
     }
-    return await serveFile(c, renditionsOf().fileOf(id), "video/mp4");
+    const file = renditionsOf().fileOf(id);
+    return await serveFile(c, file, "video/mp4", () => cache.hold(file));
   });
 
   app.get("/v1/joined/:id", async (c) => {
@@ -259,7 +275,8 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
         field: "id",
       });
     }
-    return await serveFile(c, `${deps.cacheDir}/${id}.mp4`, "video/mp4");
+    const file = `${cache.dir}/${id}.mp4`;
+    return await serveFile(c, file, "video/mp4", () => cache.hold(file));
   });
 
   return app;

@@ -49,7 +49,11 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => {
     if (err instanceof AppError) {
-      return c.json(err.toBody(), STATUS_OF[err.kind] as 400);
+      return c.json(
+        err.toBody(),
+        STATUS_OF[err.kind] as 400,
+        err.retryAfterS ? { "retry-after": String(err.retryAfterS) } : {},
+      );
     }
     log.error("unhandled error", {
       path: c.req.path,
