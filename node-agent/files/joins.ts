@@ -87,6 +87,8 @@ export class Joiner {
     const cached = await this.#cached(id, files.length);
     if (cached) return cached;
     let job = this.#jobs.get(id);
+    // A job every asker left is being torn down: start afresh.
+    if (job?.ac.signal.aborted) job = undefined;
     if (!job) {
       const max = (this.#opts.maxJoins ?? 2) + (this.#opts.maxQueue ?? 8);
       if (this.#queue.size + this.#queue.pending >= max) {
@@ -97,12 +99,15 @@ export class Joiner {
         );
       }
       const ac = new AbortController();
-      const promise = this.#queue.add(
+      const fresh: Job = { promise: Promise.resolve(null!), waiters: 0, ac };
+      fresh.promise = this.#queue.add(
         ({ signal }) => this.#run(id, files, signal!),
         { signal: ac.signal },
-      ).finally(() => this.#jobs.delete(id));
-      promise.catch(() => {}); // every asker sees it; none may leave it unhandled
-      job = { promise, waiters: 0, ac };
+      ).finally(() => {
+        if (this.#jobs.get(id) === fresh) this.#jobs.delete(id);
+      });
+      fresh.promise.catch(() => {}); // every asker sees it; none may leave it unhandled
+      job = fresh;
       this.#jobs.set(id, job);
     }
     return await this.#wait(job, signal);
@@ -157,8 +162,10 @@ export class Joiner {
     const { cache } = this.#opts;
     const dir = cache.dir;
     const out = `${dir}/${id}.mp4`;
-    const list = `${dir}/${id}.txt`;
-    const tmp = `${dir}/${id}.part.mp4`;
+    // Own names per job: a cancelled job of the same id may still be cleaning up.
+    const run = crypto.randomUUID().slice(0, 8);
+    const list = `${dir}/${id}.${run}.txt`;
+    const tmp = `${dir}/${id}.${run}.part.mp4`;
     let inputBytes = 0;
     for (const f of files) {
       inputBytes += await Deno.stat(f).then((s) => s.size, () => 0);

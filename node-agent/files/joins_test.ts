@@ -40,6 +40,8 @@ interface Rig {
   /** Seconds the fake ffmpeg sleeps after each of its 8 chunks, from the next join on. */
   setDelay(s: number): void;
   statfs: StatFs;
+  /** Fake ffmpeg processes started so far. */
+  started(): number;
   /** Fake ffmpeg processes alive now. */
   live(): number[];
   /** Bytes the cache takes on disk now (held-open deleted files included). */
@@ -105,6 +107,7 @@ for a in "$@"; do [ "$prev" = "-i" ] && list="$a"; prev="$a"; out="$a"; done
 total=0
 while IFS= read -r line; do f="\${line#file \\'}"; f="\${f%\\'}"; s=$(stat -c %s "$f"); total=$((total+s)); done < "$list"
 echo $$ > "${pids}/$$"
+echo $$ >> "${dir}/started"
 exec 3>"$out"
 chunk=$(( (total+7)/8 ))
 delay=$(cat "${dir}/delay")
@@ -205,6 +208,14 @@ rm -f "${pids}/$$"
     cache,
     retention,
     outboxOf: () => outbox,
+    started: () => {
+      try {
+        return Deno.readTextFileSync(`${dir}/started`).trim().split("\n")
+          .length;
+      } catch {
+        return 0;
+      }
+    },
     setDelay,
     statfs,
     live,
@@ -421,12 +432,15 @@ Deno.test("joins: two viewers of the same range share one job; one hanging up do
     const first = join(r, paths, ac.signal).catch(() => null);
     assert.ok(await until(() => r.live().length === 1, 2000));
     const second = join(r, paths);
+    // The second viewer is waiting on the job well before this.
+    await new Promise((res) => setTimeout(res, 150));
     ac.abort();
     await first;
     const res = await second;
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.size_bytes >= 4 * SEGMENT_BYTES, true);
+    assert.equal(r.started(), 1, "one ffmpeg for both viewers");
   } finally {
     await r.close();
   }
