@@ -97,6 +97,15 @@ export const controllerSettings = {
     default: 10000,
     parse: parsers.int(0, 600000),
   } as Setting<number>,
+  footageJobsPerUser: {
+    flag: "footage-jobs-per-user",
+    env: "FALCON_FOOTAGE_JOBS_PER_USER",
+    description:
+      "playback/download requests one user may have being joined on the nodes at once",
+    accepts: "an integer 1-50",
+    default: 2,
+    parse: parsers.int(1, 50),
+  } as Setting<number>,
   logLevel: {
     flag: "log-level",
     env: "FALCON_LOG_LEVEL",

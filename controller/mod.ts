@@ -184,6 +184,7 @@ export async function startController(
       probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
       version: VERSION,
       trustProxy: cfg.trustProxy,
+      footageJobsPerUser: cfg.footageJobsPerUser,
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>

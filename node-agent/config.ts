@@ -81,6 +81,32 @@ export const nodeAgentSettings = {
     default: 5000,
     parse: parsers.int(200, 60000),
   } as Setting<number>,
+  maxJoins: {
+    flag: "max-joins",
+    env: "FALCON_MAX_JOINS",
+    description:
+      "ffmpeg joins (playback/download of a range) running at once on this node",
+    accepts: "an integer 1-16",
+    default: 2,
+    parse: parsers.int(1, 16),
+  } as Setting<number>,
+  maxJoinQueue: {
+    flag: "max-join-queue",
+    env: "FALCON_MAX_JOIN_QUEUE",
+    description:
+      "joins that may wait besides the running ones; more are refused with 429",
+    accepts: "an integer 0-256",
+    default: 8,
+    parse: parsers.int(0, 256),
+  } as Setting<number>,
+  cacheMaxBytes: {
+    flag: "cache-max-bytes",
+    env: "FALCON_CACHE_MAX_BYTES",
+    description:
+      "upper bound of the joins/renditions cache; default 10 % of the disk, at most 50 GiB",
+    accepts: "an integer of bytes, at least 1048576",
+    parse: parsers.int(1024 * 1024, Number.MAX_SAFE_INTEGER),
+  } as Setting<number | undefined>,
   logLevel: {
     flag: "log-level",
     env: "FALCON_LOG_LEVEL",

@@ -22,7 +22,8 @@ import { Outbox } from "./outbox/outbox.ts";
 import { RecorderManager } from "./recorder/manager.ts";
 import { recoverRecordings } from "./recorder/recovery.ts";
 import { RelayManager } from "./relay/manager.ts";
-import { RetentionSweeper } from "./storage/retention.ts";
+import { FileCache } from "./files/cache.ts";
+import { realStatFs, RetentionSweeper } from "./storage/retention.ts";
 import { DesiredStore } from "./state/desired_store.ts";
 import { cpuMeter, diskUsage, listVideoDevices } from "./system/facts.ts";
 import { configureUsbDevices, listUsbDevices } from "./devices/usb.ts";
@@ -104,10 +105,17 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
       ),
   });
   const joinedCache = `${cfg.dataDir}/cache/joined`;
+  // One cache of joins and renditions: bounded, and what is being written or
+  // served is never swept (retention evicts idle files before any footage).
+  const fileCache = new FileCache({
+    dir: joinedCache,
+    statfs: () => realStatFs(recordingsRoot),
+    maxBytes: cfg.cacheMaxBytes,
+  });
   const retention = new RetentionSweeper({
     root: recordingsRoot,
     outbox,
-    cacheDir: joinedCache,
+    cache: fileCache,
   });
   const reconcileRecording = (state: DesiredState) => {
     retention.configure(state.cameras, state.storage);
@@ -180,6 +188,9 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     files: {
       root: recordingsRoot,
       cacheDir: joinedCache,
+      cache: fileCache,
+      maxJoins: cfg.maxJoins,
+      maxJoinQueue: cfg.maxJoinQueue,
       outbox,
       ffmpegPath: cfg.ffmpeg,
       policy: () => desired?.storage,

@@ -28,6 +28,7 @@ import { openapiApi } from "./api/openapi.ts";
 import { scanApi } from "./api/scan.ts";
 import { ScanService } from "../scan/service.ts";
 import { cameraRecordingsApi, recordingsApi } from "./api/recordings.ts";
+import { FootageLimiter } from "../recordings/limits.ts";
 import { settingsApi } from "./api/settings.ts";
 import { parseCameraIds, streamsApi } from "./api/streams.ts";
 import { tokensApi } from "./api/tokens.ts";
@@ -67,6 +68,8 @@ export interface ControllerAppDeps {
   styleHashes?: string[];
   /** Use X-Forwarded-For / X-Forwarded-Proto (only behind a trusted reverse proxy). */
   trustProxy?: boolean;
+  /** Footage joins (playback/download) one user may have in preparation at once. @default 2 */
+  footageJobsPerUser?: number;
   /** Largest accepted API request body. @default 1 MiB */
   maxBodyBytes?: number;
   /** Mounts the dashboard (routes/, islands/, assets). */
@@ -142,7 +145,9 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       trustProxy,
     }),
   );
+  // One limiter for both mounts: playback and download share a user's slots.
   const recordingDeps = {
+    footage: new FootageLimiter(deps.footageJobsPerUser),
     recordings,
     reconciler: deps.reconciler,
     cameras: deps.cameras,

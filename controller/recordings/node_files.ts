@@ -4,7 +4,9 @@
  *   GET    /v1/files/{path}            one segment, with Range
  *   DELETE /v1/files/{path}            2xx deleted, 404 already gone
  *   GET    /v1/storage                 {root, total_bytes, free_bytes, cameras:[{camera_id, bytes, segments}]}
- *   POST   /v1/recordings/join {paths} → {id, size_bytes}: one MP4 joined by stream copy (cached)
+ *   POST   /v1/recordings/join {paths} → {id, size_bytes}: one MP4 joined by stream copy (cached);
+ *                                       429 (queue full, Retry-After) and 413 (larger than the
+ *                                       node's cache) pass through; a caller's abort reaches the node
  *   GET    /v1/joined/{id}             the joined file, with Range
  *   GET    /v1/recordings/list?camera_id&after
  *                                       closed segments sorted by path, ≤ 5000 a page:
@@ -105,6 +107,20 @@ export async function joinSegments(
       "not_found",
       `Node "${t.node}" no longer has the footage files (deleted by retention or by hand)`,
     );
+  }
+  if (res.status === 429 || res.status === 413) {
+    // The node's join queue is full, or the range is larger than its cache:
+    // the viewer can act on either (wait, or ask for less).
+    const after = Number(res.headers.get("retry-after")) || 10;
+    const body = await res.json().catch(() => null);
+    const msg = typeof body?.error?.message === "string"
+      ? body.error.message.slice(0, 300)
+      : "busy";
+    throw res.status === 429
+      ? new AppError("rate_limited", `Node "${t.node}": ${msg}`, {
+        retryAfterS: Math.min(Math.max(after, 1), 600),
+      })
+      : new AppError("payload_too_large", `Node "${t.node}": ${msg}`);
   }
   if (!res.ok) throw await failure(t, res, "join the segments");
   const body = await res.json().catch(() => null);

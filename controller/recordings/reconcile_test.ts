@@ -7,14 +7,14 @@
  *   rows adopted (by session tag, durations estimated) or only reported,
  *   idempotence, paging, the empty-node guard; `format=web` through the
  *   rendition state machine;
- * - with a real node agent file server (node-agent/http/files.ts) and real
+ * - with a real node agent file server (node-agent/files/) and real
  *   ffmpeg: a libx265 clip downloaded as H.264 through the controller, and a
  *   reconcile pass against a real disk.
  */
 import assert from "node:assert/strict";
 import { createNodeApp } from "../../node-agent/http/app.ts";
 import { Outbox } from "../../node-agent/outbox/outbox.ts";
-import { RenditionManager } from "../../node-agent/recorder/rendition.ts";
+import { RenditionManager } from "../../node-agent/renditions/rendition.ts";
 import { runTool } from "../../node-agent/recorder/media.ts";
 import { RelayManager } from "../../node-agent/relay/manager.ts";
 import {

@@ -823,6 +823,59 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "finding #2: footage joins per user are limited (429 naming the limit), a hang-up reaches the node, a busy node's 429 passes through",
+        async () => {
+          const viewer = await signInViewer(stack, [porch.id]);
+          const base = `/api/cameras/${porch.id}/playback`;
+          const ask = (start: string, signal?: AbortSignal) =>
+            fetch(
+              `${stack.url}${base}?start=2026-02-26T10:0${start}Z&end=2026-02-26T10:02:59Z`,
+              { headers: { authorization: `Bearer ${viewer.token}` }, signal },
+            );
+          fake.joinPlan.delayMs = 10_000;
+          const before = fake.joinPlan.aborted;
+          const joins = () =>
+            fake.requests.filter((r) => r.path === "/v1/recordings/join")
+              .length;
+          const joinsBefore = joins();
+          const ac = new AbortController();
+          const inFlight = [
+            ask("0:00", ac.signal).catch(() => null),
+            ask("0:10", ac.signal).catch(() => null),
+          ];
+          await eventually(() => joins() - joinsBefore === 2, 3000);
+          // A third distinct range while two are being joined: refused at once.
+          const third = await ask("0:20");
+          assert.equal(third.status, 429);
+          assert.equal(third.headers.get("retry-after"), "5");
+          const err = await expectError(third, 429);
+          assert.match(err.message, /at most 2 at once per user/);
+          // Another user is not held back by the viewer's slots.
+          fake.joinPlan.delayMs = 0;
+          const admin = await stack.api(
+            `${base}?start=2026-02-26T10:00:20Z&end=2026-02-26T10:02:59Z`,
+          );
+          assert.equal(admin.status, 200);
+          await admin.body?.cancel();
+          // The viewer hangs up: the node sees both joins' requests aborted.
+          ac.abort();
+          await Promise.all(inFlight);
+          await eventually(() => fake.joinPlan.aborted - before === 2, 3000);
+          // Slots are free again.
+          const again = await ask("0:30");
+          assert.equal(again.status, 200);
+          await again.body?.cancel();
+          // The node's own queue is full: 429 with its Retry-After, not a 502.
+          fake.joinPlan.busy = true;
+          const busy = await ask("0:40");
+          assert.equal(busy.status, 429);
+          assert.equal(busy.headers.get("retry-after"), "10");
+          assert.match((await expectError(busy, 429)).message, /busy joining/);
+          fake.joinPlan.busy = false;
+        },
+      );
+
       const sessionIds: string[] = [];
       await t.step(
         "list: real total, pagination, filters, totals per recording",

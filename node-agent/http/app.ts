@@ -16,7 +16,7 @@ import type {
 import { probeRequestSchema } from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { RelayManager } from "../relay/manager.ts";
-import { fileRoutes, type FileRoutesDeps } from "./files.ts";
+import { fileRoutes, type FileRoutesDeps } from "../files/routes.ts";
 import { onvifRoutes, onvifSnapshot, resolveProbe } from "../onvif/routes.ts";
 import type { Scanner } from "../scan/scan.ts";
 import { scanRequestSchema } from "../scan/request.ts";
@@ -31,7 +31,7 @@ export interface NodeAppDeps {
   probe: (req: ProbeRequest) => Promise<ProbeResult>;
   /** The node's video devices with formats (devices/usb.ts); absent = none served. */
   usbDevices?: () => Promise<UsbDevice[]>;
-  /** Recording files, storage and joins (http/files.ts); absent = not served. */
+  /** Recording files, storage and joins (files/); absent = not served. */
   files?: FileRoutesDeps;
   /** Camera scan (scan/scan.ts): `POST /v1/scan`; absent = not served. */
   scanner?: Scanner;
@@ -44,7 +44,11 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => {
     if (err instanceof AppError) {
-      return c.json(err.toBody(), STATUS_OF[err.kind] as 400);
+      return c.json(
+        err.toBody(),
+        STATUS_OF[err.kind] as 400,
+        err.retryAfterS ? { "retry-after": String(err.retryAfterS) } : {},
+      );
     }
     log.error("unhandled error", {
       path: c.req.path,

@@ -98,6 +98,9 @@ Deno.test({
       dataDir,
       ffmpeg: "ffmpeg",
       heartbeatMs: 1000,
+      maxJoins: 2,
+      maxJoinQueue: 8,
+      cacheMaxBytes: undefined,
       logLevel: "error" as const,
     };
     try {

@@ -23,11 +23,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a program to completion, killing it after `timeoutMs`. */
+/** Runs a program to completion, killing it after `timeoutMs` or when `signal` aborts. */
 export async function runTool(
   command: string,
   args: string[],
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<RunResult> {
   let child: Deno.ChildProcess;
   try {
@@ -47,13 +48,16 @@ export async function runTool(
       }`,
     };
   }
-  const timer = setTimeout(() => {
+  const kill = () => {
     try {
       child.kill("SIGKILL");
     } catch {
       // already gone
     }
-  }, timeoutMs);
+  };
+  const timer = setTimeout(kill, timeoutMs);
+  signal?.addEventListener("abort", kill, { once: true });
+  if (signal?.aborted) kill();
   try {
     const out = await child.output();
     const stderr = new TextDecoder().decode(out.stderr).trim().split("\n")
@@ -63,11 +67,14 @@ export async function runTool(
       code: out.code,
       stdout: new TextDecoder().decode(out.stdout),
       stderr: redactText(
-        out.signal === "SIGKILL" ? `timed out after ${timeoutMs} ms` : stderr,
+        out.signal === "SIGKILL"
+          ? signal?.aborted ? "cancelled" : `timed out after ${timeoutMs} ms`
+          : stderr,
       ),
     };
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener("abort", kill);
   }
 }
 

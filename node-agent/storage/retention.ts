@@ -4,8 +4,9 @@
  * 1. age: per camera with `retention_days`, segments that ended before
  *    `now − retention_days` go (`reason: "retention"`);
  * 2. free space: while the recordings filesystem has less free than
- *    `max(min_free_ratio × total, min_free_bytes)`, cached joins go first,
- *    then the oldest segments across all cameras (`reason: "free_space"`).
+ *    `max(min_free_ratio × total, min_free_bytes)`, idle cached joins and
+ *    renditions go first (never one being written or served), then the
+ *    oldest segments across all cameras (`reason: "free_space"`).
  *
  * Segments of keep sessions are never deleted; `.incoming/` (the segment
  * being written) is never looked at. `statfs` and the clock are injected so
@@ -60,12 +61,20 @@ export function requiredFreeBytes(
   return Math.max(policy.min_free_ratio * totalBytes, policy.min_free_bytes);
 }
 
+/** Deletes idle cache files, oldest first, until `enough()`; returns how many went. */
+export interface CacheEvictor {
+  evict(enough: () => boolean): Promise<number>;
+}
+
 export interface RetentionOptions {
   /** Recordings root. */
   root: string;
   outbox: EventQueue;
-  /** Disposable files deleted first when space runs short (joined downloads). */
-  cacheDir?: string;
+  /**
+   * Disposable files deleted first when space runs short (joined downloads,
+   * renditions): node-agent/files/cache.ts's FileCache, which skips files in use.
+   */
+  cache?: CacheEvictor;
   statfs?: StatFs;
   timers?: Timers;
   /** Pause between sweeps of `start()`. @default 30000 */
@@ -186,8 +195,8 @@ export class RetentionSweeper {
     let disk = this.#statfs(root);
     const required = requiredFreeBytes(policy, disk.totalBytes);
     report.requiredFreeBytes = required;
-    if (disk.freeBytes < required && this.#opts.cacheDir) {
-      report.cacheFilesDeleted = await clearCache(this.#opts.cacheDir, () => {
+    if (disk.freeBytes < required && this.#opts.cache) {
+      report.cacheFilesDeleted = await this.#opts.cache.evict(() => {
         disk = this.#statfs(root);
         return disk.freeBytes >= required;
       });
@@ -261,30 +270,4 @@ export class RetentionSweeper {
 /** A segment's end: its mtime (closed then), at least its start. */
 function endOf(seg: SegmentFile): number {
   return Math.max(seg.startMs, seg.mtimeMs);
-}
-
-/** Deletes cache files oldest first until `enough()`; returns how many. */
-async function clearCache(
-  dir: string,
-  enough: () => boolean,
-): Promise<number> {
-  const files: { path: string; mtime: number }[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (!e.isFile) continue;
-      const path = `${dir}/${e.name}`;
-      const st = await Deno.stat(path).catch(() => null);
-      if (st) files.push({ path, mtime: st.mtime?.getTime() ?? 0 });
-    }
-  } catch {
-    return 0;
-  }
-  files.sort((a, b) => a.mtime - b.mtime);
-  let n = 0;
-  for (const f of files) {
-    await Deno.remove(f.path).catch(() => {});
-    n++;
-    if (enough()) break;
-  }
-  return n;
 }

@@ -192,11 +192,23 @@ Deno.test("RetentionSweeper: only kept footage left → floor not met, nothing k
     const cache = `${e.dir}/cache/joined`;
     await Deno.mkdir(cache, { recursive: true });
     await Deno.writeFile(`${cache}/x.mp4`, new Uint8Array(200 * KB));
+    const disk = fakeDisk(e.dir, 1000); // the cache shares the disk
     const sweeper = new RetentionSweeper({
       root: e.root,
       outbox: e.outbox,
-      cacheDir: cache,
-      statfs: fakeDisk(e.dir, 1000), // the cache shares the disk
+      // The cache's eviction as files/cache.ts does it for idle files.
+      cache: {
+        async evict(enough) {
+          let n = 0;
+          for await (const f of Deno.readDir(cache)) {
+            if (enough()) break;
+            await Deno.remove(`${cache}/${f.name}`);
+            n++;
+          }
+          return n;
+        },
+      },
+      statfs: disk,
       timers: { now: () => NOW, setTimeout, clearTimeout },
     });
     sweeper.configure([], {

@@ -6,7 +6,8 @@
  *   DELETE /v1/files/{path}            204, or 404 when absent
  *   GET    /v1/storage                 {root, total_bytes, free_bytes, cameras:[{camera_id, bytes, segments}]}
  *   POST   /v1/recordings/join {paths} → {id, size_bytes}: the files concatenated (a real node
- *                                       joins MP4s by stream copy; bytes are enough here)
+ *                                       joins MP4s by stream copy; bytes are enough here), after
+ *                                       `joinPlan.delayMs`; 429 when `joinPlan.busy`
  *   GET    /v1/joined/{id}             the joined bytes, with Range
  *   GET    /v1/recordings/list?camera_id&after&limit
  *                                       files of 3-part paths sorted by path, ≤ 5000 a page:
@@ -34,6 +35,11 @@ export interface FakeNodeFiles {
   failPaths: Map<string, number>;
   /** mtime (ms) the listing reports per path; set by put(), overridable. */
   mtimes: Map<string, number>;
+  /**
+   * How joins behave from now on: answer after `delayMs` (or 429 when
+   * `busy`). `aborted` counts joins whose caller hung up while waiting.
+   */
+  joinPlan: { delayMs: number; busy?: boolean; aborted: number };
   /** How renditions behave from now on. */
   renditionPlan: { workingPolls: number; error?: string; busy?: boolean };
   /** Renditions asked for, by id (the SHA-256 of the path list, as on a node). */
@@ -60,6 +66,7 @@ export function startFakeNodeFiles(
   const renditions: FakeNodeFiles["renditions"] = new Map();
   const fake = {
     renditionPlan: { workingPolls: 2 } as FakeNodeFiles["renditionPlan"],
+    joinPlan: { delayMs: 0, aborted: 0 } as FakeNodeFiles["joinPlan"],
     listLimit: 5000,
     noListing: false,
   };
@@ -123,6 +130,37 @@ export function startFakeNodeFiles(
       });
     }
     if (req.method === "POST" && path === "/v1/recordings/join") {
+      if (fake.joinPlan.busy) {
+        return new Response(
+          JSON.stringify({
+            error: {
+              code: "rate_limited",
+              message:
+                "The node is busy joining other footage (2 running, 8 waiting); try again later",
+            },
+          }),
+          {
+            status: 429,
+            headers: {
+              "content-type": "application/json",
+              "retry-after": "10",
+            },
+          },
+        );
+      }
+      if (fake.joinPlan.delayMs > 0) {
+        const hungUp = await new Promise<boolean>((done) => {
+          const timer = setTimeout(() => done(false), fake.joinPlan.delayMs);
+          req.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            done(true);
+          }, { once: true });
+        });
+        if (hungUp) {
+          fake.joinPlan.aborted++;
+          return error(503, "cancelled");
+        }
+      }
       const paths = (body as { paths?: unknown })?.paths;
       if (!Array.isArray(paths) || paths.length === 0) {
         return error(400, "paths must be a non-empty array");
@@ -244,6 +282,9 @@ export function startFakeNodeFiles(
     failPaths,
     mtimes,
     renditions,
+    get joinPlan() {
+      return fake.joinPlan;
+    },
     get renditionPlan() {
       return fake.renditionPlan;
     },

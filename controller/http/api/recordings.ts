@@ -17,6 +17,10 @@
  *   GET    /{id}/playback?start&end[&format=web]  footage of a time range (inline MP4, Range)
  *   GET    /{id}/timeline?day=YYYY-MM-DD  recorded spans of one UTC day (merged in SQL)
  *
+ * Playback and download make the node join segments with ffmpeg: a user may
+ * have FALCON_FOOTAGE_JOBS_PER_USER (2) of them being prepared at once (429
+ * naming the limit); the node's own queue may answer 429 too (Retry-After).
+ *
  * Viewers read the recordings of the cameras granted to them (403 otherwise,
  * and recordings of deleted cameras are admin-only); only admins change
  * anything, and every change is audited.
@@ -36,6 +40,7 @@ import type {
 import { parseListQuery } from "../../recordings/mod.ts";
 import { parseFormat } from "../../recordings/service.ts";
 import { cameraTimeline } from "../../recordings/timeline.ts";
+import { FootageLimiter } from "../../recordings/limits.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
@@ -48,6 +53,26 @@ export interface RecordingsApiDeps {
   trustProxy: boolean;
   /** The database, for the timeline (spans are merged in SQL). */
   sql?: Sql;
+  /** Per-user limit of footage joins (playback and download). @default 2 per user */
+  footage?: FootageLimiter;
+}
+
+/**
+ * Runs a footage request (playback/download) in one of the caller's slots:
+ * 429 naming the limit when they are all taken. The slot is held until the
+ * node's answer starts streaming.
+ */
+async function withFootageSlot(
+  c: Context<AuthEnv>,
+  limiter: FootageLimiter,
+  run: () => Promise<Response>,
+): Promise<Response> {
+  const release = limiter.acquire(c.get("principal").userId);
+  try {
+    return await run();
+  } finally {
+    release();
+  }
 }
 
 /** 403 unless the caller may see the camera (admins see all, deleted cameras too). */
@@ -66,6 +91,7 @@ async function checkVisible(
 
 export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
+  const footage = deps.footage ?? new FootageLimiter();
   const admin = requireRole("admin");
   const audit = (
     c: Context<AuthEnv>,
@@ -135,11 +161,12 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   app.get("/:id/download", api(API.recordings.download), async (c) => {
     const row = await deps.recordings.row(c.req.param("id"));
     await checkVisible(c, deps.auth, row.camera_id, `recording "${row.id}"`);
-    return await deps.recordings.download(
-      row.id,
-      c.req.raw,
-      parseFormat(c.req.query("format")),
-    );
+    return await withFootageSlot(c, footage, () =>
+      deps.recordings.download(
+        row.id,
+        c.req.raw,
+        parseFormat(c.req.query("format")),
+      ));
   });
 
   return app;
@@ -148,6 +175,7 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
 /** The recording routes under /api/cameras/{id}/…. */
 export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
+  const footage = deps.footage ?? new FootageLimiter();
   const admin = requireRole("admin");
 
   /** 404 for unknown ids, 403 for cameras not granted to the caller. */
@@ -200,13 +228,14 @@ export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
 
   app.get("/:id/playback", api(API.cameras.playback), async (c) => {
     const cam = await visibleCamera(c, c.req.param("id"));
-    return await deps.recordings.playback(
-      cam.id,
-      c.req.query("start"),
-      c.req.query("end"),
-      c.req.raw,
-      parseFormat(c.req.query("format")),
-    );
+    return await withFootageSlot(c, footage, () =>
+      deps.recordings.playback(
+        cam.id,
+        c.req.query("start"),
+        c.req.query("end"),
+        c.req.raw,
+        parseFormat(c.req.query("format")),
+      ));
   });
 
   app.get("/:id/timeline", api(API.cameras.timeline), async (c) => {

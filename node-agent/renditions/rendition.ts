@@ -48,7 +48,24 @@ export interface TranscodeJob {
   output: string;
 }
 
+/**
+ * The cache's rules as renditions need them (node-agent/files/cache.ts's
+ * FileCache fits): hold what is being written, reserve room before a job.
+ */
+export interface RenditionCache {
+  hold(file: string): () => void;
+  isHeld(name: string): boolean;
+  reserve(bytes: number, path: string, floorBytes: number): Promise<() => void>;
+}
+
 export interface RenditionOptions {
+  /**
+   * Shared cache rules: room is reserved (free-space floor, size bound)
+   * before a transcode starts, and files being written are never swept.
+   */
+  cache?: RenditionCache;
+  /** Free bytes the disk must keep, for `cache.reserve`. @default 0 */
+  floorBytes?: () => number;
   /** Cache folder (shared with joined downloads). */
   cacheDir: string;
   ffmpegPath: string;
@@ -111,6 +128,14 @@ export function renditionArgs(listFile: string, output: string): string[] {
   ];
 }
 
+/**
+ * Room a rendition may take: H.264 at CRF 23 of HEVC footage is usually
+ * 1–2× its size; the reservation assumes the upper end.
+ */
+export function renditionEstimate(inputBytes: number): number {
+  return Math.ceil(inputBytes * 2) + 1024 * 1024;
+}
+
 /** True for the names ffprobe and the recorder give HEVC. */
 export function isHevc(codec: string | null | undefined): boolean {
   return !!codec && /^(hevc|h\.?265)$/i.test(codec.trim());
@@ -130,9 +155,9 @@ interface Job {
 }
 
 export class RenditionManager {
-  #opts: Required<Omit<RenditionOptions, "command">> & {
-    command?: RenditionOptions["command"];
-  };
+  #opts:
+    & Required<Omit<RenditionOptions, "command" | "cache" | "floorBytes">>
+    & Pick<RenditionOptions, "command" | "cache" | "floorBytes">;
   #jobs = new Map<string, Job>();
   #queue: Job[] = [];
   #running: Job | null = null;
@@ -310,7 +335,21 @@ export class RenditionManager {
       job.files.map((f) => `file '${f.replaceAll("'", "'\\''")}'\n`).join(""),
     );
     const started = Date.now();
+    const cache = this.#opts.cache;
+    const held = cache ? [list, part, out].map((f) => cache.hold(f)) : [];
+    let releaseRoom = () => {};
     try {
+      if (cache) {
+        let inputBytes = 0;
+        for (const f of job.files) {
+          inputBytes += await Deno.stat(f).then((s) => s.size, () => 0);
+        }
+        releaseRoom = await cache.reserve(
+          renditionEstimate(inputBytes),
+          part,
+          this.#opts.floorBytes?.() ?? 0,
+        );
+      }
       const { cmd, args } =
         this.#opts.command?.({ listFile: list, output: part }) ??
           { cmd: this.#opts.ffmpegPath, args: renditionArgs(list, part) };
@@ -325,6 +364,8 @@ export class RenditionManager {
     } finally {
       await Deno.remove(list).catch(() => {});
       await Deno.remove(part).catch(() => {});
+      for (const release of held) release();
+      releaseRoom();
     }
     log.info("web rendition ready", {
       id: job.id,
@@ -446,6 +487,8 @@ export class RenditionManager {
       for await (const e of Deno.readDir(dir)) {
         if (!e.isFile) continue;
         const p = `${dir}/${e.name}`;
+        // Never what is being written or served now.
+        if (this.#opts.cache?.isHeld(e.name)) continue;
         if (first && /\.web\.(part\.mp4|txt)$/.test(e.name)) {
           await Deno.remove(p).catch(() => {});
           continue;

@@ -6,7 +6,9 @@
  *   GET    /v1/files/{camera}/{date}/{file}   a segment, with Range / ETag / Last-Modified
  *   DELETE /v1/files/{camera}/{date}/{file}   delete it (event segment.deleted, reason requested)
  *   GET    /v1/storage                        free/total bytes and usage per camera
- *   POST   /v1/recordings/join {paths}        one MP4 joined from segments (cached by path-list hash)
+ *   POST   /v1/recordings/join {paths}        one MP4 joined from segments (cached by path-list hash);
+ *                                             bounded queue (429 + Retry-After), 503 below the
+ *                                             free-space floor, 413 larger than the cache
  *   GET    /v1/joined/{id}                    that MP4, with Range
  *   GET    /v1/recordings/list?camera_id&after&limit
  *                                             closed segments sorted by path, ≤ 5000 a page:
@@ -21,13 +23,14 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { AppError, STATUS_OF } from "../../lib/errors.ts";
+import { AppError } from "../../lib/errors.ts";
 import { logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { Outbox } from "../outbox/outbox.ts";
-import { concatArgs } from "../recorder/args.ts";
-import { runTool } from "../recorder/media.ts";
-import { RenditionManager } from "../recorder/rendition.ts";
+import { RenditionManager } from "../renditions/rendition.ts";
+import { FileCache } from "./cache.ts";
+import { Joiner, sha256Hex } from "./joins.ts";
+import { serveFile } from "./range.ts";
 import {
   confine,
   parseSegmentPath,
@@ -59,6 +62,16 @@ export interface FileRoutesDeps {
   root: string;
   /** Folder of joined downloads (disposable). */
   cacheDir: string;
+  /**
+   * The cache of joins and renditions, shared with retention (which must
+   * not delete what is being written or served). Made from `cacheDir` when
+   * not given.
+   */
+  cache?: FileCache;
+  /** ffmpeg joins at once. @default 2 */
+  maxJoins?: number;
+  /** Joins waiting besides the running ones; more → 429. @default 8 */
+  maxJoinQueue?: number;
   outbox: Outbox;
   ffmpegPath: string;
   statfs?: StatFs;
@@ -85,13 +98,30 @@ const listSchema = fileListQuerySchema;
 /** The recording routes; mount with `app.route("/", fileRoutes(deps))` after the /v1 guard. */
 export function fileRoutes(deps: FileRoutesDeps): Hono {
   const app = new Hono();
-  const building = new Map<string, Promise<JoinResult>>();
+  const statfs = () => (deps.statfs ?? realStatFs)(deps.root);
+  const floorBytes = () =>
+    requiredFreeBytes(
+      { ...DEFAULT_STORAGE_POLICY, ...deps.policy?.() },
+      statfs().totalBytes,
+    );
+  const cache = deps.cache ?? new FileCache({ dir: deps.cacheDir, statfs });
+  const joiner = new Joiner({
+    cache,
+    ffmpegPath: deps.ffmpegPath,
+    floorBytes,
+    maxJoins: deps.maxJoins,
+    maxQueue: deps.maxJoinQueue,
+    timeoutMs: deps.joinTimeoutMs,
+    cacheMaxAgeMs: deps.cacheMaxAgeMs,
+  });
   let renditions = deps.renditions;
   const renditionsOf = () =>
     renditions ??= new RenditionManager({
       cacheDir: deps.cacheDir,
       ffmpegPath: deps.ffmpegPath,
       redactPaths: [deps.root],
+      cache,
+      floorBytes,
     });
 
   app.get("/v1/files/*", async (c) => {
@@ -119,7 +149,7 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
   });
 
   app.get("/v1/storage", async (c) => {
-    const disk = (deps.statfs ?? realStatFs)(deps.root);
+    const disk = statfs();
     const policy = { ...DEFAULT_STORAGE_POLICY, ...deps.policy?.() };
     return c.json({
       root: deps.root,
@@ -148,12 +178,7 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
       files.push(abs);
     }
     const id = await sha256Hex(parsed.data.paths.join("\n"));
-    let job = building.get(id);
-    if (!job) {
-      job = joinSegments(deps, id, files).finally(() => building.delete(id));
-      building.set(id, job);
-    }
-    return c.json(await job);
+    return c.json(await joiner.join(id, files, c.req.raw.signal));
   });
 
   app.get("/v1/recordings/list", async (c) => {
@@ -200,22 +225,12 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
       files.push(abs);
     }
     const id = await sha256Hex(parsed.data.paths.join("\n"));
-    let status;
-    try {
-      status = await renditionsOf().request(
-        id,
-        files,
-        parsed.data.duration_ms,
-      );
-    } catch (e) {
-      if (e instanceof AppError && e.retryAfterS) {
-        // The node app's error handler sends no Retry-After; this answer needs it.
-        return c.json(e.toBody(), STATUS_OF[e.kind] as 429, {
-          "retry-after": String(e.retryAfterS),
-        });
-      }
-      throw e;
-    }
+    // A full queue throws rate_limited; the app's error handler sends Retry-After.
+    const status = await renditionsOf().request(
+      id,
+      files,
+      parsed.data.duration_ms,
+    );
     return c.json(status, status.state === "working" ? 202 : 200);
   });
 
@@ -236,7 +251,8 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
         { field: "id" },
       );
     }
-    return await serveFile(c, renditionsOf().fileOf(id), "video/mp4");
+    const file = renditionsOf().fileOf(id);
+    return await serveFile(c, file, "video/mp4", () => cache.hold(file));
   });
 
   app.get("/v1/joined/:id", async (c) => {
@@ -246,88 +262,11 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
         field: "id",
       });
     }
-    return await serveFile(c, `${deps.cacheDir}/${id}.mp4`, "video/mp4");
+    const file = `${cache.dir}/${id}.mp4`;
+    return await serveFile(c, file, "video/mp4", () => cache.hold(file));
   });
 
   return app;
-}
-
-/** What `POST /v1/recordings/join` answers. */
-export interface JoinResult {
-  /** SHA-256 of the path list, hex: the cache key. */
-  id: string;
-  /** Where to fetch it on this node agent. */
-  url: string;
-  /** Path of the file relative to the data dir's cache. */
-  cache_path: string;
-  size_bytes: number;
-  segments: number;
-  /** True when an earlier join of the same list was reused. */
-  cached: boolean;
-}
-
-async function joinSegments(
-  deps: FileRoutesDeps,
-  id: string,
-  files: string[],
-): Promise<JoinResult> {
-  const dir = deps.cacheDir;
-  const out = `${dir}/${id}.mp4`;
-  const answer = (size: number, cached: boolean): JoinResult => ({
-    id,
-    url: `/v1/joined/${id}`,
-    cache_path: `cache/joined/${id}.mp4`,
-    size_bytes: size,
-    segments: files.length,
-    cached,
-  });
-  const existing = await Deno.stat(out).catch(() => null);
-  if (existing?.isFile) {
-    const now = new Date();
-    await Deno.utime(out, now, now).catch(() => {}); // recently used: pruned last
-    return answer(existing.size, true);
-  }
-  await Deno.mkdir(dir, { recursive: true });
-  await pruneCache(dir, deps.cacheMaxAgeMs ?? 6 * 3_600_000);
-  const list = `${dir}/${id}.txt`;
-  const tmp = `${dir}/${id}.part.mp4`;
-  await Deno.writeTextFile(
-    list,
-    files.map((f) => `file '${f.replaceAll("'", "'\\''")}'\n`).join(""),
-  );
-  try {
-    const r = await runTool(
-      deps.ffmpegPath,
-      concatArgs(list, tmp),
-      deps.joinTimeoutMs ?? 280_000,
-    );
-    if (!r.ok) {
-      throw new AppError(
-        "internal",
-        `Cannot join ${files.length} segments: ${
-          r.stderr || `ffmpeg exit ${r.code}`
-        }`,
-      );
-    }
-    await Deno.rename(tmp, out);
-  } finally {
-    await Deno.remove(list).catch(() => {});
-    await Deno.remove(tmp).catch(() => {});
-  }
-  log.info("joined segments", { id, segments: files.length });
-  return answer((await Deno.stat(out)).size, false);
-}
-
-async function pruneCache(dir: string, maxAgeMs: number): Promise<void> {
-  const cutoff = Date.now() - maxAgeMs;
-  for await (const e of Deno.readDir(dir)) {
-    if (!e.isFile) continue;
-    const p = `${dir}/${e.name}`;
-    const st = await Deno.stat(p).catch(() => null);
-    if (st && (st.mtime?.getTime() ?? 0) < cutoff) {
-      await Deno.remove(p).catch(() => {});
-    }
-  }
 }
 
 /** The path after a route prefix, as Hono decoded it. */
@@ -352,148 +291,4 @@ async function segmentOf(
     );
   }
   return { info, abs: await confine(root, info.path) };
-}
-
-/**
- * Serves a file with HTTP range support: one `bytes=` range → 206 with
- * Content-Range, an unsatisfiable one → 416, several → the whole file (200).
- * ETag/Last-Modified with If-None-Match (304) and If-Range.
- */
-export async function serveFile(
-  c: Context,
-  path: string,
-  contentType: string,
-): Promise<Response> {
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.stat(path);
-  } catch {
-    throw new AppError("not_found", "No such recording on this node");
-  }
-  if (!st.isFile) {
-    throw new AppError("not_found", "No such recording on this node");
-  }
-  const size = st.size;
-  const mtime = st.mtime ?? new Date(0);
-  const etag = `"${size.toString(36)}-${mtime.getTime().toString(36)}"`;
-  const headers: Record<string, string> = {
-    "content-type": contentType,
-    "accept-ranges": "bytes",
-    etag,
-    "last-modified": mtime.toUTCString(),
-    "cache-control": "private, no-transform",
-  };
-  const inm = c.req.header("if-none-match");
-  if (
-    inm && inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")
-  ) {
-    return new Response(null, { status: 304, headers });
-  }
-
-  let start = 0;
-  let end = size - 1;
-  let status = 200;
-  const range = c.req.header("range");
-  const ifRange = c.req.header("if-range");
-  const rangeApplies = range &&
-    (!ifRange || ifRange === etag || ifRange === headers["last-modified"]);
-  if (rangeApplies) {
-    const r = parseRange(range, size);
-    if (r === "unsatisfiable") {
-      return new Response(null, {
-        status: 416,
-        headers: { ...headers, "content-range": `bytes */${size}` },
-      });
-    }
-    if (r) {
-      [start, end] = r;
-      status = 206;
-      headers["content-range"] = `bytes ${start}-${end}/${size}`;
-    }
-  }
-  const length = Math.max(0, end - start + 1);
-  headers["content-length"] = String(length);
-  if (c.req.method === "HEAD" || length === 0) {
-    return new Response(null, { status, headers });
-  }
-  const file = await Deno.open(path, { read: true });
-  return new Response(fileSlice(file, start, length), { status, headers });
-}
-
-/**
- * One `bytes=` range against a file of `size` bytes: [start, end] inclusive,
- * null when the header is not a single well-formed range (serve it all), or
- * "unsatisfiable".
- */
-export function parseRange(
-  header: string,
-  size: number,
-): [number, number] | null | "unsatisfiable" {
-  const m = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "")) return null;
-  if (m[1] === "") {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return "unsatisfiable";
-    return [Math.max(0, size - suffix), size - 1];
-  }
-  const start = Number(m[1]);
-  const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size) return "unsatisfiable";
-  if (end < start) return null;
-  return [start, end];
-}
-
-/** A stream of `length` bytes of `file` from `start`; closes the file when done or cancelled. */
-function fileSlice(
-  file: Deno.FsFile,
-  start: number,
-  length: number,
-): ReadableStream<Uint8Array> {
-  let left = length;
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    file.close();
-  };
-  return new ReadableStream<Uint8Array>({
-    async start() {
-      if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-    },
-    async pull(ctrl) {
-      const buf = new Uint8Array(Math.min(64 * 1024, left));
-      let n: number | null;
-      try {
-        n = await file.read(buf);
-      } catch (e) {
-        close();
-        ctrl.error(e);
-        return;
-      }
-      if (n === null || n === 0) {
-        close();
-        ctrl.close();
-        return;
-      }
-      const chunk = buf.subarray(0, Math.min(n, left));
-      left -= chunk.length;
-      ctrl.enqueue(chunk);
-      if (left <= 0) {
-        close();
-        ctrl.close();
-      }
-    },
-    cancel() {
-      close();
-    },
-  }, { highWaterMark: 0 });
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(text),
-  );
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
 }

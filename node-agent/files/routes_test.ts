@@ -4,11 +4,12 @@ import { Outbox } from "../outbox/outbox.ts";
 import { startFakeController } from "../outbox/testing.ts";
 import { runTool } from "../recorder/media.ts";
 import { decodesCleanly, streamsOf } from "../recorder/testing.ts";
-import { RenditionManager } from "../recorder/rendition.ts";
+import { RenditionManager } from "../renditions/rendition.ts";
 import { RelayManager } from "../relay/manager.ts";
 import { segmentRelPath } from "../storage/layout.ts";
-import { createNodeApp } from "./app.ts";
-import { parseRange } from "./files.ts";
+import { createNodeApp } from "../http/app.ts";
+import { FileCache } from "./cache.ts";
+import { parseRange } from "./range.ts";
 
 const TOKEN = "test-node-token-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -74,6 +75,14 @@ async function env(): Promise<Env> {
       outbox,
       ffmpegPath: "ffmpeg",
       statfs: () => ({ totalBytes: 1000, freeBytes: 400 }),
+      // The joins' cache sees a roomy disk (the 1000-byte one above is for /v1/storage).
+      cache: new FileCache({
+        dir: `${dir}/cache/joined`,
+        statfs: () => ({
+          totalBytes: 100 * 1024 ** 3,
+          freeBytes: 50 * 1024 ** 3,
+        }),
+      }),
     },
   });
   return {

@@ -3,7 +3,7 @@
  * place of ffmpeg): one job at a time, bounded queue, progress, failures
  * remembered and redacted, stall watchdog, nice, close. The real ffmpeg
  * transcode of an HEVC clip is tested through the HTTP API in
- * node-agent/http/files_test.ts.
+ * node-agent/files/routes_test.ts.
  */
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
