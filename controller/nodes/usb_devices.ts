@@ -6,7 +6,6 @@
  */
 import type { UsbDevice } from "../../lib/protocol/mod.ts";
 import type { NodeUsbDevices } from "../../lib/api/nodes.ts";
-import type { FieldProblem } from "../../lib/validation.ts";
 
 /** `GET /api/nodes/{name}/devices/usb` (lib/api/nodes.ts). */
 export type { NodeUsbDevices };
