@@ -93,11 +93,21 @@ export function watchPage(
 
 const SCREENSHOTS = new URL("../screenshots/", import.meta.url);
 
-/** Saves a full-page screenshot to tests/e2e/screenshots/<name>.png. */
+/** Pages taller than this are shot to the viewport only (a reference page is long). */
+const FULL_PAGE_MAX_PX = 8000;
+
+/** Saves a (full-page, up to FULL_PAGE_MAX_PX) screenshot to tests/e2e/screenshots/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   const path = new URL(`${name}.png`, SCREENSHOTS).pathname;
-  await page.screenshot({ path, fullPage: true, animations: "disabled" });
+  const height = await page.evaluate(() =>
+    document.documentElement.scrollHeight
+  );
+  await page.screenshot({
+    path,
+    fullPage: height <= FULL_PAGE_MAX_PX,
+    animations: "disabled",
+  });
   return path;
 }
 
