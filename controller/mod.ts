@@ -144,7 +144,11 @@ export async function startController(
     };
 
     const audit = new AuditLog(db.sql);
-    const auth = new AuthService(db.sql, audit, opts.auth);
+    const auth = new AuthService(db.sql, audit, {
+      // Open streams of a user whose access shrank check it again.
+      onAccessChange: (change) => bus.accessChanged(change),
+      ...opts.auth,
+    });
     const recordings = new RecordingService({
       sql: db.sql,
       bus,
@@ -176,6 +180,8 @@ export async function startController(
       probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
       version: VERSION,
       trustProxy: cfg.trustProxy,
+      trustedProxyHops: cfg.trustedProxyHops,
+      streamMaxLifetimeMs: cfg.streamMaxLifetimeS * 1000,
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
@@ -275,6 +281,7 @@ export async function startController(
         reconciler.stop();
         nodes.stop();
         streams.closeAll();
+        auth.close();
         ac.abort();
         await server.finished.catch(() => {});
         await db.close();

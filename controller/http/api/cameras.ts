@@ -11,6 +11,7 @@ import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import type { StreamHub } from "../../streams/hub.ts";
+import type { StreamGuard } from "../stream_guard.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
@@ -24,6 +25,8 @@ export interface CamerasApiDeps {
   trustProxy: boolean;
   /** "Test connection": opens a source on its node before the camera is saved. */
   probe: (body: unknown) => Promise<unknown>;
+  /** Ends live streams when access goes, and after their maximum life. */
+  guard?: StreamGuard;
 }
 
 const PROTOCOLS = new Set(["rtsp", "http", "usb", "demo", "onvif"]);
@@ -122,8 +125,8 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return c.json(cam);
   });
   app.delete("/:id", admin, async (c) => {
-    const id = c.req.param("id");
-    const out = await deps.cameras.delete(id);
+    const out = await deps.cameras.delete(c.req.param("id"));
+    const id = out.id; // canonical: the hub is keyed by row ids
     deps.streams.forget(id);
     await deps.audit.record(
       actorOf(c, deps.trustProxy),
@@ -135,16 +138,22 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   });
 
   app.get("/:id/stream", async (c) => {
-    const id = c.req.param("id");
-    await visibleRow(c, id); // 404/403 before any upstream work
+    // 404/403 before any upstream work; the hub is keyed by the row's id.
+    const { id } = await visibleRow(c, c.req.param("id"));
     await deps.streams.check(id); // 503 naming the reason when it cannot run now
+    const signal = deps.guard
+      ? deps.guard.watch(
+        c.req.raw,
+        c.get("principal"),
+        (_p, visible) => !visible || visible.has(id),
+      )
+      : c.req.raw.signal;
     const { hub, leave } = deps.streams.join(id);
-    return mjpegResponse(hub, leave, c.req.raw.signal);
+    return mjpegResponse(hub, leave, signal);
   });
 
   app.get("/:id/snapshot", async (c) => {
-    const id = c.req.param("id");
-    await visibleRow(c, id);
+    const { id } = await visibleRow(c, c.req.param("id"));
     const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);
     return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "image/jpeg",

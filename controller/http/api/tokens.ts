@@ -26,6 +26,18 @@ export function tokensApi(
     );
   app.post("/", create);
   app.post("", create);
+  // Body `{user_id}`: the caller's own tokens, or (admins) anyone's.
+  app.post(
+    "/revoke-all",
+    async (c) =>
+      c.json(
+        await auth.revokeAllTokens(
+          c.get("principal"),
+          await jsonBody(c),
+          actorOf(c, opts.trustProxy),
+        ),
+      ),
+  );
   app.delete(
     "/:id",
     async (c) =>
