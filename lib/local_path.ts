@@ -12,7 +12,10 @@
  * assert.equal(localPath("/\\evil.example", "http://h"), "/");
  * ```
  */
-export function localPath(next: string | null | undefined, origin: string): string {
+export function localPath(
+  next: string | null | undefined,
+  origin: string,
+): string {
   if (!next || !next.startsWith("/")) return "/";
   let url: URL;
   try {

@@ -28,7 +28,10 @@ Deno.test("HashPool keeps the event loop free and refuses jobs beyond its queue"
     const timer = setInterval(() => ticks++, 10);
     const t0 = performance.now();
     // One running, four waiting: the queue is full.
-    const jobs = Array.from({ length: 5 }, () => pool.hash("some passphrase 1"));
+    const jobs = Array.from(
+      { length: 5 },
+      () => pool.hash("some passphrase 1"),
+    );
     const refused = pool.hash("one too many").then(
       () => "ran",
       (e) => e.kind,

@@ -393,7 +393,10 @@ export class AuthService {
     const row = await this.#checked(gate.attempt, async () => {
       const row = await udb.getUser(this.sql, p.userId);
       return row &&
-          await this.#passwords.verify(input.current_password, row.password_hash)
+          await this.#passwords.verify(
+            input.current_password,
+            row.password_hash,
+          )
         ? row
         : null;
     });

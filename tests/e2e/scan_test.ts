@@ -130,7 +130,9 @@ Deno.test({
       );
 
       await t.step("a found device is added with its suggestion", async () => {
-        const body: ScanResponse = await (await scan(`subnet=127.0.0.0/30&ports=${web.addr.port}`)).json();
+        const body: ScanResponse =
+          await (await scan(`subnet=127.0.0.0/30&ports=${web.addr.port}`))
+            .json();
         const found = body.results[0];
         assert.equal(found.kind, "http");
         const res = await stack.api("/api/cameras", {
@@ -142,7 +144,9 @@ Deno.test({
           },
         });
         assert.equal(res.status, 201, await res.clone().text());
-        const again: ScanResponse = await (await scan(`subnet=127.0.0.0/30&ports=${web.addr.port}`)).json();
+        const again: ScanResponse =
+          await (await scan(`subnet=127.0.0.0/30&ports=${web.addr.port}`))
+            .json();
         assert.equal(again.results[0].already_added?.id, (await res.json()).id);
       });
 

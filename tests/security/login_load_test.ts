@@ -69,21 +69,23 @@ Deno.test({
 
         const l0 = performance.now();
         const statuses = await Promise.all(
-          Array.from({ length: 200 }, (_, i) =>
-            fetch(`${stack.url}/api/auth/login`, {
-              method: "POST",
-              headers: {
-                "content-type": "application/json",
-                "x-forwarded-for": `10.20.${i >> 8}.${i & 255}`,
-              },
-              body: JSON.stringify({
-                username: i % 2 ? "target" : `nobody-${i}`,
-                password: `wrong-password-${i}`,
+          Array.from(
+            { length: 200 },
+            (_, i) =>
+              fetch(`${stack.url}/api/auth/login`, {
+                method: "POST",
+                headers: {
+                  "content-type": "application/json",
+                  "x-forwarded-for": `10.20.${i >> 8}.${i & 255}`,
+                },
+                body: JSON.stringify({
+                  username: i % 2 ? "target" : `nobody-${i}`,
+                  password: `wrong-password-${i}`,
+                }),
+              }).then(async (r) => {
+                await r.body?.cancel();
+                return r.status;
               }),
-            }).then(async (r) => {
-              await r.body?.cancel();
-              return r.status;
-            })
           ),
         );
         // At least 4 s, so the rate is not read off a handful of frames.

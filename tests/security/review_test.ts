@@ -18,12 +18,7 @@ import {
   type Stack,
   startStack,
 } from "../support/stack.ts";
-import {
-  createToken,
-  createUser,
-  expectError,
-  login,
-} from "./helpers.ts";
+import { createToken, createUser, expectError, login } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -123,44 +118,47 @@ Deno.test({
       const camA = await createDemo(stack, "Review A");
       const camB = await createDemo(stack, "Review B");
 
-      await t.step("#10 /login keeps only same-origin paths in next", async () => {
-        const propsOf = async (next: string) => {
-          const res = await fetch(
-            `${base}/login?next=${encodeURIComponent(next)}`,
-          );
-          const html = await res.text();
-          assert.equal(res.status, 200, html.slice(0, 200));
-          const m = /<script type="application\/json"[^>]*>(.*?)<\/script>/s
-            .exec(html);
-          assert.ok(m, "the sign-in island's props are on the page");
-          return JSON.parse(m[1]) as { next: string };
-        };
-        for (
-          const bad of [
-            "/\\evil.example",
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "//evil.example",
-            "\\/evil.example",
-            "https://evil.example/",
-            "javascript:alert(1)",
-            "/%2F/x", // fine as a path: stays local
-          ]
-        ) {
-          const { next } = await propsOf(bad);
-          const resolved = new URL(next, base);
+      await t.step(
+        "#10 /login keeps only same-origin paths in next",
+        async () => {
+          const propsOf = async (next: string) => {
+            const res = await fetch(
+              `${base}/login?next=${encodeURIComponent(next)}`,
+            );
+            const html = await res.text();
+            assert.equal(res.status, 200, html.slice(0, 200));
+            const m = /<script type="application\/json"[^>]*>(.*?)<\/script>/s
+              .exec(html);
+            assert.ok(m, "the sign-in island's props are on the page");
+            return JSON.parse(m[1]) as { next: string };
+          };
+          for (
+            const bad of [
+              "/\\evil.example",
+              "/\t/evil.example",
+              "/\n/evil.example",
+              "//evil.example",
+              "\\/evil.example",
+              "https://evil.example/",
+              "javascript:alert(1)",
+              "/%2F/x", // fine as a path: stays local
+            ]
+          ) {
+            const { next } = await propsOf(bad);
+            const resolved = new URL(next, base);
+            assert.equal(
+              resolved.origin,
+              new URL(base).origin,
+              `next=${JSON.stringify(bad)} became ${JSON.stringify(next)}`,
+            );
+            assert.ok(next.startsWith("/") && !next.startsWith("//"), next);
+          }
           assert.equal(
-            resolved.origin,
-            new URL(base).origin,
-            `next=${JSON.stringify(bad)} became ${JSON.stringify(next)}`,
+            (await propsOf("/cameras/x?tab=2#a")).next,
+            "/cameras/x?tab=2#a",
           );
-          assert.ok(next.startsWith("/") && !next.startsWith("//"), next);
-        }
-        assert.equal(
-          (await propsOf("/cameras/x?tab=2#a")).next,
-          "/cameras/x?tab=2#a",
-        );
-      });
+        },
+      );
 
       await t.step(
         "#4 the right-most X-Forwarded-For entry is the client address",
@@ -199,7 +197,11 @@ Deno.test({
           const audit = await (await stack.api(
             "/api/audit?action=auth.login.failure&limit=1",
           )).json();
-          assert.equal(audit.entries[0].ip, proxySaw, JSON.stringify(audit.entries[0]));
+          assert.equal(
+            audit.entries[0].ip,
+            proxySaw,
+            JSON.stringify(audit.entries[0]),
+          );
         },
       );
 
@@ -208,21 +210,24 @@ Deno.test({
         async () => {
           await createUser(stack, "bob", "first-Pass-of-B22");
           const results = await Promise.all(
-            Array.from({ length: 200 }, (_, i) =>
-              fetch(`${base}/api/auth/login`, {
-                method: "POST",
-                headers: {
-                  "content-type": "application/json",
-                  ...fwd("198.51.100.20"),
-                },
-                body: JSON.stringify({
-                  username: "bob",
-                  password: `wrong-password-${i}`,
+            Array.from(
+              { length: 200 },
+              (_, i) =>
+                fetch(`${base}/api/auth/login`, {
+                  method: "POST",
+                  headers: {
+                    "content-type": "application/json",
+                    ...fwd("198.51.100.20"),
+                  },
+                  body: JSON.stringify({
+                    username: "bob",
+                    password: `wrong-password-${i}`,
+                  }),
+                }).then(async (r) => {
+                  await r.body?.cancel();
+                  return r.status;
                 }),
-              }).then(async (r) => {
-                await r.body?.cancel();
-                return r.status;
-              })),
+            ),
           );
           const guesses = results.filter((s) => s === 401).length;
           assert.ok(guesses <= 5, `${guesses} passwords were checked`);
@@ -381,54 +386,67 @@ Deno.test({
       );
 
       // --- #11 API tokens ---
-      const eveId = await createUser(stack, "eve", "first-Pass-of-E5", "viewer", [
-        camA,
-      ]);
+      const eveId = await createUser(
+        stack,
+        "eve",
+        "first-Pass-of-E5",
+        "viewer",
+        [
+          camA,
+        ],
+      );
 
-      await t.step("#11 tokens can expire; expired tokens are refused", async () => {
-        const eve = await login(base, "eve", "first-Pass-of-E5");
-        const res = await fetch(`${base}/api/tokens`, {
-          method: "POST",
-          headers: { ...eve.write, "content-type": "application/json" },
-          body: JSON.stringify({
-            name: "short",
-            scope: "read",
-            expires_in_days: 1,
-          }),
-        });
-        const made = await res.json();
-        assert.equal(res.status, 201, JSON.stringify(made));
-        const exp = Date.parse(made.expires_at);
-        assert.ok(
-          Math.abs(exp - (Date.now() + 86400_000)) < 60_000,
-          made.expires_at,
-        );
-        const ok = await fetch(`${base}/api/cameras`, {
-          headers: { authorization: `Bearer ${made.token}` },
-        });
-        assert.equal(ok.status, 200);
-        await ok.body?.cancel();
-        // Let it lapse: set its expiry in the past (the clock cannot jump here).
-        await stack.controller.db.sql`
+      await t.step(
+        "#11 tokens can expire; expired tokens are refused",
+        async () => {
+          const eve = await login(base, "eve", "first-Pass-of-E5");
+          const res = await fetch(`${base}/api/tokens`, {
+            method: "POST",
+            headers: { ...eve.write, "content-type": "application/json" },
+            body: JSON.stringify({
+              name: "short",
+              scope: "read",
+              expires_in_days: 1,
+            }),
+          });
+          const made = await res.json();
+          assert.equal(res.status, 201, JSON.stringify(made));
+          const exp = Date.parse(made.expires_at);
+          assert.ok(
+            Math.abs(exp - (Date.now() + 86400_000)) < 60_000,
+            made.expires_at,
+          );
+          const ok = await fetch(`${base}/api/cameras`, {
+            headers: { authorization: `Bearer ${made.token}` },
+          });
+          assert.equal(ok.status, 200);
+          await ok.body?.cancel();
+          // Let it lapse: set its expiry in the past (the clock cannot jump here).
+          await stack.controller.db.sql`
           update api_tokens set expires_at = now() - interval '1 second'
           where id = ${made.id}`;
-        await expectError(
-          await fetch(`${base}/api/cameras`, {
-            headers: { authorization: `Bearer ${made.token}` },
-          }),
-          401,
-          "expired token",
-        );
-        const bad = await fetch(`${base}/api/tokens`, {
-          method: "POST",
-          headers: { ...eve.write, "content-type": "application/json" },
-          body: JSON.stringify({ name: "x", scope: "read", expires_in_days: 0 }),
-        });
-        assert.equal(
-          (await expectError(bad, 400, "expires_in_days 0")).field,
-          "expires_in_days",
-        );
-      });
+          await expectError(
+            await fetch(`${base}/api/cameras`, {
+              headers: { authorization: `Bearer ${made.token}` },
+            }),
+            401,
+            "expired token",
+          );
+          const bad = await fetch(`${base}/api/tokens`, {
+            method: "POST",
+            headers: { ...eve.write, "content-type": "application/json" },
+            body: JSON.stringify({
+              name: "x",
+              scope: "read",
+              expires_in_days: 0,
+            }),
+          });
+          assert.equal(
+            (await expectError(bad, 400, "expires_in_days 0")).field,
+            "expires_in_days",
+          );
+        },
+      );
 
       await t.step(
         "#11 an admin reset and a password change revoke the user's tokens",
@@ -529,59 +547,86 @@ Deno.test({
       const closeAll = (s: Record<string, OpenStream>) =>
         Object.values(s).forEach((x) => x.close());
 
-      await t.step("#5 removing a grant ends that camera's streams", async () => {
-        const id = await createUser(stack, "frank", "first-Pass-of-F8", "viewer", [
-          camA,
-          camB,
-        ]);
-        const s = await login(base, "frank", "first-Pass-of-F8");
-        const open = await streamsOf({ cookie: s.cookie });
-        try {
-          const res = await stack.api(`/api/users/${id}`, {
-            method: "PATCH",
-            json: { camera_ids: [camB] },
-          });
-          assert.equal(res.status, 200, await res.text());
-          await endsWithin(open.mjpegA, CLOSE_MS, "MJPEG of the revoked camera");
-          await endsWithin(open.mux, CLOSE_MS, "grid stream holding it");
-          await endsWithin(open.sse, CLOSE_MS, "event stream");
-          await stillRunning(open.mjpegB, "MJPEG of the camera still granted");
-          // Reconnecting re-checks: A refused, B and the events allowed.
-          await expectError(
-            await fetch(`${base}/api/cameras/${camA}/stream`, {
-              headers: { cookie: s.cookie },
-            }),
-            403,
-            "reconnect to A",
+      await t.step(
+        "#5 removing a grant ends that camera's streams",
+        async () => {
+          const id = await createUser(
+            stack,
+            "frank",
+            "first-Pass-of-F8",
+            "viewer",
+            [
+              camA,
+              camB,
+            ],
           );
-        } finally {
-          closeAll(open);
-        }
-      });
+          const s = await login(base, "frank", "first-Pass-of-F8");
+          const open = await streamsOf({ cookie: s.cookie });
+          try {
+            const res = await stack.api(`/api/users/${id}`, {
+              method: "PATCH",
+              json: { camera_ids: [camB] },
+            });
+            assert.equal(res.status, 200, await res.text());
+            await endsWithin(
+              open.mjpegA,
+              CLOSE_MS,
+              "MJPEG of the revoked camera",
+            );
+            await endsWithin(open.mux, CLOSE_MS, "grid stream holding it");
+            await endsWithin(open.sse, CLOSE_MS, "event stream");
+            await stillRunning(
+              open.mjpegB,
+              "MJPEG of the camera still granted",
+            );
+            // Reconnecting re-checks: A refused, B and the events allowed.
+            await expectError(
+              await fetch(`${base}/api/cameras/${camA}/stream`, {
+                headers: { cookie: s.cookie },
+              }),
+              403,
+              "reconnect to A",
+            );
+          } finally {
+            closeAll(open);
+          }
+        },
+      );
 
-      await t.step("#5 deleting a user ends every stream of theirs", async () => {
-        const id = await createUser(stack, "gina", "first-Pass-of-G9", "viewer", [
-          camA,
-          camB,
-        ]);
-        const s = await login(base, "gina", "first-Pass-of-G9");
-        const tok = await createToken(base, s.write, "g", "read");
-        const bySession = await streamsOf({ cookie: s.cookie });
-        const byToken = await streamsOf({ authorization: `Bearer ${tok}` });
-        try {
-          const res = await stack.api(`/api/users/${id}`, { method: "DELETE" });
-          assert.equal(res.status, 200, await res.text());
-          for (const [k, v] of Object.entries({ ...bySession })) {
-            await endsWithin(v, CLOSE_MS, `session ${k}`);
+      await t.step(
+        "#5 deleting a user ends every stream of theirs",
+        async () => {
+          const id = await createUser(
+            stack,
+            "gina",
+            "first-Pass-of-G9",
+            "viewer",
+            [
+              camA,
+              camB,
+            ],
+          );
+          const s = await login(base, "gina", "first-Pass-of-G9");
+          const tok = await createToken(base, s.write, "g", "read");
+          const bySession = await streamsOf({ cookie: s.cookie });
+          const byToken = await streamsOf({ authorization: `Bearer ${tok}` });
+          try {
+            const res = await stack.api(`/api/users/${id}`, {
+              method: "DELETE",
+            });
+            assert.equal(res.status, 200, await res.text());
+            for (const [k, v] of Object.entries({ ...bySession })) {
+              await endsWithin(v, CLOSE_MS, `session ${k}`);
+            }
+            for (const [k, v] of Object.entries({ ...byToken })) {
+              await endsWithin(v, CLOSE_MS, `token ${k}`);
+            }
+          } finally {
+            closeAll(bySession);
+            closeAll(byToken);
           }
-          for (const [k, v] of Object.entries({ ...byToken })) {
-            await endsWithin(v, CLOSE_MS, `token ${k}`);
-          }
-        } finally {
-          closeAll(bySession);
-          closeAll(byToken);
-        }
-      });
+        },
+      );
 
       await t.step(
         "#5 an admin reset and a password change end the user's other streams",
@@ -649,7 +694,11 @@ Deno.test({
             });
             assert.equal(out.status, 200, await out.text());
             await endsWithin(one, CLOSE_MS, "stream of the signed-out session");
-            await endsWithin(oneSse, CLOSE_MS, "events of the signed-out session");
+            await endsWithin(
+              oneSse,
+              CLOSE_MS,
+              "events of the signed-out session",
+            );
             await stillRunning(two, "the other session's stream");
           } finally {
             two.close();
@@ -713,7 +762,9 @@ Deno.test({
         await openStream(`${base}/api/streams/live?cameras=${cam}`, stack.auth),
         await openStream(`${base}/api/events`, stack.auth),
       ];
-      for (const s of open) await endsWithin(s, 5000, "stream past its lifetime");
+      for (const s of open) {
+        await endsWithin(s, 5000, "stream past its lifetime");
+      }
       const took = Date.now() - t0;
       assert.ok(took >= 1500, `ended after ${took} ms, before its lifetime`);
     } finally {
@@ -743,23 +794,28 @@ Deno.test({
         return r.status;
       });
     try {
-      await t.step("eight parallel setups with the token: one admin", async () => {
-        const token = tokenOf(race);
-        const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) =>
-            setup(race, {
-              token,
-              username: `admin${i}`,
-              password: `racing-Pass-of-${i}!`,
-            })
-          ),
-        );
-        const [{ n }] = await race.controller.db.sql<{ n: number }[]>`
+      await t.step(
+        "eight parallel setups with the token: one admin",
+        async () => {
+          const token = tokenOf(race);
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, i) =>
+              setup(race, {
+                token,
+                username: `admin${i}`,
+                password: `racing-Pass-of-${i}!`,
+              })),
+          );
+          const [{ n }] = await race.controller.db.sql<{ n: number }[]>`
           select count(*)::int as n from users`;
-        assert.equal(n, 1, `${n} accounts; statuses ${results.join(",")}`);
-        assert.equal(results.filter((s) => s === 201).length, 1);
-        assert.ok(results.every((s) => s === 201 || s === 409), results.join());
-      });
+          assert.equal(n, 1, `${n} accounts; statuses ${results.join(",")}`);
+          assert.equal(results.filter((s) => s === 201).length, 1);
+          assert.ok(
+            results.every((s) => s === 201 || s === 409),
+            results.join(),
+          );
+        },
+      );
 
       await t.step("wrong setup tokens are limited per address", async () => {
         const statuses: number[] = [];
