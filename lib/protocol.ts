@@ -497,7 +497,7 @@ export interface UsbDevice {
 }
 
 /**
- * The controller's answer to `GET /api/nodes/scan/cameras`: every node's
+ * The controller's answer to `POST /api/nodes/scan/cameras`: every node's
  * findings merged (one entry per device), each marked when a camera already
  * uses it.
  */
