@@ -71,6 +71,24 @@ export const controllerSettings = {
       ? false
       : undefined),
   } as Setting<boolean>,
+  trustedProxyHops: {
+    flag: "trusted-proxy-hops",
+    env: "FALCON_TRUSTED_PROXY_HOPS",
+    description:
+      "with trust-proxy: how many reverse proxies append to X-Forwarded-For; the client address is the entry this far from the right",
+    accepts: "an integer 1-10",
+    default: 1,
+    parse: parsers.int(1, 10),
+  } as Setting<number>,
+  streamMaxLifetimeS: {
+    flag: "stream-max-lifetime-s",
+    env: "FALCON_STREAM_MAX_LIFETIME_S",
+    description:
+      "live streams (MJPEG, grid, events) end after this long; the dashboard reconnects at once and access is checked again",
+    accepts: "an integer 1-86400",
+    default: 900,
+    parse: parsers.int(1, 86400),
+  } as Setting<number>,
   nodeOfflineAfterMs: {
     flag: "node-offline-after-ms",
     env: "FALCON_NODE_OFFLINE_AFTER_MS",

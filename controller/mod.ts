@@ -146,7 +146,11 @@ export async function startController(
     };
 
     const audit = new AuditLog(db.sql);
-    const auth = new AuthService(db.sql, audit, opts.auth);
+    const auth = new AuthService(db.sql, audit, {
+      // Open streams of a user whose access shrank check it again.
+      onAccessChange: (change) => bus.accessChanged(change),
+      ...opts.auth,
+    });
     const recordings = new RecordingService({
       sql: db.sql,
       bus,
@@ -185,6 +189,8 @@ export async function startController(
       version: VERSION,
       trustProxy: cfg.trustProxy,
       footageJobsPerUser: cfg.footageJobsPerUser,
+      trustedProxyHops: cfg.trustedProxyHops,
+      streamMaxLifetimeMs: cfg.streamMaxLifetimeS * 1000,
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
@@ -290,6 +296,7 @@ export async function startController(
         reconciler.stop();
         nodes.stop();
         streams.closeAll();
+        auth.close();
         ac.abort();
         await server.finished.catch(() => {});
         await db.close();

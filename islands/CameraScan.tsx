@@ -88,9 +88,11 @@ export default function CameraScan({ nodes }: CameraScanProps) {
     }
     setRunning(true);
     setFormError(null);
+    // A POST (it sends packets into the network): CSRF rules apply.
     const res = await apiRequest<ScanResponse>(
-      "GET",
-      `/api/nodes/scan/cameras?${q.query}`,
+      "POST",
+      "/api/nodes/scan/cameras",
+      Object.fromEntries(new URLSearchParams(q.query)),
     );
     setRunning(false);
     if (!res.ok) {

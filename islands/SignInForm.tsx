@@ -6,6 +6,7 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { apiRequest } from "./client/api.ts";
+import { localPath } from "../lib/local_path.ts";
 
 export interface SignInFormProps {
   mode: "login" | "setup";
@@ -46,10 +47,8 @@ export default function SignInForm(
       });
     setBusy(false);
     if (res.ok) {
-      // Only local paths: never an open redirect.
-      location.assign(
-        next.startsWith("/") && !next.startsWith("//") ? next : "/",
-      );
+      // Only paths of this site: never an open redirect.
+      location.assign(localPath(next, location.origin));
       return;
     }
     const field = res.error.field as Field | undefined;

@@ -1,8 +1,9 @@
 /**
  * `/tokens`: API tokens for the CLI and scripts. Lists them (admins see every
  * token, others their own), creates one — its secret is shown ONCE, with how to
- * use it — and revokes after an inline confirmation. The list loads from
- * `GET /api/tokens` after hydration.
+ * use it — and revokes after an inline confirmation, one token or all of
+ * one's own at once. A token may expire (`expires_in_days`); expired ones
+ * are refused. The list loads from `GET /api/tokens` after hydration.
  */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -16,15 +17,34 @@ export type TokenRow = Token;
 export interface TokensAdminProps {
   /** Viewers' tokens are always read-only, so they get no scope choice. */
   role: "admin" | "viewer";
+  /** The signed-in user, whose tokens "Revoke all mine" revokes. */
+  userId?: string;
 }
 
-type Errors = Partial<Record<"name" | "scope" | "form", string>>;
+type Errors = Partial<
+  Record<"name" | "scope" | "expires_in_days" | "form", string>
+>;
 
 function errorsFrom(error: ApiError): Errors {
   const field = error.field;
-  return field === "name" || field === "scope"
+  return field === "name" || field === "scope" || field === "expires_in_days"
     ? { [field]: error.message }
     : { form: error.message };
+}
+
+/** Expiry choices of the create form, in days ("" = never). */
+export const EXPIRY_CHOICES: [string, string][] = [
+  ["7", "in 7 days"],
+  ["30", "in 30 days"],
+  ["90", "in 90 days"],
+  ["365", "in a year"],
+  ["", "never (until revoked)"],
+];
+
+/** Whether a token can no longer be used. */
+export function tokenDead(t: TokenRow, now = Date.now()): boolean {
+  return t.revoked_at !== null ||
+    (!!t.expires_at && Date.parse(t.expires_at) <= now);
 }
 
 function formatTime(iso: string | null, none = "—"): string {
@@ -40,7 +60,7 @@ export function curlExample(token: string, origin: string): string {
   return `curl -H "Authorization: Bearer ${token}" ${origin}/api/cameras`;
 }
 
-export default function TokensAdmin({ role }: TokensAdminProps) {
+export default function TokensAdmin({ role, userId }: TokensAdminProps) {
   const [tokens, setTokens] = useState<TokenRow[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -80,6 +100,23 @@ export default function TokensAdmin({ role }: TokensAdminProps) {
       <section class="stack" aria-labelledby="tokens-h">
         <h2 id="tokens-h">{role === "admin" ? "All tokens" : "Your tokens"}</h2>
         <p class="ok" role="status">{notice}</p>
+        {userId && tokens?.some((t) => t.user.id === userId && !tokenDead(t)) &&
+          (
+            <RevokeAllMine
+              userId={userId}
+              onRevoked={(msg) => {
+                const now = new Date().toISOString();
+                setTokens((prev) =>
+                  prev?.map((t) =>
+                    t.user.id === userId && !t.revoked_at
+                      ? { ...t, revoked_at: now }
+                      : t
+                  ) ?? null
+                );
+                setNotice(msg);
+              }}
+            />
+          )}
         {loadError && (
           <div class="bar">
             <p class="err" role="alert">Cannot load the tokens: {loadError}</p>
@@ -127,13 +164,14 @@ export function TokensTable(
             <th scope="col">Owner</th>
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
+            <th scope="col">Expires</th>
             <th scope="col">Revoked</th>
             <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
           {tokens.map((t) => (
-            <tr key={t.id} class={t.revoked_at ? "gone" : undefined}>
+            <tr key={t.id} class={tokenDead(t) ? "gone" : undefined}>
               <th scope="row">{t.name}</th>
               <td>{t.scope}</td>
               <td>
@@ -142,6 +180,7 @@ export function TokensTable(
               <td>{t.user.username}</td>
               <td>{formatTime(t.created_at)}</td>
               <td>{formatTime(t.last_used_at, "never")}</td>
+              <td>{formatTime(t.expires_at ?? null, "never")}</td>
               <td>{formatTime(t.revoked_at, "no")}</td>
               <td>
                 {!t.revoked_at && <Revoke token={t} onRevoked={onRevoked} />}
@@ -150,6 +189,66 @@ export function TokensTable(
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** "Revoke all my tokens", after an inline confirmation. */
+function RevokeAllMine(
+  { userId, onRevoked }: {
+    userId: string;
+    onRevoked: (message: string) => void;
+  },
+) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function revoke() {
+    setBusy(true);
+    setError(null);
+    const res = await apiRequest<{ message: string }>(
+      "POST",
+      "/api/tokens/revoke-all",
+      { user_id: userId },
+    );
+    setBusy(false);
+    setConfirming(false);
+    if (res.ok) onRevoked(res.value?.message ?? "Your tokens were revoked");
+    else setError(res.error.message);
+  }
+  return (
+    <div class="acts-inline">
+      {confirming
+        ? (
+          <>
+            <span>Revoke every token of yours?</span>
+            <button
+              type="button"
+              class="danger"
+              disabled={busy}
+              onClick={revoke}
+            >
+              {busy ? "Revoking…" : "Yes"}
+            </button>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => setConfirming(false)}
+            >
+              No
+            </button>
+          </>
+        )
+        : (
+          <button
+            type="button"
+            class="danger"
+            onClick={() => setConfirming(true)}
+          >
+            Revoke all my tokens
+          </button>
+        )}
+      {error && <p class="err" role="alert">Cannot revoke: {error}</p>}
     </div>
   );
 }
@@ -236,6 +335,7 @@ function CreateTokenForm(
 ) {
   const [name, setName] = useState("");
   const [scope, setScope] = useState<Scope>("read");
+  const [expires, setExpires] = useState("90");
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Errors>({});
 
@@ -250,6 +350,7 @@ function CreateTokenForm(
       {
         name: name.trim(),
         scope: role === "admin" ? scope : "read",
+        expires_in_days: expires ? Number(expires) : null,
       },
     );
     setBusy(false);
@@ -308,6 +409,27 @@ function CreateTokenForm(
             Scope: read. A viewer's token can only read what the viewer sees.
           </p>
         )}
+      <div class="field">
+        <label for="token-expires">Expires</label>
+        <select
+          id="token-expires"
+          value={expires}
+          onChange={(e) => setExpires(e.currentTarget.value)}
+          aria-invalid={errors.expires_in_days ? "true" : undefined}
+          aria-describedby={errors.expires_in_days
+            ? "token-expires-err"
+            : undefined}
+        >
+          {EXPIRY_CHOICES.map(([v, label]) => (
+            <option key={v} value={v}>{label}</option>
+          ))}
+        </select>
+        {errors.expires_in_days && (
+          <p class="err" id="token-expires-err" role="alert">
+            {errors.expires_in_days}
+          </p>
+        )}
+      </div>
       <div class="bar full">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Creating…" : "Create token"}

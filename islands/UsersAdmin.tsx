@@ -139,7 +139,9 @@ export default function UsersAdmin({ cameras, me }: UsersAdminProps) {
   );
 }
 
-type Panel = { id: string; kind: "edit" | "reset" | "remove" } | null;
+type Panel =
+  | { id: string; kind: "edit" | "reset" | "remove" | "tokens" }
+  | null;
 
 export function UsersTable(
   {
@@ -179,7 +181,7 @@ export function UsersTable(
         <tbody>
           {users.map((u) => {
             const panel = open?.id === u.id ? open.kind : null;
-            const toggle = (kind: "edit" | "reset" | "remove") => {
+            const toggle = (kind: "edit" | "reset" | "remove" | "tokens") => {
               onNotice(null);
               setOpen(panel === kind ? null : { id: u.id, kind });
             };
@@ -213,6 +215,17 @@ export function UsersTable(
                         }}
                       />
                     )
+                    : panel === "tokens"
+                    ? (
+                      <RevokeTokensConfirm
+                        user={u}
+                        onCancel={close}
+                        onDone={(msg) => {
+                          close();
+                          onNotice(msg);
+                        }}
+                      />
+                    )
                     : (
                       <div class="acts-inline">
                         <button
@@ -230,6 +243,14 @@ export function UsersTable(
                           onClick={() => toggle("reset")}
                         >
                           Reset password
+                        </button>
+                        <button
+                          type="button"
+                          class="danger"
+                          aria-label={`Revoke every API token of ${u.username}`}
+                          onClick={() => toggle("tokens")}
+                        >
+                          Revoke tokens
                         </button>
                         <button
                           type="button"
@@ -278,6 +299,49 @@ export function UsersTable(
           })}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** Revokes every API token of a user (`POST /api/tokens/revoke-all`). */
+function RevokeTokensConfirm(
+  { user, onCancel, onDone }: {
+    user: UserRow;
+    onCancel: () => void;
+    onDone: (message: string) => void;
+  },
+) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const no = useRef<HTMLButtonElement>(null);
+  useEffect(() => no.current?.focus(), []);
+  async function revoke() {
+    setBusy(true);
+    setError(null);
+    const res = await apiRequest<{ message: string }>(
+      "POST",
+      "/api/tokens/revoke-all",
+      { user_id: user.id },
+    );
+    setBusy(false);
+    if (res.ok) {
+      onDone(res.value?.message ?? `Tokens of “${user.username}” revoked`);
+    } else setError(res.error.message);
+  }
+  return (
+    <div
+      class="acts-inline"
+      role="group"
+      aria-label={`Revoke every API token of ${user.username}?`}
+    >
+      <span>Revoke all their tokens?</span>
+      <button type="button" class="danger" disabled={busy} onClick={revoke}>
+        {busy ? "Revoking…" : "Yes"}
+      </button>
+      <button type="button" ref={no} disabled={busy} onClick={onCancel}>
+        No
+      </button>
+      {error && <p class="err" role="alert">Cannot revoke: {error}</p>}
     </div>
   );
 }

@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { muxPart } from "../controller/streams/mux.ts";
-import { MAX_PER_STREAM, openGridStream } from "./client/grid_stream.ts";
+import {
+  CLEAN_END_MIN_MS,
+  MAX_PER_STREAM,
+  openGridStream,
+} from "./client/grid_stream.ts";
 import { MuxParser } from "./client/multipart.ts";
 import type { CameraView } from "../controller/web/types.ts";
 import { h } from "preact";
@@ -121,6 +125,51 @@ Deno.test("openGridStream: one request, frames per camera, backoff after errors,
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(calls, 2, "no reconnect after close()");
     assert.deepEqual(states, [1, 0]);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
+
+Deno.test("openGridStream reopens at once, without a failure, when the server ends a long stream", async () => {
+  const realFetch = globalThis.fetch;
+  let calls = 0;
+  const ends: (() => void)[] = [];
+  globalThis.fetch = (_input, init) => {
+    calls++;
+    const body = new ReadableStream<Uint8Array>({
+      start(ctrl) {
+        ctrl.enqueue(muxPart("a", jpeg(calls)));
+        ends.push(() => ctrl.close());
+        init!.signal!.addEventListener("abort", () => {
+          try {
+            ctrl.error(new Error("aborted"));
+          } catch { /* closed */ }
+        });
+      },
+    });
+    return Promise.resolve(new Response(body));
+  };
+  try {
+    const states: number[] = [];
+    const frames: number[] = [];
+    const s = openGridStream(["a"], {
+      frame: (_id, j) => frames.push(j[2]),
+      state: (f) => states.push(f),
+      delayMs: () => 60_000,
+    });
+    await waitFor(() => frames.length === 1);
+    // The server's maximum stream life: a clean end after frames.
+    await new Promise((r) => setTimeout(r, CLEAN_END_MIN_MS + 50));
+    ends[0]();
+    await waitFor(() => frames.length === 2);
+    assert.equal(calls, 2, "reopened at once");
+    assert.deepEqual(states, [], "no failure shown");
+    // A stream that ends at once is a failure: backoff, state shown.
+    ends[1]();
+    await waitFor(() => states.length === 1);
+    assert.deepEqual(states, [1]);
+    assert.equal(calls, 2, "waiting out the backoff");
+    s.close();
   } finally {
     globalThis.fetch = realFetch;
   }

@@ -3,6 +3,7 @@ import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import SignInForm from "../islands/SignInForm.tsx";
+import { localPath } from "../lib/local_path.ts";
 
 export const title = "Sign in";
 export const access = "public";
@@ -12,7 +13,8 @@ export default async function LoginPage({ deps, url, user }: RouteContext) {
   if (await deps.setupRequired()) {
     return Response.redirect(new URL("/setup", url), 303);
   }
-  const next = url.searchParams.get("next") ?? "/";
+  // Only a path of this site survives (no open redirect after sign-in).
+  const next = localPath(url.searchParams.get("next"), url.origin);
   return (
     <Layout>
       <section class="narrow" aria-labelledby="signin-h">

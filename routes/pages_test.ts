@@ -20,6 +20,7 @@ import {
 } from "../islands/UsersAdmin.tsx";
 import {
   curlExample,
+  EXPIRY_CHOICES,
   NewToken,
   type TokenRow,
   TokensTable,
@@ -408,6 +409,15 @@ Deno.test("UsersTable: rows with role and camera names; open panels have labelle
     !remove.includes('aria-label="Remove ada"'),
     "the confirm replaces the buttons",
   );
+
+  assert.ok(table.includes('aria-label="Revoke every API token of vic"'));
+  const tokens = html(
+    h(UsersTable, { ...props, open: { id: "u-viewer", kind: "tokens" } }),
+  );
+  assert.match(
+    tokens,
+    /<span>Revoke all their tokens\?<\/span><button type="button" class="danger">Yes<\/button>/,
+  );
 });
 
 Deno.test("accessLabel() and errorsFrom()", () => {
@@ -457,6 +467,7 @@ const TOKEN: TokenRow = {
   created_at: "2026-01-01T00:00:00.000Z",
   last_used_at: null,
   revoked_at: null,
+  expires_at: null,
 };
 
 Deno.test("TokensTable: revoke only live tokens; NewToken shows the secret once with how to use it", () => {
@@ -474,6 +485,25 @@ Deno.test("TokensTable: revoke only live tokens; NewToken shows the secret once 
   assert.ok(table.includes("<code>fe_abcd1234…</code>"));
   assert.ok(table.includes("<td>never</td>"));
   assert.match(table, /<tr class="gone"><th scope="row">old<\/th>/);
+  // An expired token is shown as gone, with its expiry.
+  const expired = html(h(TokensTable, {
+    tokens: [{
+      ...TOKEN,
+      id: "t3",
+      name: "lapsed",
+      expires_at: "2020-01-01T00:00:00.000Z",
+    }],
+    onRevoked: noop,
+  }));
+  assert.match(expired, /<tr class="gone"><th scope="row">lapsed<\/th>/);
+  assert.ok(expired.includes('<th scope="col">Expires</th>'));
+  assert.deepEqual(EXPIRY_CHOICES.map(([v]) => v), [
+    "7",
+    "30",
+    "90",
+    "365",
+    "",
+  ]);
 
   const secret = "fe_" + "x".repeat(43);
   const shown = html(

@@ -17,7 +17,7 @@ export default function TokensPage({ user }: RouteContext) {
       <Island
         name="TokensAdmin"
         component={TokensAdmin}
-        props={{ role: me.role }}
+        props={{ role: me.role, userId: me.id }}
       />
     </Layout>
   );

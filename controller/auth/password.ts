@@ -1,41 +1,39 @@
 /**
  * Password hashing with argon2id (OWASP baseline: 19 MiB, 2 passes, 1 lane)
  * from hash-wasm, a maintained WebAssembly build that runs the same in Deno,
- * browsers and compiled binaries.
+ * browsers and compiled binaries. The work runs in a Worker pool
+ * (hash_pool.ts), never on the controller's event loop.
  */
-import { argon2id, argon2Verify } from "hash-wasm";
+import { HashPool } from "./hash_pool.ts";
 
-const PARAMS = {
-  parallelism: 1,
-  iterations: 2,
-  memorySize: 19456,
-  hashLength: 32,
-} as const;
+/** Hashes and verifies passwords through one pool; `close()` stops its Workers. */
+export class Passwords {
+  #pool: HashPool;
+  #dummy: Promise<string> | null = null;
 
-export async function hashPassword(password: string): Promise<string> {
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  return await argon2id({ password, salt, ...PARAMS, outputType: "encoded" });
-}
+  constructor(pool: HashPool = new HashPool()) {
+    this.#pool = pool;
+  }
 
-export async function verifyPassword(
-  password: string,
-  hash: string,
-): Promise<boolean> {
-  try {
-    return await argon2Verify({ password, hash });
-  } catch {
+  hash(password: string): Promise<string> {
+    return this.#pool.hash(password);
+  }
+
+  async verify(password: string, hash: string): Promise<boolean> {
+    return await this.#pool.verify(password, hash);
+  }
+
+  /**
+   * Spends the same work as a real verification, so "no such user" and
+   * "wrong password" take equally long and cannot be told apart by timing.
+   */
+  async burn(password: string): Promise<false> {
+    this.#dummy ??= this.hash("falcon-eye dummy password for timing");
+    await this.verify(password, await this.#dummy);
     return false;
   }
-}
 
-let dummy: Promise<string> | null = null;
-
-/**
- * Spends the same work as a real verification, so "no such user" and "wrong
- * password" take equally long and cannot be told apart by timing.
- */
-export async function burnVerification(password: string): Promise<false> {
-  dummy ??= hashPassword("falcon-eye dummy password for timing");
-  await verifyPassword(password, await dummy);
-  return false;
+  close(): void {
+    this.#pool.close();
+  }
 }

@@ -8,7 +8,11 @@
  * - API tokens are shown once, stored as SHA-256, scoped read/full, revocable.
  */
 import type { z } from "zod";
-import { createTokenSchema, type Token } from "../../lib/api/tokens.ts";
+import {
+  createTokenSchema,
+  revokeAllTokensSchema,
+  type Token,
+} from "../../lib/api/tokens.ts";
 import {
   createUserSchema,
   credentialsSchema,
@@ -23,12 +27,14 @@ import { AppError } from "../../lib/errors.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { Actor, AuditLog } from "../audit/mod.ts";
 import type { Sql } from "../db/client.ts";
+import type { AccessChange } from "../events/bus.ts";
 import * as sdb from "../db/sessions.ts";
 import * as udb from "../db/users.ts";
 import { randomToken, sha256Hex } from "./crypto.ts";
-import { burnVerification, hashPassword, verifyPassword } from "./password.ts";
+import { HashPool } from "./hash_pool.ts";
+import { Passwords } from "./password.ts";
 import { passwordProblem } from "./password_policy.ts";
-import { FailureLimiter } from "./rate_limit.ts";
+import { type Attempt, FailureLimiter, LoginLimiter } from "./rate_limit.ts";
 
 export type Role = udb.Role;
 
@@ -57,10 +63,18 @@ export interface AuthOptions {
   /** @default 7 days */
   absoluteMs?: number;
   now?: () => number;
+  /**
+   * Told when someone's access shrinks, so their open streams end
+   * (EventBus.accessChanged).
+   */
+  onAccessChange?: (change: AccessChange) => void;
+  /** Password hashing Workers. @default 1 Worker, 64 waiting */
+  hashPool?: HashPool;
 }
 
 // Request bodies: lib/api/users.ts and lib/api/tokens.ts.
 const tokenSchema = createTokenSchema;
+const revokeAllSchema = revokeAllTokensSchema;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -70,11 +84,17 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export class AuthService {
   #setupHash: string | null = null;
-  #accountFailures = new FailureLimiter({ max: 5, windowMs: 15 * 60_000 });
-  #addressFailures = new FailureLimiter({ max: 20, windowMs: 15 * 60_000 });
+  /** Sign-ins: per account+address, per address, and a slowdown per account. */
+  #logins: LoginLimiter;
+  /** Own password changes (current_password), keyed by user id + address. */
+  #passwordChecks: LoginLimiter;
+  /** Wrong setup tokens per address. */
+  #setupFailures: FailureLimiter;
+  #passwords: Passwords;
   #idleMs: number;
   #absoluteMs: number;
   #now: () => number;
+  #accessChanged: (change: AccessChange) => void;
 
   constructor(
     private sql: Sql,
@@ -84,6 +104,20 @@ export class AuthService {
     this.#idleMs = opts.idleMs ?? 12 * 3600_000;
     this.#absoluteMs = opts.absoluteMs ?? 7 * 24 * 3600_000;
     this.#now = opts.now ?? Date.now;
+    this.#logins = new LoginLimiter({ now: this.#now });
+    this.#passwordChecks = new LoginLimiter({ now: this.#now });
+    this.#setupFailures = new FailureLimiter({
+      max: 10,
+      windowMs: 15 * 60_000,
+      now: this.#now,
+    });
+    this.#passwords = new Passwords(opts.hashPool);
+    this.#accessChanged = opts.onAccessChange ?? (() => {});
+  }
+
+  /** Stops the password hashing Workers. */
+  close(): void {
+    this.#passwords.close();
   }
 
   get idleMs(): number {
@@ -110,13 +144,18 @@ export class AuthService {
     actor: Actor,
   ): Promise<{ user: UserJson; sessionToken: string; csrf: string }> {
     const input = parse(setupSchema, body);
-    if (!this.#setupHash || !(await this.setupRequired())) {
-      throw new AppError(
-        "conflict",
-        "Setup is already complete; sign in instead",
-      );
-    }
-    if ((await sha256Hex(input.token)) !== this.#setupHash) {
+    const conflict = () =>
+      new AppError("conflict", "Setup is already complete; sign in instead");
+    if (!this.#setupHash || !(await this.setupRequired())) throw conflict();
+    // Setup tokens are limited per address like passwords; the attempt is
+    // counted before the check, so parallel guesses cannot slip through.
+    const address = actor.ip ?? "unknown";
+    const wait = this.#setupFailures.retryAfterMs(address);
+    if (wait > 0) throw limited(wait, "setup attempts");
+    const undo = this.#setupFailures.fail(address);
+    const given = await sha256Hex(input.token);
+    if (this.#setupHash === null) throw conflict();
+    if (given !== this.#setupHash) {
       await this.audit.record(actor, "auth.setup.failure", null, {
         reason: "bad setup token",
       });
@@ -128,14 +167,33 @@ export class AuthService {
         },
       );
     }
+    undo();
     const weak = passwordProblem(input.password, input.username);
     if (weak) throw new AppError("invalid_input", weak, { field: "password" });
-    const row = await udb.insertUser(this.sql, {
-      username: input.username,
-      password_hash: await hashPassword(input.password),
-      role: "admin",
-    });
+    // Claim the one-time token synchronously: a concurrent request with the
+    // same token now finds none (409). Given back if this one fails.
+    const claimed = this.#setupHash;
     this.#setupHash = null;
+    let row: udb.UserRow;
+    try {
+      const hash = await this.#passwords.hash(input.password);
+      // And atomically in the database (a second controller, or a token
+      // issued twice): the table lock makes "no user yet" and the insert one step.
+      row = await this.sql.begin(async (tx) => {
+        await tx`lock table users in share row exclusive mode`;
+        if ((await udb.countUsers(tx as unknown as Sql)) > 0) throw conflict();
+        return await udb.insertUser(tx as unknown as Sql, {
+          username: input.username,
+          password_hash: hash,
+          role: "admin",
+        });
+      });
+    } catch (e) {
+      if (await this.setupRequired().catch(() => false)) {
+        this.#setupHash ??= claimed;
+      }
+      throw e;
+    }
     await this.audit.record(
       { ...actor, id: row.id, name: row.username },
       "auth.setup",
@@ -156,40 +214,33 @@ export class AuthService {
     const input = parse(loginSchema, body);
     const accountKey = input.username.trim().toLowerCase();
     const addressKey = actor.ip ?? "unknown";
-    const wait = Math.max(
-      this.#accountFailures.retryAfterMs(accountKey),
-      this.#addressFailures.retryAfterMs(addressKey),
-    );
-    if (wait > 0) {
+    // Synchronous: the attempt is counted before any await.
+    const gate = this.#logins.begin(accountKey, addressKey);
+    if (!gate.ok) {
       await this.audit.record(
         { ...actor, name: input.username },
         "auth.login.blocked",
         null,
         {},
       );
-      throw new AppError(
-        "rate_limited",
-        `Too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`,
-        {
-          retryAfterS: Math.ceil(wait / 1000),
-        },
-      );
+      throw limited(gate.retryAfterMs, "failed sign-ins");
     }
-    const row = await udb.findByUsername(this.sql, input.username.trim());
-    const ok = row
-      ? await verifyPassword(input.password, row.password_hash)
-      : await burnVerification(input.password);
-    if (!row || !ok) {
-      this.#accountFailures.fail(accountKey);
-      this.#addressFailures.fail(addressKey);
+    let found: udb.UserRow | null = null;
+    const row = await this.#checked(gate.attempt, async () => {
+      found = await udb.findByUsername(this.sql, input.username.trim());
+      const ok = found
+        ? await this.#passwords.verify(input.password, found.password_hash)
+        : await this.#passwords.burn(input.password);
+      return ok ? found : null;
+    });
+    if (!row) {
       await this.audit.record({
         ...actor,
-        id: row?.id ?? null,
+        id: (found as udb.UserRow | null)?.id ?? null,
         name: input.username,
       }, "auth.login.failure");
       throw new AppError("unauthorized", "Invalid username or password");
     }
-    this.#accountFailures.reset(accountKey);
     const s = await this.#newSession(row.id, actor);
     await this.audit.record(
       { ...actor, id: row.id, name: row.username },
@@ -204,6 +255,7 @@ export class AuthService {
 
   async logout(p: Principal, actor: Actor): Promise<void> {
     if (p.session) await sdb.deleteSession(this.sql, p.session.idHash);
+    this.#accessChanged({ userId: p.userId, reason: "logout" });
     await this.audit.record(actor, "auth.logout");
   }
 
@@ -242,6 +294,9 @@ export class AuthService {
     if (!token.startsWith("fe_") || token.length > 200) return null;
     const row = await sdb.tokenByHash(this.sql, await sha256Hex(token));
     if (!row) return null;
+    if (row.expires_at && new Date(row.expires_at).getTime() <= this.#now()) {
+      return null;
+    }
     const user = await udb.getUser(this.sql, row.user_id);
     if (!user) return null;
     // Record use at most once a minute: one write per minute, not per request.
@@ -274,10 +329,22 @@ export class AuthService {
     actor: Actor & { userAgent: string | null },
   ): Promise<{ sessionToken: string | null; csrf: string | null }> {
     const input = parse(credentialsSchema, body);
-    const row = await udb.getUser(this.sql, p.userId);
-    if (
-      !row || !(await verifyPassword(input.current_password, row.password_hash))
-    ) {
+    const gate = this.#passwordChecks.begin(p.userId, actor.ip ?? "unknown");
+    if (!gate.ok) {
+      await this.audit.record(actor, "user.password_change.blocked", p.userId);
+      throw limited(gate.retryAfterMs, "wrong current passwords");
+    }
+    const row = await this.#checked(gate.attempt, async () => {
+      const row = await udb.getUser(this.sql, p.userId);
+      return row &&
+          await this.#passwords.verify(
+            input.current_password,
+            row.password_hash,
+          )
+        ? row
+        : null;
+    });
+    if (!row) {
       await this.audit.record(actor, "user.password_change.failure", p.userId);
       throw new AppError("invalid_input", "current_password is not correct", {
         field: "current_password",
@@ -292,10 +359,16 @@ export class AuthService {
     await udb.setPassword(
       this.sql,
       row.id,
-      await hashPassword(input.new_password),
+      await this.#passwords.hash(input.new_password),
     );
     await sdb.deleteUserSessions(this.sql, row.id);
-    await this.audit.record(actor, "user.password_change", row.id);
+    // Tokens made under the old password go too; a token that made this
+    // change (it knew the current password) is kept.
+    const tokens = await sdb.revokeUserTokens(this.sql, row.id, p.tokenId);
+    this.#accessChanged({ userId: row.id, reason: "password" });
+    await this.audit.record(actor, "user.password_change", row.id, {
+      tokens_revoked: tokens,
+    });
     if (p.kind !== "session") return { sessionToken: null, csrf: null };
     const s = await this.#newSession(row.id, actor);
     return { sessionToken: s.token, csrf: s.csrf };
@@ -322,7 +395,7 @@ export class AuthService {
         field: "username",
       });
     }
-    const hash = await hashPassword(input.password);
+    const hash = await this.#passwords.hash(input.password);
     const row = await this.sql.begin(async (tx) => {
       const u = await udb.insertUser(tx as unknown as Sql, {
         username: input.username,
@@ -367,6 +440,9 @@ export class AuthService {
         await this.#setGrants(tx as unknown as Sql, id, input.camera_ids);
       }
     });
+    // Any change may take access away (a camera or the admin role): open
+    // streams check again.
+    this.#accessChanged({ userId: id, reason: "grants" });
     await this.audit.record(actor, "user.update", id, {
       role: input.role,
       camera_ids: input.camera_ids,
@@ -383,6 +459,7 @@ export class AuthService {
       throw new AppError("conflict", "The last admin cannot be removed");
     }
     await udb.deleteUser(this.sql, id);
+    this.#accessChanged({ userId: id, reason: "deleted" });
     await this.audit.record(actor, "user.delete", id, {
       username: row.username,
     });
@@ -403,11 +480,21 @@ export class AuthService {
         field: "new_password",
       });
     }
-    await udb.setPassword(this.sql, id, await hashPassword(input.new_password));
+    await udb.setPassword(
+      this.sql,
+      id,
+      await this.#passwords.hash(input.new_password),
+    );
     const ended = await sdb.deleteUserSessions(this.sql, id);
-    await this.audit.record(actor, "user.reset", id, { sessions_ended: ended });
+    const tokens = await sdb.revokeUserTokens(this.sql, id);
+    this.#accessChanged({ userId: id, reason: "password" });
+    await this.audit.record(actor, "user.reset", id, {
+      sessions_ended: ended,
+      tokens_revoked: tokens,
+    });
     return {
-      message: `Password of "${row.username}" reset; ${ended} session(s) ended`,
+      message:
+        `Password of "${row.username}" reset; ${ended} session(s) ended, ${tokens} API token(s) revoked`,
     };
   }
 
@@ -441,10 +528,16 @@ export class AuthService {
       scope,
       prefix,
       token_hash: await sha256Hex(token),
+      expires_at: input.expires_in_days
+        ? new Date(this.#now() + input.expires_in_days * 86400_000)
+        : null,
     });
     await this.audit.record(actor, "token.create", row.id, {
       name: row.name,
       scope: row.scope,
+      expires_at: row.expires_at
+        ? new Date(row.expires_at).toISOString()
+        : null,
     });
     return { ...tokenJson({ ...row, username: p.username }), token };
   }
@@ -461,8 +554,38 @@ export class AuthService {
       });
     }
     await sdb.revokeToken(this.sql, id);
+    this.#accessChanged({ userId: row.user_id, reason: "token" });
     await this.audit.record(actor, "token.revoke", id, { name: row.name });
     return { message: `Token "${row.name}" revoked`, id };
+  }
+
+  /** Revokes every live token of `user_id`: the caller's own, or (admins) anyone's. */
+  async revokeAllTokens(
+    p: Principal,
+    body: unknown,
+    actor: Actor,
+  ): Promise<{ message: string; revoked: number; user_id: string }> {
+    const input = parse(revokeAllSchema, body);
+    const userId = input.user_id;
+    if (userId !== p.userId && p.role !== "admin") {
+      throw new AppError(
+        "forbidden",
+        "user_id: only admins may revoke another user's tokens",
+        { field: "user_id" },
+      );
+    }
+    const user = await this.#userRow(userId);
+    const revoked = await sdb.revokeUserTokens(this.sql, user.id);
+    this.#accessChanged({ userId: user.id, reason: "token" });
+    await this.audit.record(actor, "token.revoke_all", user.id, {
+      username: user.username,
+      revoked,
+    });
+    return {
+      message: `${revoked} API token(s) of "${user.username}" revoked`,
+      revoked,
+      user_id: user.id,
+    };
   }
 
   /** Camera ids a principal may see; null means every camera (admins). */
@@ -475,6 +598,27 @@ export class AuthService {
 
   async sweepSessions(): Promise<number> {
     return await sdb.deleteExpiredSessions(this.sql, this.#idleMs);
+  }
+
+  /**
+   * Runs a password check under a reserved attempt: a wrong password keeps
+   * the reservation as a failure, a right one gives it back, and a check that
+   * never ran (hashing Workers busy, database down) is not counted.
+   */
+  async #checked<T>(
+    attempt: Attempt,
+    check: () => Promise<T | null>,
+  ): Promise<T | null> {
+    let out: T | null;
+    try {
+      out = await check();
+    } catch (e) {
+      attempt.cancelled();
+      throw e;
+    }
+    if (out) attempt.succeeded();
+    else attempt.failed();
+    return out;
   }
 
   async #newSession(
@@ -547,5 +691,13 @@ function tokenJson(r: sdb.TokenRow & { username: string }): TokenJson {
       ? new Date(r.last_used_at).toISOString()
       : null,
     revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+    expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
   };
+}
+
+function limited(waitMs: number, what: string): AppError {
+  const s = Math.max(1, Math.ceil(waitMs / 1000));
+  return new AppError("rate_limited", `Too many ${what}; try again in ${s} s`, {
+    retryAfterS: s,
+  });
 }

@@ -73,15 +73,21 @@ export interface TokenRow {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** Refused from this moment on; null: until revoked. */
+  expires_at: Date | null;
 }
 
 export async function insertToken(
   sql: Sql,
-  t: Pick<TokenRow, "user_id" | "name" | "scope" | "prefix" | "token_hash">,
+  t: Pick<
+    TokenRow,
+    "user_id" | "name" | "scope" | "prefix" | "token_hash" | "expires_at"
+  >,
 ): Promise<TokenRow> {
   const [row] = await sql<TokenRow[]>`
-    insert into api_tokens (user_id, name, scope, prefix, token_hash)
-    values (${t.user_id}, ${t.name}, ${t.scope}, ${t.prefix}, ${t.token_hash}) returning *`;
+    insert into api_tokens (user_id, name, scope, prefix, token_hash, expires_at)
+    values (${t.user_id}, ${t.name}, ${t.scope}, ${t.prefix}, ${t.token_hash}, ${t.expires_at})
+    returning *`;
   return row;
 }
 
@@ -91,7 +97,8 @@ export async function tokenByHash(
 ): Promise<TokenRow | null> {
   const [row] = await sql<
     TokenRow[]
-  >`select * from api_tokens where token_hash = ${hash} and revoked_at is null`;
+  >`select * from api_tokens where token_hash = ${hash} and revoked_at is null
+    and (expires_at is null or expires_at > now())`;
   return row ?? null;
 }
 
@@ -123,4 +130,16 @@ export async function revokeToken(
   const [row] = await sql<TokenRow[]>`
     update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = ${id} returning *`;
   return row ?? null;
+}
+
+/** Revokes every live token of a user but `keepId`; returns how many. */
+export async function revokeUserTokens(
+  sql: Sql,
+  userId: string,
+  keepId: string | null = null,
+): Promise<number> {
+  const rows = await sql`update api_tokens set revoked_at = now()
+    where user_id = ${userId} and revoked_at is null
+    and (${keepId}::uuid is null or id <> ${keepId}::uuid) returning id`;
+  return rows.length;
 }

@@ -26,6 +26,17 @@ export type FalconEvent =
   | { kind: "recording"; data: RecordingEvent }
   | { kind: "settings"; data: SettingsEvent };
 
+/**
+ * Someone's access shrank (a grant or role removed, the user deleted or their
+ * password reset or changed, a session signed out, a token revoked). Never
+ * sent to clients: open streams of `userId` listen for it and check their
+ * caller again (controller/http/stream_guard.ts).
+ */
+export interface AccessChange {
+  userId: string;
+  reason: "grants" | "deleted" | "password" | "logout" | "token";
+}
+
 export interface Subscription {
   /** Next event; null when closed or cut off for falling behind. */
   next(signal?: AbortSignal): Promise<FalconEvent | null>;
@@ -34,6 +45,7 @@ export interface Subscription {
 
 export class EventBus {
   #subs = new Set<Sub>();
+  #access = new Set<(c: AccessChange) => void>();
 
   get subscribers(): number {
     return this.#subs.size;
@@ -41,6 +53,22 @@ export class EventBus {
 
   publish(event: FalconEvent): void {
     for (const s of this.#subs) s.push(event);
+  }
+
+  /** Tells open streams that `change.userId`'s access shrank. */
+  accessChanged(change: AccessChange): void {
+    for (const l of [...this.#access]) l(change);
+  }
+
+  /** Calls `listener` on every access change until the returned function is called. */
+  onAccessChange(listener: (c: AccessChange) => void): () => void {
+    this.#access.add(listener);
+    return () => this.#access.delete(listener);
+  }
+
+  /** Open access listeners (one per open stream), for tests. */
+  get accessListeners(): number {
+    return this.#access.size;
   }
 
   subscribe(maxQueue = 512): Subscription {

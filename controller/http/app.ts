@@ -5,7 +5,6 @@
  */
 import { Hono } from "hono";
 import type { ErrorBody } from "../../lib/errors.ts";
-import { AppError } from "../../lib/errors.ts";
 import type { AuditLog } from "../audit/mod.ts";
 import type { AuthService } from "../auth/service.ts";
 import type { CameraService } from "../cameras/service.ts";
@@ -30,7 +29,8 @@ import { ScanService } from "../scan/service.ts";
 import { cameraRecordingsApi, recordingsApi } from "./api/recordings.ts";
 import { FootageLimiter } from "../recordings/limits.ts";
 import { settingsApi } from "./api/settings.ts";
-import { parseCameraIds, streamsApi } from "./api/streams.ts";
+import { streamsApi } from "./api/streams.ts";
+import { StreamGuard } from "./stream_guard.ts";
 import { tokensApi } from "./api/tokens.ts";
 import { usersApi } from "./api/users.ts";
 import { nodeEventsApi } from "./internal/events.ts";
@@ -40,6 +40,7 @@ import {
   requireAuth,
   requireNodeToken,
   requireRole,
+  resolveClientAddress,
 } from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
 import { errorResponse } from "./middleware/errors.ts";
@@ -70,8 +71,12 @@ export interface ControllerAppDeps {
   trustProxy?: boolean;
   /** Footage joins (playback/download) one user may have in preparation at once. @default 2 */
   footageJobsPerUser?: number;
+  /** Reverse proxies in front (the client is this many X-Forwarded-For entries from the right). @default 1 */
+  trustedProxyHops?: number;
   /** Largest accepted API request body. @default 1 MiB */
   maxBodyBytes?: number;
+  /** Live streams end after this long (then reconnect, re-checked). @default 15 min */
+  streamMaxLifetimeMs?: number;
   /** Mounts the dashboard (routes/, islands/, assets). */
   mountWeb?: (app: Hono<AuthEnv>) => void;
 }
@@ -86,8 +91,17 @@ export const PUBLIC_API = new Set([
 export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const trustProxy = deps.trustProxy ?? false;
+  const guard = new StreamGuard({
+    bus: deps.bus,
+    auth: deps.auth,
+    maxLifetimeMs: deps.streamMaxLifetimeMs,
+  });
   app.onError(errorResponse);
   app.use("*", securityHeaders({ styleHashes: deps.styleHashes }));
+  app.use(
+    "*",
+    resolveClientAddress({ trustProxy, hops: deps.trustedProxyHops ?? 1 }),
+  );
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
   app.get("/readyz", async (c) => {
@@ -143,6 +157,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       auth: deps.auth,
       audit: deps.audit,
       trustProxy,
+      guard,
     }),
   );
   // One limiter for both mounts: playback and download share a user's slots.
@@ -180,26 +195,13 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       cameras: deps.cameras,
     }),
   );
-  app.route("/api/events", eventsApi(deps.bus, deps.auth));
+  app.route("/api/events", eventsApi(deps.bus, deps.auth, { guard }));
   app.route(
     "/api/settings",
     settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),
   );
-  // Viewers may only multiplex the cameras granted to them.
-  app.use("/api/streams/*", async (c, next) => {
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible) {
-      for (const id of parseCameraIds(c.req.queries("cameras"))) {
-        if (!visible.has(id)) {
-          throw new AppError("forbidden", `No access to camera "${id}"`, {
-            field: "cameras",
-          });
-        }
-      }
-    }
-    await next();
-  });
-  app.route("/api/streams", streamsApi(deps));
+  // Viewers may only multiplex the cameras granted to them (checked there).
+  app.route("/api/streams", streamsApi({ ...deps, guard }));
   app.route("/api", openapiApi(deps.version));
   app.all("/api/*", (c) => {
     const body: ErrorBody = {

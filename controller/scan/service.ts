@@ -1,5 +1,5 @@
 /**
- * The camera scan as the controller runs it (`GET /api/nodes/scan/cameras`):
+ * The camera scan as the controller runs it (`POST /api/nodes/scan/cameras`):
  * asks the node agents (`POST /v1/scan`) in parallel under one time limit,
  * merges what they found (one entry per device) and marks what is already a
  * camera.
@@ -61,7 +61,7 @@ export interface ScanServiceOptions {
   fetch?: typeof fetch;
 }
 
-/** A checked `GET /api/nodes/scan/cameras` query. */
+/** A checked `POST /api/nodes/scan/cameras` query. */
 export interface ScanQuery {
   usb: boolean;
   onvif: boolean;

@@ -3,7 +3,11 @@
  * upstream MJPEG connection to the node agent that runs it; every further
  * viewer shares its frames through a FrameHub (latest frame, by reference; slow
  * viewers skip frames). The upstream closes `idleGraceMs` after the last viewer
- * leaves, so a page reload does not tear it down.
+ * leaves, so a page reload does not tear it down; then its entry is removed.
+ *
+ * Keys are canonical camera ids (the database row's id): callers resolve the
+ * camera row first and pass `row.id`, never the id as typed in a URL, so case
+ * variants of one UUID cannot open extra upstreams or grow the map.
  */
 import { type Frame, FrameHub } from "../../lib/frame_hub.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
@@ -46,6 +50,11 @@ export class StreamHub {
   constructor(opts: StreamHubOptions) {
     this.#opts = opts;
     this.#fetch = opts.fetch ?? fetch;
+  }
+
+  /** Cameras with an entry (watched now or within the idle grace). */
+  get size(): number {
+    return this.#upstreams.size;
   }
 
   /** Number of open upstream connections (one per watched camera). */
@@ -124,6 +133,10 @@ export class StreamHub {
               created.abort?.abort();
               created.abort = null;
               created.hub.clear();
+              // Unused: the entry goes (the next viewer makes a new one).
+              if (this.#upstreams.get(cameraId) === created) {
+                this.#upstreams.delete(cameraId);
+              }
             }
           }, this.#opts.idleGraceMs ?? 5000);
         },

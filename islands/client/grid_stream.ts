@@ -23,6 +23,9 @@ export interface GridStream {
   close(): void;
 }
 
+/** A stream that ended cleanly after this long is reopened without backoff. */
+export const CLEAN_END_MIN_MS = 1000;
+
 /** Streams `ids` until closed, reconnecting with backoff after errors. */
 export function openGridStream(
   ids: string[],
@@ -44,8 +47,14 @@ function openOne(ids: string[], h: GridStreamHandlers): GridStream {
   let failures = 0;
   let wake = () => {};
 
-  const once = async () => {
+  /**
+   * True when frames came for at least `CLEAN_END_MIN_MS` and the server then
+   * ended the stream cleanly (a shorter life is treated as a failure, so a
+   * server that keeps hanging up cannot make this loop spin).
+   */
+  const once = async (): Promise<boolean> => {
     markOnce(STREAM_OPEN_MARK);
+    const started = Date.now();
     const res = await fetch(url, {
       signal: ac.signal,
       credentials: "same-origin",
@@ -53,15 +62,17 @@ function openOne(ids: string[], h: GridStreamHandlers): GridStream {
     });
     if (!res.ok || !res.body) {
       await res.body?.cancel();
-      return;
+      return false;
     }
     const parser = new MuxParser();
     const reader = res.body.getReader();
+    let frames = false;
     try {
       while (true) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) return frames && Date.now() - started >= CLEAN_END_MIN_MS;
         for (const f of parser.push(value)) {
+          frames = true;
           markOnce(STREAM_FIRST_PART_MARK);
           if (failures > 0) h.state(failures = 0);
           h.frame(f.id, f.jpeg);
@@ -75,7 +86,10 @@ function openOne(ids: string[], h: GridStreamHandlers): GridStream {
   (async () => {
     while (!ac.signal.aborted) {
       try {
-        await once();
+        // The server ends every stream after its maximum life (and when
+        // access changes); after a clean end with frames, reconnect at once,
+        // without a "Reconnecting…" state: the access check runs again.
+        if (await once()) continue;
       } catch { /* network error or bad data: retry below */ }
       if (ac.signal.aborted) return;
       h.state(++failures);

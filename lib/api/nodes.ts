@@ -73,7 +73,7 @@ export type NodeUsbDevices = z.infer<typeof nodeUsbDevicesSchema>;
 export { nodeLoadSchema };
 export type { NodeLoad } from "../protocol/heartbeat.ts";
 
-// --- Camera scan: `GET /api/nodes/scan/cameras` -----------------------------
+// --- Camera scan: `POST /api/nodes/scan/cameras` ----------------------------
 
 const flag = (what: string) =>
   z.string().describe(`1 to ${what} (also true/yes/on; 0/false/no/off)`)
@@ -94,6 +94,28 @@ export const scanQuery = z.object({
     "comma-separated TCP ports probed in subnet, e.g. 554,8554,80",
   ).optional(),
   node: z.string().describe("scan from this node only").optional(),
+});
+
+const scanFlag = (what: string) =>
+  z.union([
+    z.boolean(),
+    z.literal(0),
+    z.literal(1),
+    z.enum(["0", "1", "true", "false"]),
+  ])
+    .nullable().optional().describe(what);
+
+/** `POST /api/nodes/scan/cameras`: what to scan. */
+export const scanBodySchema = z.strictObject({
+  usb: scanFlag("list USB video devices on every node"),
+  onvif: scanFlag("send a WS-Discovery probe from every node"),
+  subnet: z.string().describe(
+    "IPv4 range to port-probe, e.g. 192.168.1.0/24 (local ranges, at most /22)",
+  ).nullable().optional(),
+  ports: z.union([z.array(z.union([z.number(), z.string()])), z.string()])
+    .describe("TCP ports probed in subnet, e.g. [554, 8554, 80]").nullable()
+    .optional(),
+  node: z.string().describe("scan from this node only").nullable().optional(),
 });
 
 /** A scan finding: every node's results merged (one entry per device). */

@@ -9,7 +9,7 @@
  * Pure data and browser-safe: the dashboard's API page and the coming CLI
  * read it too.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { auditPageSchema, auditQuery } from "./audit.ts";
 import {
   cameraDeletedSchema,
@@ -33,7 +33,7 @@ import {
   nodeSchema,
   nodeStorageSchema,
   nodeUsbDevicesSchema,
-  scanQuery,
+  scanBodySchema,
   scanResponseSchema,
 } from "./nodes.ts";
 import {
@@ -57,6 +57,7 @@ import { streamsLiveQuery } from "./streams.ts";
 import {
   createdTokenSchema,
   createTokenSchema,
+  revokeAllTokensSchema,
   tokenListSchema,
 } from "./tokens.ts";
 import {
@@ -261,6 +262,24 @@ export const API = {
       body: createTokenSchema,
       responses: {
         201: json("The new token with its secret", createdTokenSchema),
+      },
+    },
+    revokeAll: {
+      method: "POST",
+      path: "/api/tokens/revoke-all",
+      tag: "tokens",
+      summary: "Revoke every token of a user (your own; admins: anyone's)",
+      access: "user",
+      body: revokeAllTokensSchema,
+      responses: {
+        200: json(
+          "How many were revoked",
+          z.object({
+            message: z.string(),
+            revoked: z.number(),
+            user_id: z.string(),
+          }),
+        ),
       },
     },
     revoke: {
@@ -525,13 +544,14 @@ export const API = {
       responses: { 200: json("The nodes", nodeListSchema) },
     },
     scan: {
-      method: "GET",
+      method: "POST",
       path: "/api/nodes/scan/cameras",
       tag: "nodes",
       summary: "Scan for cameras from the node agents (USB, ONVIF, a subnet)",
-      description: "Give at least one of usb=1, onvif=1 and subnet. Audited.",
+      description:
+        "Give at least one of usb: true, onvif: true and subnet. A POST: it sends packets into the network (CSRF rules apply, read-only tokens are refused). Audited.",
       access: "admin",
-      query: scanQuery,
+      body: scanBodySchema,
       responses: {
         200: json("Findings merged over the nodes", scanResponseSchema),
       },

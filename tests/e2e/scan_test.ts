@@ -1,5 +1,5 @@
 /**
- * `GET /api/nodes/scan/cameras` end to end: the controller asks a real node
+ * `POST /api/nodes/scan/cameras` end to end: the controller asks a real node
  * agent (child process) to probe 127.0.0.0/30, where a GStreamer RTSP server
  * with digest auth, the fake ONVIF camera (real SOAP) and a plain web server
  * listen on 127.0.0.1; plus the 400/404/409 answers and the audit entry.
@@ -53,6 +53,12 @@ Deno.test({
     );
     const closed = await freePort();
     const stack = await startStack();
+    /** `POST /api/nodes/scan/cameras` with the fields of a query string as its body. */
+    const scan = (query: string) =>
+      stack.api("/api/nodes/scan/cameras", {
+        method: "POST",
+        json: Object.fromEntries(new URLSearchParams(query)),
+      });
     try {
       await stack.startNodeAgent("scan-node");
       const existing = await stack.api("/api/cameras", {
@@ -74,7 +80,7 @@ Deno.test({
         "the scan finds each service once, says how sure it is and why",
         async () => {
           const t0 = Date.now();
-          const res = await stack.api(`/api/nodes/scan/cameras?${query}`);
+          const res = await scan(`${query}`);
           const ms = Date.now() - t0;
           assert.equal(res.status, 200, await res.clone().text());
           const body: ScanResponse = await res.json();
@@ -124,9 +130,9 @@ Deno.test({
       );
 
       await t.step("a found device is added with its suggestion", async () => {
-        const body: ScanResponse = await (await stack.api(
-          `/api/nodes/scan/cameras?subnet=127.0.0.0/30&ports=${web.addr.port}`,
-        )).json();
+        const body: ScanResponse =
+          await (await scan(`subnet=127.0.0.0/30&ports=${web.addr.port}`))
+            .json();
         const found = body.results[0];
         assert.equal(found.kind, "http");
         const res = await stack.api("/api/cameras", {
@@ -138,9 +144,9 @@ Deno.test({
           },
         });
         assert.equal(res.status, 201, await res.clone().text());
-        const again: ScanResponse = await (await stack.api(
-          `/api/nodes/scan/cameras?subnet=127.0.0.0/30&ports=${web.addr.port}`,
-        )).json();
+        const again: ScanResponse =
+          await (await scan(`subnet=127.0.0.0/30&ports=${web.addr.port}`))
+            .json();
         assert.equal(again.results[0].already_added?.id, (await res.json()).id);
       });
 
@@ -157,15 +163,13 @@ Deno.test({
             ["usb=1&node=..", "node"],
           ]
         ) {
-          const res = await stack.api(`/api/nodes/scan/cameras?${q}`);
+          const res = await scan(`${q}`);
           assert.equal(res.status, 400, q);
           const body = await res.json();
           assert.equal(body.error.code, "invalid_input", q);
           assert.equal(body.error.field, field, `${q}: ${body.error.message}`);
         }
-        const unknown = await stack.api(
-          "/api/nodes/scan/cameras?usb=1&node=nope",
-        );
+        const unknown = await scan("usb=1&node=nope");
         assert.equal(unknown.status, 404);
         assert.equal((await unknown.json()).error.field, "node");
       });
@@ -174,18 +178,17 @@ Deno.test({
         "a second scan while one runs on the node is refused with 409",
         async () => {
           // The RTSP port is tried as HTTP first (not 554/8554): ~1.5 s of scan.
-          const slow =
-            `/api/nodes/scan/cameras?subnet=127.0.0.1/32&ports=${rtsp.port}`;
-          const first = stack.api(slow);
+          const slow = `subnet=127.0.0.1/32&ports=${rtsp.port}`;
+          const first = scan(slow);
           await new Promise((r) => setTimeout(r, 300));
-          const second = await stack.api(slow);
+          const second = await scan(slow);
           assert.equal(second.status, 409, await second.clone().text());
           assert.match(
             (await second.json()).error.message,
             /already running on node "scan-node"/,
           );
           assert.equal((await first).status, 200);
-          const third = await stack.api(slow);
+          const third = await scan(slow);
           assert.equal(third.status, 200, "free again afterwards");
           await third.body?.cancel();
         },

@@ -76,6 +76,8 @@ const VIEWER = new Set([
   "GET /api/tokens",
   "POST /api/tokens",
   "DELETE /api/tokens/:id",
+  // Their own tokens only (403 for another user_id).
+  "POST /api/tokens/revoke-all",
   "GET /api/cameras/:id/recording/status",
   "GET /api/cameras/:id/playback",
   "GET /api/cameras/:id/timeline",
@@ -106,7 +108,7 @@ const ADMIN_ONLY = new Set([
   "GET /api/nodes/:name",
   "GET /api/nodes/:name/storage",
   "GET /api/nodes/:name/devices/usb",
-  "GET /api/nodes/scan/cameras",
+  "POST /api/nodes/scan/cameras",
   "POST /api/cameras/:id/recording/start",
   "POST /api/cameras/:id/recording/stop",
   "PATCH /api/recordings/:id",

@@ -34,6 +34,8 @@ export interface StackOptions {
    * "" and `api()` sends no credentials unless given.
    */
   setupAdmin?: boolean;
+  /** Further controller flags, e.g. `{ "trust-proxy": "true" }`. */
+  flags?: Record<string, string>;
 }
 
 export interface Stack {
@@ -81,6 +83,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     "segment-seconds": String(opts.segmentSeconds ?? 60),
     "node-offline-after-ms": String(opts.nodeOfflineAfterMs ?? 5000),
     "log-level": opts.verbose ? "info" : "error",
+    ...opts.flags,
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
   const cfg = loadConfig(controllerSettings, flags, () => undefined);

@@ -13,6 +13,7 @@ import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import type { StreamHub } from "../../streams/hub.ts";
+import type { StreamGuard } from "../stream_guard.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
@@ -26,6 +27,8 @@ export interface CamerasApiDeps {
   trustProxy: boolean;
   /** "Test connection": opens a source on its node before the camera is saved. */
   probe: (body: unknown) => Promise<unknown>;
+  /** Ends live streams when access goes, and after their maximum life. */
+  guard?: StreamGuard;
 }
 
 export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
@@ -109,8 +112,8 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     return c.json(cam);
   });
   app.delete("/:id", admin, api(API.cameras.delete), async (c) => {
-    const id = c.req.param("id");
-    const out = await deps.cameras.delete(id);
+    const out = await deps.cameras.delete(c.req.param("id"));
+    const id = out.id; // canonical: the hub is keyed by row ids
     deps.streams.forget(id);
     await deps.audit.record(
       actorOf(c, deps.trustProxy),
@@ -122,16 +125,22 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   });
 
   app.get("/:id/stream", api(API.cameras.stream), async (c) => {
-    const id = c.req.param("id");
-    await visibleRow(c, id); // 404/403 before any upstream work
+    // 404/403 before any upstream work; the hub is keyed by the row's id.
+    const { id } = await visibleRow(c, c.req.param("id"));
     await deps.streams.check(id); // 503 naming the reason when it cannot run now
+    const signal = deps.guard
+      ? deps.guard.watch(
+        c.req.raw,
+        c.get("principal"),
+        (_p, visible) => !visible || visible.has(id),
+      )
+      : c.req.raw.signal;
     const { hub, leave } = deps.streams.join(id);
-    return mjpegResponse(hub, leave, c.req.raw.signal);
+    return mjpegResponse(hub, leave, signal);
   });
 
   app.get("/:id/snapshot", api(API.cameras.snapshot), async (c) => {
-    const id = c.req.param("id");
-    await visibleRow(c, id);
+    const { id } = await visibleRow(c, c.req.param("id"));
     const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);
     return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "image/jpeg",

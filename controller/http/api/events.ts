@@ -3,6 +3,10 @@
  * and `recording` changes. Viewers receive the camera and recording events of
  * the cameras granted to them.
  * A comment line every 15 s keeps proxies from closing an idle stream.
+ * The stream ends when the caller's access shrinks (their camera set as of
+ * connecting is no longer theirs, or the credentials are gone) and after the
+ * guard's maximum life; EventSource reconnects by itself and the dashboard
+ * resyncs (controller/web/client/live.ts).
  */
 import { Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
@@ -10,14 +14,23 @@ import { api } from "./registry.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
+import type { StreamGuard } from "../stream_guard.ts";
 
 const encoder = new TextEncoder();
+
+export interface EventsApiOptions {
+  /** @default 15000 */
+  keepAliveMs?: number;
+  /** Ends the stream when access goes, and after its maximum life. */
+  guard?: StreamGuard;
+}
 
 export function eventsApi(
   bus: EventBus,
   auth: AuthService,
-  keepAliveMs = 15000,
+  opts: EventsApiOptions = {},
 ): Hono<AuthEnv> {
+  const keepAliveMs = opts.keepAliveMs ?? 15000;
   const app = new Hono<AuthEnv>();
   app.get("/", api(API.events.stream), async (c) => {
     const principal = c.get("principal");
@@ -39,11 +52,18 @@ export function eventsApi(
       }
       return false;
     };
+    const signal = opts.guard
+      ? opts.guard.watch(c.req.raw, principal, (p, now) => {
+        // Anything granted when connecting must still be: else end, and
+        // the reconnect starts from the new set.
+        if (p.role !== principal.role) return false;
+        if (!visible) return now === null;
+        return now !== null && [...visible].every((id) => now.has(id));
+      })
+      : c.req.raw.signal;
     const sub = bus.subscribe();
     const ac = new AbortController();
-    c.req.raw.signal.addEventListener("abort", () => ac.abort(), {
-      once: true,
-    });
+    signal.addEventListener("abort", () => ac.abort(), { once: true });
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(ctrl) {

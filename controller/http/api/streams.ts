@@ -7,13 +7,20 @@ import { Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
+import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import type { StreamHub } from "../../streams/hub.ts";
 import { MUX_MAX_CAMERAS, muxResponse } from "../../streams/mux.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
+import type { StreamGuard } from "../stream_guard.ts";
 
 export interface StreamsApiDeps {
   cameras: Pick<CameraService, "row">;
   streams: Pick<StreamHub, "join">;
+  /** Viewers may only multiplex the cameras granted to them. */
+  auth: Pick<AuthService, "visibleCameras">;
+  /** Ends the stream when access goes, and after its maximum life. */
+  guard?: StreamGuard;
 }
 
 /** The camera ids of a `cameras` query value (repeats allowed), deduplicated. */
@@ -38,15 +45,35 @@ export function parseCameraIds(values: string[] | undefined): string[] {
   return unique;
 }
 
-export function streamsApi(deps: StreamsApiDeps): Hono {
-  const app = new Hono();
+export function streamsApi(deps: StreamsApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
 
   app.get("/live", api(API.events.live), async (c) => {
-    const ids = parseCameraIds(c.req.queries("cameras"));
-    // 404 naming the first unknown id, before any upstream work.
-    for (const id of ids) await deps.cameras.row(id);
+    const principal = c.get("principal");
+    const asked = parseCameraIds(c.req.queries("cameras"));
+    const visible = await deps.auth.visibleCameras(principal);
+    // 404 naming the first unknown id, 403 the first not granted, before any
+    // upstream work. The rows give the canonical ids: case variants of one
+    // UUID are one camera (one hub entry, one part per frame).
+    const ids: string[] = [];
+    for (const raw of asked) {
+      const { id } = await deps.cameras.row(raw);
+      if (visible && !visible.has(id)) {
+        throw new AppError("forbidden", `No access to camera "${raw}"`, {
+          field: "cameras",
+        });
+      }
+      if (!ids.includes(id)) ids.push(id);
+    }
+    const signal = deps.guard
+      ? deps.guard.watch(
+        c.req.raw,
+        principal,
+        (_p, now) => !now || ids.every((id) => now.has(id)),
+      )
+      : c.req.raw.signal;
     const sources = ids.map((id) => ({ id, ...deps.streams.join(id) }));
-    return muxResponse(sources, c.req.raw.signal);
+    return muxResponse(sources, signal);
   });
 
   return app;

@@ -30,6 +30,19 @@ export function tokensApi(
   const createRoute = api(API.tokens.create);
   app.post("/", createRoute, create);
   app.post("", createRoute, create);
+  // Body `{user_id}`: the caller's own tokens, or (admins) anyone's.
+  app.post(
+    "/revoke-all",
+    api(API.tokens.revokeAll),
+    async (c) =>
+      c.json(
+        await auth.revokeAllTokens(
+          c.get("principal"),
+          await jsonBody(c),
+          actorOf(c, opts.trustProxy),
+        ),
+      ),
+  );
   app.delete(
     "/:id",
     api(API.tokens.revoke),

@@ -22,7 +22,13 @@ export type { Principal };
 export const SESSION_COOKIE = SESSION_COOKIE_NAME;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export type AuthEnv = { Variables: { principal: Principal } };
+export type AuthEnv = {
+  Variables: {
+    principal: Principal;
+    /** The client's address, set once per request by `resolveClientAddress`. */
+    clientAddress?: string | null;
+  };
+};
 
 /** Resolves the caller of a request, or null. */
 export function principalOf(
@@ -126,14 +132,54 @@ export function actorOf(
   };
 }
 
-export function clientAddress(c: Context, trustProxy: boolean): string | null {
+/**
+ * The client's address for rate limits and the audit log: the TCP peer, or,
+ * behind `hops` trusted reverse proxies, the X-Forwarded-For entry that the
+ * outermost trusted proxy appended (`hops` from the right). Entries further
+ * left are whatever the client sent and are never used; a header with fewer
+ * entries than `hops` falls back to its left-most (the proxies' chain is
+ * shorter than configured).
+ */
+export function clientAddress(
+  c: Context,
+  trustProxy: boolean,
+  hops = 1,
+): string | null {
+  const resolved = (c as Context<AuthEnv>).get("clientAddress");
+  if (resolved !== undefined) return resolved;
   if (trustProxy) {
-    const fwd = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (fwd) return fwd.slice(0, 100);
+    const fwd = forwardedFor(c.req.header("x-forwarded-for"), hops);
+    if (fwd) return fwd;
   }
   try {
     return getConnInfo(c).remote.address ?? null;
   } catch {
     return null; // app.request() in tests has no connection
   }
+}
+
+/** The entry `hops` from the right of an X-Forwarded-For value, or null. */
+export function forwardedFor(
+  header: string | undefined,
+  hops: number,
+): string | null {
+  if (!header || hops < 1) return null;
+  const entries = header.split(",").map((s) => s.trim()).filter(Boolean);
+  if (!entries.length) return null;
+  const pick = entries[Math.max(0, entries.length - hops)];
+  return pick.slice(0, 100);
+}
+
+/**
+ * Resolves the client address once per request (see `clientAddress`).
+ *
+ * @example app.use("*", resolveClientAddress({ trustProxy: true, hops: 1 }))
+ */
+export function resolveClientAddress(
+  o: { trustProxy: boolean; hops: number },
+): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    c.set("clientAddress", clientAddress(c, o.trustProxy, o.hops));
+    await next();
+  };
 }
