@@ -30,7 +30,7 @@ export type FalconEvent =
  * Someone's access shrank (a grant or role removed, the user deleted or their
  * password reset or changed, a session signed out, a token revoked). Never
  * sent to clients: open streams of `userId` listen for it and check their
- * caller again (controller/http/stream_guard.ts).
+ * caller again (controller/http/middleware/stream_guard.ts).
  */
 export interface AccessChange {
   userId: string;

@@ -30,7 +30,7 @@ import { cameraRecordingsApi, recordingsApi } from "./api/recordings.ts";
 import { FootageLimiter } from "../recordings/limits.ts";
 import { settingsApi } from "./api/settings.ts";
 import { streamsApi } from "./api/streams.ts";
-import { StreamGuard } from "./stream_guard.ts";
+import { StreamGuard } from "./middleware/stream_guard.ts";
 import { tokensApi } from "./api/tokens.ts";
 import { usersApi } from "./api/users.ts";
 import { nodeEventsApi } from "./internal/events.ts";

@@ -13,7 +13,7 @@ import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import type { StreamHub } from "../../streams/hub.ts";
-import type { StreamGuard } from "../stream_guard.ts";
+import type { StreamGuard } from "../middleware/stream_guard.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 

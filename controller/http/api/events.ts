@@ -14,7 +14,7 @@ import { api } from "./registry.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
-import type { StreamGuard } from "../stream_guard.ts";
+import type { StreamGuard } from "../middleware/stream_guard.ts";
 
 const encoder = new TextEncoder();
 

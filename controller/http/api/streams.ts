@@ -12,7 +12,7 @@ import type { CameraService } from "../../cameras/service.ts";
 import type { StreamHub } from "../../streams/hub.ts";
 import { MUX_MAX_CAMERAS, muxResponse } from "../../streams/mux.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
-import type { StreamGuard } from "../stream_guard.ts";
+import type { StreamGuard } from "../middleware/stream_guard.ts";
 
 export interface StreamsApiDeps {
   cameras: Pick<CameraService, "row">;

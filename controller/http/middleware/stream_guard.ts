@@ -12,10 +12,10 @@
  *   reports (a session expiring, a token's expiry) is caught at the latest
  *   then; clients reconnect and are checked like any new request.
  */
-import type { AuthService, Principal } from "../auth/service.ts";
-import type { EventBus } from "../events/bus.ts";
-import { errorMessage, logger } from "../../lib/log.ts";
-import { principalFromRequest } from "./middleware/auth.ts";
+import type { AuthService, Principal } from "../../auth/service.ts";
+import type { EventBus } from "../../events/bus.ts";
+import { errorMessage, logger } from "../../../lib/log.ts";
+import { principalFromRequest } from "./auth.ts";
 
 const log = logger("streams");
 
