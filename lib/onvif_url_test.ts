@@ -124,12 +124,12 @@ Deno.test("withCredentials() adds them only to a URI without its own", () => {
   );
 });
 
-Deno.test("publicUri() drops user info and masks secret query parameters", () => {
+Deno.test("publicUri() drops user info and masks every query value (issue 11 #1)", () => {
   assert.equal(
     publicUri(
       "rtsp://admin:Secret-9@10.0.0.5/live?user=admin&password=Secret-9",
     ),
-    "rtsp://10.0.0.5/live?user=admin&password=***",
+    "rtsp://10.0.0.5/live?user=***&password=***",
   );
   assert.equal(publicUri(null), null);
 });

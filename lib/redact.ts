@@ -109,8 +109,7 @@ function redactQuery(query: string, scheme: string): string {
 
 // A URL inside text: the userinfo may hold spaces or quotes (up to an `@`
 // before the first / ? # of the line), the rest ends at whitespace or a quote.
-const URL_IN_TEXT =
-  /[a-z][a-z0-9+.-]*:\/\/(?:[^\r\n/?#]*@)?[^\s"'<>`]*/gi;
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/(?:[^\r\n/?#]*@)?[^\s"'<>`]*/gi;
 // Credential key=value pairs outside URLs (`user=admin&pwd=…`, `pass="…"`).
 const TEXT_CREDENTIAL = new RegExp(
   `(^|[^A-Za-z0-9_])(${CREDENTIAL_KEYS})(\\s*=\\s*)("[^"]*"|'[^']*'|[^\\s&;,'"]+)`,
@@ -133,6 +132,17 @@ export function redactText(text: string): string {
       (m, pre, key, eq, value) =>
         value.startsWith(MASK) ? m : `${pre}${key}${eq}${MASK}`,
     );
+}
+
+/**
+ * Replaces each URL in a text by its scheme (`rtsp://…`): for readers who may
+ * know that a camera failed but not its address.
+ */
+export function stripUrls(text: string): string {
+  return redactText(text).replace(
+    URL_IN_TEXT,
+    (url) => `${url.slice(0, url.indexOf("://"))}://…`,
+  );
 }
 
 /**

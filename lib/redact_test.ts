@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { hasPassword, redactSecrets, redactText, redactUrl } from "./redact.ts";
+import {
+  hasPassword,
+  redactSecrets,
+  redactText,
+  redactUrl,
+  stripUrls,
+} from "./redact.ts";
 import { normaliseUrl } from "./source_url.ts";
 
 Deno.test("redactUrl() hides the password and keeps the user", () => {
@@ -102,7 +108,9 @@ Deno.test("redactText() redacts URLs in ffmpeg stderr structurally and key=value
     "GET /snapshot.cgi?user=***&pwd=*** HTTP/1.1 -> 401",
   );
   assert.equal(
-    redactText("login failed: usr=admin pass=Hx9y; Authorization: Basic YWRtaW46SHg5eQ=="),
+    redactText(
+      "login failed: usr=admin pass=Hx9y; Authorization: Basic YWRtaW46SHg5eQ==",
+    ),
     "login failed: usr=*** pass=***; Authorization: Basic ***",
   );
 });
@@ -180,7 +188,8 @@ export function typedUrls(pw: string, next: () => number): string[] {
     `${scheme}://admin:${enc}@10.0.0.5:554/stream1`,
     `${scheme}://${enc}@cam.local/mjpg`,
   ];
-  const [uk, pk] = QUERY_CREDENTIALS[Math.floor(next() * QUERY_CREDENTIALS.length)];
+  const [uk, pk] =
+    QUERY_CREDENTIALS[Math.floor(next() * QUERY_CREDENTIALS.length)];
   urls.push(`${scheme}://10.0.0.5/cgi?${uk}=admin&${pk}=${enc}&chan=1`);
   urls.push(`${scheme}://10.0.0.5/cgi?${pk}=${pw}`);
   return urls;
@@ -211,11 +220,24 @@ Deno.test(`redaction fuzz: no generated password survives (REDACT_SEED=${SEED})`
       }
       for (const out of outputs) {
         const hit = forms.find((f) => out.includes(f));
-        if (hit) leaks.push(`${JSON.stringify(pw)} as ${JSON.stringify(hit)} in ${out}`);
+        if (hit) {
+          leaks.push(
+            `${JSON.stringify(pw)} as ${JSON.stringify(hit)} in ${out}`,
+          );
+        }
       }
     }
   }
   // Encoded forms always parse; raw ones often do (then normalised).
   assert.ok(parsed > 9000, `most generated URLs are accepted (${parsed})`);
   assert.deepEqual(leaks.slice(0, 10), [], `${leaks.length} leaks`);
+});
+
+Deno.test("stripUrls() keeps only the scheme of each URL in a text", () => {
+  assert.equal(
+    stripUrls(
+      "Connection to tcp://10.9.9.10:322?timeout=0 failed; 'rtsp://u:p@10.9.9.10/y': 401 pwd=Hx9y",
+    ),
+    "Connection to tcp://… failed; 'rtsp://…': 401 pwd=***",
+  );
 });

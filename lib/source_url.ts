@@ -7,7 +7,9 @@
  */
 
 /** The normalised URL, or the reason it cannot be stored (a sentence without the field name). */
-export function normaliseUrl(raw: string): { url: string } | { problem: string } {
+export function normaliseUrl(
+  raw: string,
+): { url: string } | { problem: string } {
   let u: URL;
   try {
     u = new URL(raw.trim());

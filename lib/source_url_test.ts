@@ -25,7 +25,9 @@ Deno.test("normaliseUrl() refuses a password whose raw / ? # would spill past th
     const n = normaliseUrl(raw);
     assert.ok("problem" in n && /percent-encode @/.test(n.problem), raw);
   }
-  assert.deepEqual(normaliseUrl("not a url"), { problem: "is not a valid URL" });
+  assert.deepEqual(normaliseUrl("not a url"), {
+    problem: "is not a valid URL",
+  });
 });
 
 Deno.test("normaliseUrl() is stable: a normalised URL normalises to itself", () => {

@@ -5,7 +5,7 @@
  * second) and is published on the event bus.
  */
 import { AppError } from "../../lib/errors.ts";
-import { hasPassword, redactUrl } from "../../lib/redact.ts";
+import { isMask, redactUrl } from "../../lib/redact.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { CameraProtocol, CameraSpec } from "../../lib/protocol.ts";
 import type { Sql } from "../db/client.ts";
@@ -419,18 +419,19 @@ export class CameraService {
 }
 
 /**
- * When `next` carries `***` as its password, put back the password of
- * `current` — but only for the same account on the same device (scheme, user,
- * host and port). Otherwise a `***` aimed at another host would send the
- * stored password there, which is a way to read a secret the API never shows;
- * a new address needs the password typed again (400 naming `field`).
+ * When `next` carries `***` where the API showed a masked part — the
+ * password (`user:***@`), a user-only key (`***@`), a query value or piece,
+ * a credential in the path, the fragment — put back that part of `current`;
+ * but only for the same device (scheme, host and port; and the same user for
+ * a password). Otherwise a `***` aimed at another host would send the stored
+ * secret there, which is a way to read a secret the API never shows; a new
+ * address needs it typed again (400 naming `field`).
  */
 export function keepPassword(
   next: string,
   current: string,
   field = "source_url",
 ): string {
-  if (!hasPassword(next)) return next;
   let n: URL, c: URL;
   try {
     n = new URL(next);
@@ -438,15 +439,54 @@ export function keepPassword(
   } catch {
     return next; // Not a URL: validation reports it.
   }
-  if (n.password !== "***" && n.password !== "%2A%2A%2A") return next;
-  if (!sameAccount(n, c)) {
-    throw new AppError(
+  const again = () =>
+    new AppError(
       "invalid_input",
       `${field}: type the password again — the stored one is only reused for the same user on the same host and port`,
       { field },
     );
+  const pieces = (u: URL) => u.search ? u.search.slice(1).split("&") : [];
+  const nq = pieces(n);
+  const maskedQuery = nq.some((p) =>
+    isMask(p) || isMask(p.split("=")[1] ?? "")
+  );
+  const maskedPath = /=(\*\*\*|%2A%2A%2A)(?=[&;/,_]|$)/i.test(n.pathname);
+  const maskedUser = isMask(n.username) && !n.password;
+  const maskedPassword = isMask(n.password);
+  const maskedHash = isMask(n.hash.slice(1));
+  if (
+    !maskedPassword && !maskedUser && !maskedQuery && !maskedPath && !maskedHash
+  ) return next;
+  if (!sameDevice(n, c)) throw again();
+  if (maskedPassword) {
+    if (n.username !== c.username) throw again();
+    n.password = c.password;
   }
-  n.password = c.password;
+  if (maskedUser) {
+    if (c.password || !c.username) throw again();
+    n.username = c.username;
+  }
+  if (maskedPath) {
+    if (redactUrl(`x://h${c.pathname}`) !== `x://h${n.pathname}`) throw again();
+    n.pathname = c.pathname;
+  }
+  if (maskedHash) n.hash = c.hash;
+  if (maskedQuery) {
+    const cq = pieces(c);
+    const byKey = new Map(cq.map((p) => [p.split("=")[0], p]));
+    n.search = nq.map((p, i) => {
+      const [key, value] = [p.split("=")[0], p.split("=").slice(1).join("=")];
+      if (isMask(p)) {
+        // Masked whole: the piece at the same place, when the query kept its shape.
+        if (cq.length !== nq.length) throw again();
+        return cq[i];
+      }
+      if (!isMask(value)) return p;
+      const was = byKey.get(key);
+      if (was === undefined) throw again();
+      return was;
+    }).join("&");
+  }
   return n.toString();
 }
 
@@ -474,6 +514,11 @@ export function keepPasswordFrom(
 
 /** Same scheme, user, host and port: the one device a stored password is for. */
 function sameAccount(a: URL, b: URL): boolean {
-  return a.protocol === b.protocol && a.username === b.username &&
-    a.hostname === b.hostname && a.port === b.port;
+  return sameDevice(a, b) && a.username === b.username;
+}
+
+/** Same scheme, host and port. */
+function sameDevice(a: URL, b: URL): boolean {
+  return a.protocol === b.protocol && a.hostname === b.hostname &&
+    a.port === b.port;
 }

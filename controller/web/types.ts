@@ -24,8 +24,11 @@ export interface CameraView {
   name: string;
   protocol: CameraProtocol;
   location: string | null;
-  /** Source URL with the password already redacted (`rtsp://user:***@host/…`). */
-  source_url: string | null;
+  /**
+   * Source URL with the password already redacted (`rtsp://user:***@host/…`);
+   * admins only — absent for everyone else (controller/cameras/view.ts `maySeeSources`).
+   */
+  source_url?: string | null;
   device_path: string | null;
   /** Node the camera is pinned to (USB cameras). */
   node_name: string | null;
@@ -42,7 +45,7 @@ export interface CameraView {
   retention_days?: number | null;
   /** rtsp: how the stream is read (the API always sends it; older fixtures may not). */
   rtsp_transport?: "tcp" | "udp";
-  /** rtsp: the recording (main) stream, redacted; null = records `source_url`. */
+  /** rtsp: the recording (main) stream, redacted; null = records `source_url`; admins only. */
   record_source_url?: string | null;
   /**
    * The camera's open recording, or null when it is not recording. Filled by

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { AuthService } from "../../auth/service.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
+import { cameraFor } from "../../cameras/view.ts";
 
 const encoder = new TextEncoder();
 
@@ -37,6 +38,11 @@ export function eventsApi(
       }
       return false;
     };
+    // Camera events as the caller may see them: sources for admins only.
+    const shown = (ev: FalconEvent): unknown =>
+      ev.kind === "camera" && ev.data.type !== "deleted"
+        ? { ...ev.data, camera: cameraFor(principal, ev.data.camera) }
+        : ev.data;
     const sub = bus.subscribe();
     const ac = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => ac.abort(), {
@@ -65,7 +71,7 @@ export function eventsApi(
         }
         ctrl.enqueue(
           encoder.encode(
-            `event: ${ev.kind}\ndata: ${JSON.stringify(ev.data)}\n\n`,
+            `event: ${ev.kind}\ndata: ${JSON.stringify(shown(ev))}\n\n`,
           ),
         );
       },
