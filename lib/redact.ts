@@ -8,8 +8,9 @@
  *   `:` and spaces); `user:pw@` shows `user:***@`, a user-only `token@`
  *   shows `***@` (many cameras take a key as the user);
  * - query: EVERY value (`?a=1&b` → `?a=***&***`; `&` separates), whatever its key, because
- *   cheap cameras use any name (`loginpas`, `pwd`, `usr`…); the one exception
- *   is `profile` of our own `onvif://` scheme (lib/onvif_url.ts);
+ *   cheap cameras use any name (`loginpas`, `pwd`, `usr`…); the exceptions
+ *   are `profile` of our own `onvif://` scheme (lib/onvif_url.ts) and the
+ *   socket options of ffmpeg's `tcp://` / `udp://` (`?timeout=5000000`);
  * - fragment: masked;
  * - path: `key=value` pairs with a credential key (`/user=admin&password=…`,
  *   `/user=admin_password=…_channel=1`, XMEye/Dahua styles).
@@ -98,8 +99,10 @@ function redactQuery(query: string, scheme: string): string {
     if (part === "") return part;
     const eq = part.indexOf("=");
     const key = part.slice(0, eq);
-    // Our own scheme's profile token names a stream, not a secret.
+    // Our own scheme's profile token names a stream, not a secret; ffmpeg's
+    // own tcp:// and udp:// URLs carry only its socket options.
     if (scheme === "onvif" && key === "profile") return part;
+    if (scheme === "tcp" || scheme === "udp") return part;
     // A bare word, an empty value or a key no camera would use is most
     // likely part of a password holding a raw `&`: masked whole.
     if (eq < 0 || eq === part.length - 1 || !QUERY_KEY.test(key)) return MASK;

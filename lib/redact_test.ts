@@ -171,3 +171,10 @@ Deno.test("stripUrls() keeps only the scheme of each URL in a text", () => {
     "Connection to tcp://… failed; 'rtsp://…': 401 pwd=***",
   );
 });
+
+Deno.test("redactText() keeps ffmpeg's tcp:// socket options (no credentials there)", () => {
+  assert.equal(
+    redactText("[tcp] Connection to tcp://10.0.0.5:554?timeout=5000000 failed"),
+    "[tcp] Connection to tcp://10.0.0.5:554?timeout=5000000 failed",
+  );
+});
