@@ -93,6 +93,7 @@ export async function startController(
       nodes,
       segmentSeconds: cfg.segmentSeconds,
       settings,
+      allowPrivateTargets: cfg.allowPrivateCameraTargets,
     });
     nodes.cameras = cameras;
 

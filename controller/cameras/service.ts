@@ -29,6 +29,7 @@ import {
   type NodeUsbDevices,
 } from "../nodes/usb_devices.ts";
 import { type CameraJson, cameraJson } from "./view.ts";
+import { checkTarget } from "./targets.ts";
 
 /** What the camera service needs from node management. */
 export interface NodeDirectory {
@@ -40,6 +41,8 @@ export interface NodeDirectory {
   changed(node: string | null): void;
   /** A node's USB devices from its last heartbeat (nodes/usb_devices.ts); null = unknown node. */
   usbDevices?(name: string): Promise<NodeUsbDevices | null>;
+  /** The API addresses of all registered node agents (never a camera target). */
+  agentAddresses?(): Promise<string[]>;
 }
 
 export interface CameraServiceDeps {
@@ -54,12 +57,43 @@ export interface CameraServiceDeps {
    * resolution and frame rate of new cameras, segment length, default retention.
    */
   settings?: { current(): Readonly<Settings> };
+  /**
+   * `--allow-private-camera-targets`: loopback, link-local and node agents
+   * allowed as camera targets (cameras/targets.ts). @default false
+   */
+  allowPrivateTargets?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class CameraService {
   constructor(private deps: CameraServiceDeps) {}
+
+  /** True when the admin allowed loopback / link-local targets (scans follow it too). */
+  get allowsPrivateTargets(): boolean {
+    return this.deps.allowPrivateTargets ?? false;
+  }
+
+  /**
+   * Refuses camera URLs aimed at this machine, link-local / cloud metadata or
+   * a node agent (cameras/targets.ts), with a 400 naming the field.
+   */
+  async checkTargets(
+    protocol: string,
+    urls: [field: string, url: string | null][],
+  ): Promise<void> {
+    const policy = {
+      allowPrivate: this.allowsPrivateTargets,
+      agentAddresses: () =>
+        this.deps.nodes.agentAddresses?.() ?? Promise.resolve([]),
+    };
+    for (const [field, url] of urls) {
+      const problem = await checkTarget(protocol, url, field, policy);
+      if (problem) {
+        throw new AppError("invalid_input", problem[1], { field: problem[0] });
+      }
+    }
+  }
 
   async list(filter: db.CameraFilter = {}): Promise<CameraJson[]> {
     return (await db.listCameras(this.deps.sql, filter)).map(cameraJson);
@@ -108,6 +142,10 @@ export class CameraService {
     if (Array.isArray(rec)) {
       throw new AppError("invalid_input", rec[1], { field: rec[0] });
     }
+    await this.checkTargets(input.protocol, [
+      ["source_url", src.source_url],
+      ["record_source_url", rec.url],
+    ]);
     await this.#checkNode(src.node_name);
     if (input.protocol === "usb") {
       src.device_path = await this.#checkUsb(
@@ -179,6 +217,12 @@ export class CameraService {
     if (Array.isArray(src)) {
       throw new AppError("invalid_input", src[1], { field: src[0] });
     }
+    if (src.source_url !== currentSource) {
+      await this.checkTargets(current.protocol, [[
+        "source_url",
+        src.source_url,
+      ]]);
+    }
     if (src.node_name !== current.node_name) {
       await this.#checkNode(src.node_name);
     }
@@ -246,6 +290,10 @@ export class CameraService {
         throw new AppError("invalid_input", rec[1], { field: rec[0] });
       }
       if (rec.url !== currentRecord) {
+        await this.checkTargets(current.protocol, [[
+          "record_source_url",
+          rec.url,
+        ]]);
         changes.record_source_url_sealed = rec.url
           ? await this.deps.box.seal(rec.url)
           : null;

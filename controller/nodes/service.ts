@@ -153,6 +153,17 @@ export class NodeService implements NodeDirectory {
     return nodes[0].name;
   }
 
+  /** The API address of every registered node agent (cameras/targets.ts). */
+  async agentAddresses(): Promise<string[]> {
+    const rows = await nodesDb.listNodes(this.sql);
+    return [
+      ...new Set([
+        ...rows.map((r) => r.address).filter((a): a is string => !!a),
+        ...this.#addresses.values(),
+      ]),
+    ];
+  }
+
   changed(node: string | null): void {
     if (!node) return;
     const set = this.#waiters.get(node);
