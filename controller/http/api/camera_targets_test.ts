@@ -78,6 +78,23 @@ Deno.test({
         // Refused before any connection: nothing about the port's state.
         assert.doesNotMatch(text, /refused|timed? ?out|unreachable/i);
       });
+      await t.step(
+        "ONVIF inspection of a denied target answers 400",
+        async () => {
+          for (
+            const [body, field] of [
+              [{ host: "127.0.0.1", port: 8000 }, "host"],
+              [{ host: "::1" }, "host"],
+              [{ url: "onvif://u:p@169.254.169.254" }, "url"],
+            ] as const
+          ) {
+            const res = await post(body, "/api/cameras/onvif/inspect");
+            const text = await res.text();
+            assert.equal(res.status, 400, `${JSON.stringify(body)}: ${text}`);
+            assert.equal(JSON.parse(text).error.field, field, text);
+          }
+        },
+      );
       await t.step("LAN cameras stay allowed", async () => {
         for (
           const url of [
