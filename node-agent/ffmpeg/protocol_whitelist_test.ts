@@ -10,7 +10,6 @@ import { relayArgs } from "./relay_args.ts";
 import { probeArgs } from "./source_probe.ts";
 import {
   concatArgs,
-  probeFileArgs,
   probeRtspArgs,
   recordArgs,
   remuxArgs,
@@ -135,7 +134,6 @@ Deno.test("recorder, remux, concat, rendition and probes: whitelisted inputs", (
     whitelistOf(renditionArgs("/d/l.txt", "/d/o.mp4"), "/d/l.txt"),
     "file",
   );
-  assert.equal(whitelistOf(probeFileArgs("/d/a.mp4"), "/d/a.mp4"), "file");
   assert.equal(
     whitelistOf(probeRtspArgs("rtsp://c/s", "udp"), "rtsp://c/s"),
     RTSP,

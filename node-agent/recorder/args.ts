@@ -280,7 +280,6 @@ export function probeFileArgs(path: string): string[] {
     "format=duration,size:stream=codec_type,codec_name,duration",
     "-of",
     "json",
-    ...whitelist("file"),
     path,
   ];
 }
