@@ -1,6 +1,6 @@
 /**
  * A camera's details as a description list: protocol, source (already
- * redacted in `CameraView`), node, resolution, frame rate, location,
+ * redacted in `CameraView`; admins only — a viewer's view has none), node, resolution, frame rate, location,
  * recording mode and retention (when the view carries them), added.
  */
 import type { CameraView } from "../controller/web/types.ts";
@@ -35,6 +35,7 @@ function profileName(url: string | null | undefined) {
 
 /** An onvif camera: which profile is live, which is recorded, and how RTSP is read. */
 function OnvifProfiles({ camera }: { camera: CameraView }) {
+  if (camera.source_url === undefined) return <RtspTransport camera={camera} />;
   return (
     <>
       <dt>Live view profile</dt>
@@ -53,6 +54,14 @@ function OnvifProfiles({ camera }: { camera: CameraView }) {
           )
           : "the live view profile"}
       </dd>
+      <RtspTransport camera={camera} />
+    </>
+  );
+}
+
+function RtspTransport({ camera }: { camera: CameraView }) {
+  return (
+    <>
       <dt>RTSP transport</dt>
       <dd>{(camera.rtsp_transport ?? "tcp").toUpperCase()}</dd>
     </>
@@ -76,6 +85,8 @@ export function CameraFacts({ camera }: { camera: CameraView }) {
         )
         : camera.protocol === "onvif"
         ? <OnvifProfiles camera={camera} />
+        : camera.protocol === "rtsp" && camera.source_url === undefined
+        ? <RtspTransport camera={camera} />
         : camera.protocol === "rtsp"
         ? (
           <>
@@ -89,10 +100,11 @@ export function CameraFacts({ camera }: { camera: CameraView }) {
                 ? <code>{camera.record_source_url}</code>
                 : "the live view stream"}
             </dd>
-            <dt>RTSP transport</dt>
-            <dd>{(camera.rtsp_transport ?? "tcp").toUpperCase()}</dd>
+            <RtspTransport camera={camera} />
           </>
         )
+        : camera.source_url === undefined
+        ? null
         : (
           <>
             <dt>Source</dt>

@@ -89,6 +89,21 @@ export const controllerSettings = {
     default: 900,
     parse: parsers.int(1, 86400),
   } as Setting<number>,
+  allowPrivateCameraTargets: {
+    flag: "allow-private-camera-targets",
+    env: "FALCON_ALLOW_PRIVATE_CAMERA_TARGETS",
+    description:
+      "allow camera sources, tests and scans aimed at loopback, link-local (cloud metadata) or a node agent's own address; off, cameras are on the network",
+    accepts: "true or false",
+    default: false,
+    parse: (
+      raw: string,
+    ) => (["1", "true", "yes"].includes(raw)
+      ? true
+      : ["0", "false", "no"].includes(raw)
+      ? false
+      : undefined),
+  } as Setting<boolean>,
   nodeOfflineAfterMs: {
     flag: "node-offline-after-ms",
     env: "FALCON_NODE_OFFLINE_AFTER_MS",

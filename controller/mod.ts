@@ -5,6 +5,7 @@
 import { AppError } from "../lib/errors.ts";
 import { errorMessage, logger } from "../lib/log.ts";
 import { CameraService } from "./cameras/service.ts";
+import { cameraFor } from "./cameras/view.ts";
 import { probeCamera } from "./cameras/probe.ts";
 import type { ControllerConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
@@ -94,6 +95,7 @@ export async function startController(
       nodes,
       segmentSeconds: cfg.segmentSeconds,
       settings,
+      allowPrivateTargets: cfg.allowPrivateCameraTargets,
     });
     nodes.cameras = cameras;
 
@@ -202,9 +204,9 @@ export async function startController(
                   userId: user.id,
                   role: user.role,
                 });
-                return (await cameras.list()).filter((c) =>
-                  !visible || visible.has(c.id)
-                );
+                return (await cameras.list())
+                  .filter((c) => !visible || visible.has(c.id))
+                  .map((c) => cameraFor(user, c));
               },
               listNodes: async (
                 user,

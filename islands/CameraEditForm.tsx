@@ -101,9 +101,7 @@ export default function CameraEditForm({ camera, nodes }: CameraEditFormProps) {
         protocolFixed
         recording
         cameraId={camera.id}
-        sourceHint={saved.source_url.includes(":***@")
-          ? SOURCE_HINT
-          : undefined}
+        sourceHint={saved.source_url.includes("***") ? SOURCE_HINT : undefined}
       />
       <TestConnection state={probe.state} onTest={test} id="edit-probe" />
       <div class="bar full">

@@ -149,6 +149,38 @@ export function withCredentials(
 }
 
 /**
+ * True when `uri` is served by the device at `a` itself: the same host, and
+ * — with `samePort` (an HTTP snapshot URI, served by the device's web
+ * server) — the same port. The camera's credentials go only there: a device
+ * (or whoever answers in its place) naming another host would collect them
+ * (issue 11 #9). RTSP runs on its own port (554…), so a stream URI needs the
+ * host only.
+ */
+export function onDevice(
+  uri: string,
+  a: Pick<OnvifAddress, "host" | "port">,
+  { samePort = false } = {},
+): boolean {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return false;
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host !== a.host.toLowerCase()) return false;
+  if (!samePort) return true;
+  const port = u.port
+    ? Number(u.port)
+    : u.protocol === "https:"
+    ? 443
+    : u.protocol === "http:"
+    ? 80
+    : NaN;
+  return port === a.port;
+}
+
+/**
  * `uri` as a person may see it: no user info at all, and secret-looking
  * query parameters masked (some cameras put `?password=` in URIs).
  */

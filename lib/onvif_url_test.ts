@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { AppError } from "./errors.ts";
 import {
   buildOnvifUrl,
+  onDevice,
   parseOnvifUrl,
   publicUri,
   targetAddress,
@@ -124,16 +125,38 @@ Deno.test("withCredentials() adds them only to a URI without its own", () => {
   );
 });
 
-Deno.test("publicUri() drops user info and masks secret query parameters", () => {
+Deno.test("publicUri() drops user info and masks every query value (issue 11 #1)", () => {
   assert.equal(
     publicUri(
       "rtsp://admin:Secret-9@10.0.0.5/live?user=admin&password=Secret-9",
     ),
-    "rtsp://10.0.0.5/live?user=admin&password=***",
+    "rtsp://10.0.0.5/live?user=***&password=***",
   );
   assert.equal(publicUri(null), null);
 });
 
 Deno.test("xmlEscape() leaves no markup", () => {
   assert.equal(xmlEscape(`a<b>&"c'`), "a&#60;b&#62;&#38;&#34;c&#39;");
+});
+
+Deno.test("onDevice(): the device's own host (and port, for its web server) only", () => {
+  const a = { host: "10.0.0.5", port: 8000 };
+  assert.equal(onDevice("rtsp://10.0.0.5:554/live", a), true);
+  assert.equal(onDevice("rtsp://10.0.0.6:554/live", a), false);
+  assert.equal(onDevice("rtsp://evil.example/live", a), false);
+  assert.equal(
+    onDevice("http://10.0.0.5:8000/snap.jpg", a, { samePort: true }),
+    true,
+  );
+  assert.equal(
+    onDevice("http://10.0.0.5/snap.jpg", a, { samePort: true }),
+    false,
+  );
+  assert.equal(
+    onDevice("http://10.0.0.5/snap.jpg", { host: "10.0.0.5", port: 80 }, {
+      samePort: true,
+    }),
+    true,
+  );
+  assert.equal(onDevice("not a uri", a), false);
 });

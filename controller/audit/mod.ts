@@ -4,6 +4,7 @@
  */
 import type { AuditEntry } from "../../lib/api/audit.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
+import { redactText } from "../../lib/redact.ts";
 import type { Sql } from "../db/client.ts";
 import { type AuditRow, insertAudit, listAudit } from "../db/audit.ts";
 
@@ -61,6 +62,20 @@ function auditJson(r: AuditRow): AuditJson {
     action: r.action,
     target: r.target,
     ip: r.ip,
-    details: r.details,
+    // Redacted on the way out too: entries written before structural
+    // redaction (issue 11 #1) may hold a password the old pattern missed.
+    details: redactDetails(r.details) as Record<string, unknown>,
   };
+}
+
+/** Every string in an entry's details, redacted as text (lib/redact.ts). */
+function redactDetails(v: unknown): unknown {
+  if (typeof v === "string") return redactText(v);
+  if (Array.isArray(v)) return v.map(redactDetails);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, redactDetails(x)]),
+    );
+  }
+  return v;
 }

@@ -62,3 +62,49 @@ Deno.test("keepPasswordFrom() takes the password of the known URL with the same 
     (e) => e instanceof AppError && e.field === "f",
   );
 });
+
+// issue 11 #1: every part the API masks can come back as *** and is restored.
+Deno.test("keepPassword() restores masked query values, user-only keys, path credentials", () => {
+  const q = "http://10.0.0.7/videostream.cgi?loginuse=admin&loginpas=Hx9y&x";
+  assert.equal(
+    keepPassword(
+      "http://10.0.0.7/videostream.cgi?loginuse=***&loginpas=***&***",
+      q,
+    ),
+    q,
+  );
+  // A changed path keeps the query secrets of the same device.
+  assert.equal(
+    keepPassword("http://10.0.0.7/snapshot.cgi?loginuse=***&loginpas=***", q),
+    "http://10.0.0.7/snapshot.cgi?loginuse=admin&loginpas=Hx9y",
+  );
+  assert.equal(
+    keepPassword("http://***@10.0.0.7/mjpg", "http://Zk9key@10.0.0.7/mjpg"),
+    "http://Zk9key@10.0.0.7/mjpg",
+  );
+  const dvr = "rtsp://10.0.0.8:554/user=admin&password=Hx9y&channel=1";
+  assert.equal(
+    keepPassword("rtsp://10.0.0.8:554/user=***&password=***&channel=1", dvr),
+    dvr,
+  );
+});
+
+Deno.test("keepPassword() sends no masked query secret to another host or an unknown key", () => {
+  const q = "http://10.0.0.7/cgi?user=admin&pwd=Hx9y";
+  for (
+    const next of [
+      "http://203.0.113.5/cgi?user=***&pwd=***",
+      "http://10.0.0.7:8080/cgi?user=***&pwd=***",
+      "http://10.0.0.7/cgi?user=admin&token=***",
+      "https://10.0.0.7/cgi?user=***&pwd=***",
+    ]
+  ) {
+    assert.throws(
+      () => keepPassword(next, q),
+      (e) =>
+        e instanceof AppError && e.field === "source_url" &&
+        !e.message.includes("Hx9y"),
+      next,
+    );
+  }
+});

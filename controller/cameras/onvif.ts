@@ -47,6 +47,15 @@ export async function inspectOnvifCamera(
       { field: "host" },
     );
   }
+  // The same target rule as a saved camera (issue 11 #8), before any connection.
+  if (url) await deps.cameras.checkTargets("onvif", [["url", url]]);
+  else {
+    const host = input.host!.includes(":") ? `[${input.host}]` : input.host;
+    await deps.cameras.checkTargets("http", [[
+      "host",
+      `http://${host}:${input.port ?? 80}/`,
+    ]]);
+  }
   const timeoutMs = input.timeout_ms ?? 8000;
   const target = await onlineNode(deps, input.node_name ?? null);
   const out = await callNode<OnvifInspection>(

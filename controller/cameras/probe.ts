@@ -75,6 +75,11 @@ export async function probeCamera(
     }
     recordUrl = rec.url;
   }
+  // Before any connection: a refused target's answer reveals nothing of its ports.
+  await deps.cameras.checkTargets(input.protocol, [
+    ["source_url", src.source_url],
+    ["record_source_url", recordUrl],
+  ]);
   const node = src.node_name ?? await deps.nodes.pickNode();
   if (!node) {
     throw new AppError(

@@ -4,6 +4,7 @@
  */
 import { CAMERA_PROTOCOLS } from "../../lib/protocol/mod.ts";
 import { type OnvifAddress, parseOnvifUrl } from "../../lib/onvif_url.ts";
+import { normaliseUrl } from "../../lib/source_url.ts";
 
 // The contract (bodies, answers) lives in lib/api/cameras.ts; the node name rule in lib/protocol.
 export {
@@ -61,7 +62,7 @@ export function checkSource(c: SourceFields): SourceFields | FieldProblem {
         ];
       }
       if (!url.hostname) return ["source_url", "source_url must name a host"];
-      return { ...c, device_path: null };
+      return normalised(c, "source_url");
     }
     case "onvif": {
       if (!c.source_url) {
@@ -75,7 +76,7 @@ export function checkSource(c: SourceFields): SourceFields | FieldProblem {
       } catch (e) {
         return ["source_url", (e as Error).message];
       }
-      return { ...c, device_path: null };
+      return normalised(c, "source_url");
     }
     case "demo": {
       const src = c.source_url || "demo://";
@@ -107,6 +108,20 @@ export function checkSource(c: SourceFields): SourceFields | FieldProblem {
         `protocol must be one of ${CAMERA_PROTOCOLS.join(", ")}`,
       ];
   }
+}
+
+/**
+ * The source with its URL in the one stored form (lib/source_url.ts: parsed
+ * once, serialised again) — what is sealed, sent to the node and redacted,
+ * so all three read the same userinfo (issue 11 #1).
+ */
+function normalised(
+  c: SourceFields,
+  field: string,
+): SourceFields | FieldProblem {
+  const n = normaliseUrl(c.source_url!);
+  if ("problem" in n) return [field, `${field} ${n.problem}`];
+  return { ...c, source_url: n.url, device_path: null };
 }
 
 /**
@@ -142,7 +157,7 @@ export function checkRecordSource(
       checked[1].replace(/^source_url/, "record_source_url"),
     ];
   }
-  return { url };
+  return { url: checked.source_url };
 }
 
 function checkOnvifRecordSource(
@@ -178,5 +193,9 @@ function checkOnvifRecordSource(
       "record_source_url must be a profile of the same ONVIF camera (host and port) as source_url",
     ];
   }
-  return { url };
+  const n = normaliseUrl(url);
+  if ("problem" in n) {
+    return ["record_source_url", `record_source_url ${n.problem}`];
+  }
+  return { url: n.url };
 }

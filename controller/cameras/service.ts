@@ -5,7 +5,7 @@
  * second) and is published on the event bus.
  */
 import { AppError } from "../../lib/errors.ts";
-import { hasPassword, redactUrl } from "../../lib/redact.ts";
+import { isMask, redactUrl } from "../../lib/redact.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { CameraProtocol, CameraSpec } from "../../lib/protocol/mod.ts";
 import type { Sql } from "../db/client.ts";
@@ -29,6 +29,7 @@ import {
   type NodeUsbDevices,
 } from "../nodes/usb_devices.ts";
 import { type CameraJson, cameraJson } from "./view.ts";
+import { checkTarget } from "./targets.ts";
 
 /** What the camera service needs from node management. */
 export interface NodeDirectory {
@@ -40,6 +41,8 @@ export interface NodeDirectory {
   changed(node: string | null): void;
   /** A node's USB devices from its last heartbeat (nodes/usb_devices.ts); null = unknown node. */
   usbDevices?(name: string): Promise<NodeUsbDevices | null>;
+  /** The API addresses of all registered node agents (never a camera target). */
+  agentAddresses?(): Promise<string[]>;
 }
 
 export interface CameraServiceDeps {
@@ -54,12 +57,43 @@ export interface CameraServiceDeps {
    * resolution and frame rate of new cameras, segment length, default retention.
    */
   settings?: { current(): Readonly<Settings> };
+  /**
+   * `--allow-private-camera-targets`: loopback, link-local and node agents
+   * allowed as camera targets (cameras/targets.ts). @default false
+   */
+  allowPrivateTargets?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class CameraService {
   constructor(private deps: CameraServiceDeps) {}
+
+  /** True when the admin allowed loopback / link-local targets (scans follow it too). */
+  get allowsPrivateTargets(): boolean {
+    return this.deps.allowPrivateTargets ?? false;
+  }
+
+  /**
+   * Refuses camera URLs aimed at this machine, link-local / cloud metadata or
+   * a node agent (cameras/targets.ts), with a 400 naming the field.
+   */
+  async checkTargets(
+    protocol: string,
+    urls: [field: string, url: string | null][],
+  ): Promise<void> {
+    const policy = {
+      allowPrivate: this.allowsPrivateTargets,
+      agentAddresses: () =>
+        this.deps.nodes.agentAddresses?.() ?? Promise.resolve([]),
+    };
+    for (const [field, url] of urls) {
+      const problem = await checkTarget(protocol, url, field, policy);
+      if (problem) {
+        throw new AppError("invalid_input", problem[1], { field: problem[0] });
+      }
+    }
+  }
 
   async list(filter: db.CameraFilter = {}): Promise<CameraJson[]> {
     return (await db.listCameras(this.deps.sql, filter)).map(cameraJson);
@@ -113,6 +147,10 @@ export class CameraService {
     if (Array.isArray(rec)) {
       throw new AppError("invalid_input", rec[1], { field: rec[0] });
     }
+    await this.checkTargets(input.protocol, [
+      ["source_url", src.source_url],
+      ["record_source_url", rec.url],
+    ]);
     await this.#checkNode(src.node_name);
     if (input.protocol === "usb") {
       src.device_path = await this.#checkUsb(
@@ -184,6 +222,12 @@ export class CameraService {
     if (Array.isArray(src)) {
       throw new AppError("invalid_input", src[1], { field: src[0] });
     }
+    if (src.source_url !== currentSource) {
+      await this.checkTargets(current.protocol, [[
+        "source_url",
+        src.source_url,
+      ]]);
+    }
     if (src.node_name !== current.node_name) {
       await this.#checkNode(src.node_name);
     }
@@ -251,6 +295,10 @@ export class CameraService {
         throw new AppError("invalid_input", rec[1], { field: rec[0] });
       }
       if (rec.url !== currentRecord) {
+        await this.checkTargets(current.protocol, [[
+          "record_source_url",
+          rec.url,
+        ]]);
         changes.record_source_url_sealed = rec.url
           ? await this.deps.box.seal(rec.url)
           : null;
@@ -424,18 +472,19 @@ export class CameraService {
 }
 
 /**
- * When `next` carries `***` as its password, put back the password of
- * `current` — but only for the same account on the same device (scheme, user,
- * host and port). Otherwise a `***` aimed at another host would send the
- * stored password there, which is a way to read a secret the API never shows;
- * a new address needs the password typed again (400 naming `field`).
+ * When `next` carries `***` where the API showed a masked part — the
+ * password (`user:***@`), a user-only key (`***@`), a query value or piece,
+ * a credential in the path, the fragment — put back that part of `current`;
+ * but only for the same device (scheme, host and port; and the same user for
+ * a password). Otherwise a `***` aimed at another host would send the stored
+ * secret there, which is a way to read a secret the API never shows; a new
+ * address needs it typed again (400 naming `field`).
  */
 export function keepPassword(
   next: string,
   current: string,
   field = "source_url",
 ): string {
-  if (!hasPassword(next)) return next;
   let n: URL, c: URL;
   try {
     n = new URL(next);
@@ -443,15 +492,54 @@ export function keepPassword(
   } catch {
     return next; // Not a URL: validation reports it.
   }
-  if (n.password !== "***" && n.password !== "%2A%2A%2A") return next;
-  if (!sameAccount(n, c)) {
-    throw new AppError(
+  const again = () =>
+    new AppError(
       "invalid_input",
       `${field}: type the password again — the stored one is only reused for the same user on the same host and port`,
       { field },
     );
+  const pieces = (u: URL) => u.search ? u.search.slice(1).split("&") : [];
+  const nq = pieces(n);
+  const maskedQuery = nq.some((p) =>
+    isMask(p) || isMask(p.split("=")[1] ?? "")
+  );
+  const maskedPath = /=(\*\*\*|%2A%2A%2A)(?=[&;/,_]|$)/i.test(n.pathname);
+  const maskedUser = isMask(n.username) && !n.password;
+  const maskedPassword = isMask(n.password);
+  const maskedHash = isMask(n.hash.slice(1));
+  if (
+    !maskedPassword && !maskedUser && !maskedQuery && !maskedPath && !maskedHash
+  ) return next;
+  if (!sameDevice(n, c)) throw again();
+  if (maskedPassword) {
+    if (n.username !== c.username) throw again();
+    n.password = c.password;
   }
-  n.password = c.password;
+  if (maskedUser) {
+    if (c.password || !c.username) throw again();
+    n.username = c.username;
+  }
+  if (maskedPath) {
+    if (redactUrl(`x://h${c.pathname}`) !== `x://h${n.pathname}`) throw again();
+    n.pathname = c.pathname;
+  }
+  if (maskedHash) n.hash = c.hash;
+  if (maskedQuery) {
+    const cq = pieces(c);
+    const byKey = new Map(cq.map((p) => [p.split("=")[0], p]));
+    n.search = nq.map((p, i) => {
+      const [key, value] = [p.split("=")[0], p.split("=").slice(1).join("=")];
+      if (isMask(p)) {
+        // Masked whole: the piece at the same place, when the query kept its shape.
+        if (cq.length !== nq.length) throw again();
+        return cq[i];
+      }
+      if (!isMask(value)) return p;
+      const was = byKey.get(key);
+      if (was === undefined) throw again();
+      return was;
+    }).join("&");
+  }
   return n.toString();
 }
 
@@ -479,6 +567,11 @@ export function keepPasswordFrom(
 
 /** Same scheme, user, host and port: the one device a stored password is for. */
 function sameAccount(a: URL, b: URL): boolean {
-  return a.protocol === b.protocol && a.username === b.username &&
-    a.hostname === b.hostname && a.port === b.port;
+  return sameDevice(a, b) && a.username === b.username;
+}
+
+/** Same scheme, host and port. */
+function sameDevice(a: URL, b: URL): boolean {
+  return a.protocol === b.protocol && a.hostname === b.hostname &&
+    a.port === b.port;
 }

@@ -183,6 +183,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
         nodes: deps.nodes,
         cameras: deps.cameras,
         nodeToken: deps.nodeToken,
+        allowPrivateTargets: deps.cameras.allowsPrivateTargets,
       }),
       audit: deps.audit,
       trustProxy,

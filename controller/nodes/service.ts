@@ -12,6 +12,7 @@ import type {
   Heartbeat,
 } from "../../lib/protocol/mod.ts";
 import { logger } from "../../lib/log.ts";
+import { redactText } from "../../lib/redact.ts";
 import type { Sql } from "../db/client.ts";
 import * as camerasDb from "../db/cameras.ts";
 import * as nodesDb from "../db/nodes.ts";
@@ -158,6 +159,17 @@ export class NodeService {
     return nodes[0].name;
   }
 
+  /** The API address of every registered node agent (cameras/targets.ts). */
+  async agentAddresses(): Promise<string[]> {
+    const rows = await nodesDb.listNodes(this.sql);
+    return [
+      ...new Set([
+        ...rows.map((r) => r.address).filter((a): a is string => !!a),
+        ...this.#addresses.values(),
+      ]),
+    ];
+  }
+
   changed(node: string | null): void {
     if (!node) return;
     const set = this.#waiters.get(node);
@@ -176,7 +188,14 @@ export class NodeService {
   async heartbeat(name: string, hb: Heartbeat): Promise<DesiredState> {
     this.#lastSeen.set(name, Date.now());
     this.#addresses.set(name, hb.address);
-    const { desired_etag: _etag, cameras, ...facts } = hb;
+    const { desired_etag: _etag, cameras: reported, ...facts } = hb;
+    // A node's error texts are ffmpeg's words: redacted before they are stored
+    // or shown, whatever the node did already (issue 11 #1).
+    const cameras = reported.map((rt) => ({
+      ...rt,
+      error: rt.error === null ? null : redactText(rt.error),
+      ...(typeof rt.note === "string" ? { note: redactText(rt.note) } : {}),
+    }));
     const { row, cameOnline } = await nodesDb.recordHeartbeat(this.sql, {
       name,
       address: hb.address,

@@ -28,6 +28,7 @@ import type {
   ScanResult,
 } from "../../lib/protocol/mod.ts";
 import { redactText } from "../../lib/redact.ts";
+import { deniedHost } from "../../lib/targets.ts";
 import { NODE_NAME } from "../cameras/schema.ts";
 
 /** What the scan needs of the node service. */
@@ -59,6 +60,11 @@ export interface ScanServiceOptions {
   nodeTimeoutMs?: number;
   /** Injected for tests. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * `--allow-private-camera-targets`: loopback and link-local ranges may be
+   * port-probed too (issue 11 #8). @default false
+   */
+  allowPrivateTargets?: boolean;
 }
 
 /** A checked `POST /api/nodes/scan/cameras` query. */
@@ -155,6 +161,18 @@ export class ScanService {
    */
   async scan(q: ScanQuery): Promise<ScanResponse> {
     const started = performance.now();
+    // A port probe of this machine or of link-local (cloud metadata) is a port
+    // oracle, not a camera search: refused unless the admin allowed it.
+    const why = q.subnet && !this.#opts.allowPrivateTargets
+      ? deniedHost(q.subnet.split("/")[0])
+      : null;
+    if (why) {
+      throw new AppError(
+        "invalid_input",
+        `subnet: ${q.subnet} is ${why}; scans look for cameras on the network — an admin can allow it with --allow-private-camera-targets`,
+        { field: "subnet" },
+      );
+    }
     const all = await this.#opts.nodes.list();
     let targets: string[];
     if (q.node) {

@@ -20,7 +20,6 @@ export function toCameraView(c: CameraView): CameraView {
     name: c.name,
     protocol: c.protocol,
     location: c.location,
-    source_url: c.source_url,
     device_path: c.device_path,
     node_name: c.node_name,
     assigned_node: c.assigned_node,
@@ -31,6 +30,8 @@ export function toCameraView(c: CameraView): CameraView {
     created_at: c.created_at,
     updated_at: c.updated_at,
   };
+  // Sources only for those the view was made for (admins): never an empty key.
+  if (c.source_url !== undefined) view.source_url = c.source_url;
   // Recording facts only when known, so a view without them stays without them.
   if (c.recording_mode !== undefined) view.recording_mode = c.recording_mode;
   if (c.retention_days !== undefined) view.retention_days = c.retention_days;

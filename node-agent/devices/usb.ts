@@ -150,6 +150,9 @@ export class UsbLister {
       const ff = await runTool(this.#opts.ffmpegPath, [
         "-hide_banner",
         "-nostdin",
+        // A device, opened by the demuxer itself: no network (issue 11 #7).
+        "-protocol_whitelist",
+        "file",
         "-f",
         "v4l2",
         "-list_formats",

@@ -191,7 +191,7 @@ Deno.test("UsbLister falls back to ffmpeg -list_formats when v4l2-ctl is not ins
   const calls = (await Deno.readTextFile(`${node.root}/calls`)).split("\n");
   assert.ok(
     calls.includes(
-      `-hide_banner -nostdin -f v4l2 -list_formats all -i ${node.dev}/video0`,
+      `-hide_banner -nostdin -protocol_whitelist file -f v4l2 -list_formats all -i ${node.dev}/video0`,
     ),
   );
 });

@@ -5,7 +5,8 @@
  * up only as a black tile in a browser.
  *
  * Choices, per source:
- * - every source: `-loglevel error` (warnings are noise in the stderr tail that
+ * - every source: `-protocol_whitelist` for its kind (protocols.ts: a
+ *   camera's playlist cannot make ffmpeg open local files), `-loglevel error` (warnings are noise in the stderr tail that
  *   becomes the camera's error), `-nostdin` (ffmpeg must never wait on a tty),
  *   `-an` (live view is video only), `-f mpjpeg -boundary_tag ffmpeg pipe:1`
  *   (multipart with Content-Length, which `MjpegParser` reads without scanning).
@@ -27,6 +28,7 @@
 import type { CameraSpec } from "../../lib/protocol/mod.ts";
 import { AppError } from "../../lib/errors.ts";
 import { chooseUsbCapture, type UsbCapture } from "../devices/capture.ts";
+import { whitelist, whitelistForUrl } from "./protocols.ts";
 
 /** JPEG quality scale of ffmpeg's mjpeg encoder (2 best … 31 worst). */
 export const MJPEG_QUALITY = 5;
@@ -71,9 +73,11 @@ export function relayArgs(
     String(MJPEG_QUALITY),
   ];
   switch (spec.protocol) {
-    case "rtsp":
+    case "rtsp": {
+      const url = sourceUrl(spec, ["rtsp:", "rtsps:"]);
       return [
         ...COMMON,
+        ...whitelistForUrl(url),
         "-rtsp_transport",
         rtspTransport(spec),
         "-timeout",
@@ -81,13 +85,15 @@ export function relayArgs(
         "-analyzeduration",
         String(RTSP_ANALYZE_US),
         "-i",
-        sourceUrl(spec, ["rtsp:", "rtsps:"]),
+        url,
         ...encode,
         ...OUTPUT,
       ];
+    }
     case "http":
       return [
         ...COMMON,
+        ...whitelist("http"),
         "-reconnect",
         "1",
         "-reconnect_streamed",
@@ -105,6 +111,7 @@ export function relayArgs(
       sourceUrl(spec, ["demo:"]);
       return [
         ...COMMON,
+        ...whitelist("file"),
         "-re",
         "-f",
         "lavfi",
@@ -119,6 +126,7 @@ export function relayArgs(
         chooseUsbCapture({ width: w, height: h, fps }, null);
       return [
         ...COMMON,
+        ...whitelist("file"),
         ...(options.usbInput ?? usbInputArgs)(capture, device),
         ...(capture.copy ? ["-an", "-c:v", "copy"] : encode),
         ...OUTPUT,

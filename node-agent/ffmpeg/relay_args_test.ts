@@ -41,6 +41,8 @@ Deno.test("relayArgs() reads RTSP over TCP with a socket timeout", () => {
     "-nostdin",
     "-loglevel",
     "error",
+    "-protocol_whitelist",
+    "rtsp,rtp,udp,tcp",
     "-rtsp_transport",
     "tcp",
     "-timeout",
@@ -70,6 +72,8 @@ Deno.test("relayArgs() reads RTSP over UDP when the camera asks for it", () => {
       "-nostdin",
       "-loglevel",
       "error",
+      "-protocol_whitelist",
+      "rtsp,rtp,udp,tcp",
       "-rtsp_transport",
       "udp",
       "-timeout",
@@ -119,6 +123,8 @@ Deno.test("relayArgs() reads HTTP MJPEG with reconnects and a read timeout", () 
     "-nostdin",
     "-loglevel",
     "error",
+    "-protocol_whitelist",
+    "http,https,tcp,tls",
     "-reconnect",
     "1",
     "-reconnect_streamed",
@@ -141,6 +147,8 @@ Deno.test("relayArgs() makes demo:// a real-time moving test pattern", () => {
       "-nostdin",
       "-loglevel",
       "error",
+      "-protocol_whitelist",
+      "file",
       "-re",
       "-f",
       "lavfi",
@@ -210,6 +218,8 @@ Deno.test("relayArgs() copies a USB camera's native MJPEG when it offers the siz
       "-nostdin",
       "-loglevel",
       "error",
+      "-protocol_whitelist",
+      "file",
       "-f",
       "v4l2",
       "-input_format",
@@ -240,6 +250,8 @@ Deno.test("relayArgs() captures raw YUYV and encodes MJPEG when the size has no 
       "-nostdin",
       "-loglevel",
       "error",
+      "-protocol_whitelist",
+      "file",
       "-f",
       "v4l2",
       "-input_format",
@@ -272,6 +284,8 @@ Deno.test("relayArgs() without a device listing captures the driver's default fo
     "-nostdin",
     "-loglevel",
     "error",
+    "-protocol_whitelist",
+    "file",
     "-f",
     "v4l2",
     "-video_size",
@@ -300,13 +314,14 @@ Deno.test("relayArgs() usbInput replaces only the device input (the test seam)",
       device,
     ) => ["-f", "lavfi", "-i", `stand-in-for:${device}:${c.input_format}`],
   });
-  assert.deepEqual(args.slice(4, 8), [
+  assert.deepEqual(args.slice(4, 6), ["-protocol_whitelist", "file"]);
+  assert.deepEqual(args.slice(6, 10), [
     "-f",
     "lavfi",
     "-i",
     "stand-in-for:/dev/video2:mjpeg",
   ]);
-  assert.deepEqual(args.slice(8, 11), ["-an", "-c:v", "copy"]);
+  assert.deepEqual(args.slice(10, 13), ["-an", "-c:v", "copy"]);
 });
 
 Deno.test("relayArgs() refuses a source whose scheme does not match the protocol", () => {

@@ -5,6 +5,7 @@
  */
 import { redactSecrets } from "../../lib/redact.ts";
 import type { ProbeRequest, ProbeResult } from "../../lib/protocol/mod.ts";
+import { whitelist, whitelistForUrl } from "./protocols.ts";
 
 /** ffprobe next to the configured ffmpeg (`/usr/bin/ffmpeg` → `/usr/bin/ffprobe`). */
 export function ffprobePathFor(ffmpeg: string): string {
@@ -19,6 +20,7 @@ export function probeArgs(req: ProbeRequest): string[] {
     case "rtsp":
       return [
         ...base,
+        ...whitelistForUrl(req.source_url!),
         "-rtsp_transport",
         // The camera's own choice: a UDP-only camera fails a TCP probe.
         req.rtsp_transport ?? "tcp",
@@ -28,11 +30,32 @@ export function probeArgs(req: ProbeRequest): string[] {
         req.source_url!,
       ];
     case "http":
-      return [...base, "-rw_timeout", "5000000", "-i", req.source_url!];
+      return [
+        ...base,
+        ...whitelist("http"),
+        "-rw_timeout",
+        "5000000",
+        "-i",
+        req.source_url!,
+      ];
     case "usb":
-      return [...base, "-f", "v4l2", "-i", req.device_path!];
+      return [
+        ...base,
+        ...whitelist("file"),
+        "-f",
+        "v4l2",
+        "-i",
+        req.device_path!,
+      ];
     case "demo":
-      return [...base, "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=15"];
+      return [
+        ...base,
+        ...whitelist("file"),
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x480:rate=15",
+      ];
     case "onvif":
       // The node API resolves it to its RTSP URI first (onvif/routes.ts).
       throw new Error(

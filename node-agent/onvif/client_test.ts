@@ -14,6 +14,7 @@ import {
 } from "../../tests/support/fake_onvif.ts";
 import { OnvifDevice } from "./client.ts";
 import { OnvifResolver } from "./resolve.ts";
+import { fetchSnapshot } from "./snapshot.ts";
 import { onvifSnapshot } from "./routes.ts";
 import { createNodeApp } from "../http/app.ts";
 import { RelayManager } from "../relay/manager.ts";
@@ -333,4 +334,101 @@ Deno.test("node routes: inspect answers without credentials; ptz validates first
     action: "goto_preset",
   });
   assert.equal(noPreset.status, 400);
+});
+
+// --- issue 11 #9: credentials only for the device's own host; no Basic over http ---
+
+/** An HTTP server that records the Authorization headers it is sent. */
+function recorder(challenge: string) {
+  const seen: (string | null)[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      seen.push(req.headers.get("authorization"));
+      return new Response("auth", {
+        status: 401,
+        headers: { "www-authenticate": challenge },
+      });
+    },
+  );
+  return { seen, server, url: `http://127.0.0.1:${server.addr.port}/snap.jpg` };
+}
+
+Deno.test("OnvifResolver puts the camera's credentials only into URIs on the device's own host", async () => {
+  await using cam = await startFakeOnvif({
+    username: USER,
+    password: PASSWORD,
+    profiles: [{
+      token: "main",
+      name: "Main",
+      codec: "H264",
+      width: 640,
+      height: 360,
+      fps: 10,
+      // A device naming another host: whoever runs it would collect the password.
+      streamUri: "rtsp://127.0.0.2:8554/main",
+    }],
+  });
+  const resolver = new OnvifResolver({ timeoutMs: 3000 });
+  const url = await resolver.rtspUrl(
+    buildOnvifUrl({ ...addr(cam), profile: "main" }),
+  );
+  assert.equal(url, "rtsp://127.0.0.2:8554/main");
+});
+
+Deno.test("an ONVIF snapshot URI on another port or host gets no credentials", async () => {
+  const rogue = recorder(
+    'Digest realm="x", qop="auth", nonce="n1", algorithm=MD5',
+  );
+  try {
+    await using cam = await startFakeOnvif({
+      username: USER,
+      password: PASSWORD,
+      snapshotUri: rogue.url,
+      profiles: [{
+        token: "main",
+        name: "Main",
+        codec: "H264",
+        width: 640,
+        height: 360,
+        fps: 10,
+        streamUri: "rtsp://127.0.0.1:8554/main",
+      }],
+    });
+    const resolver = new OnvifResolver({ timeoutMs: 3000 });
+    await assert.rejects(
+      resolver.snapshot(buildOnvifUrl({ ...addr(cam), profile: "main" })),
+    );
+    assert.ok(rogue.seen.length >= 1, "the snapshot was asked for");
+    assert.deepEqual(
+      rogue.seen.filter((h) => h !== null),
+      [],
+      "no credentials sent",
+    );
+  } finally {
+    await rogue.server.shutdown();
+  }
+});
+
+Deno.test("an ONVIF snapshot never answers Basic over plain http", async () => {
+  const basic = recorder('Basic realm="cam"');
+  try {
+    await assert.rejects(
+      fetchSnapshot(basic.url, {
+        username: USER,
+        password: PASSWORD,
+        timeoutMs: 3000,
+      }),
+      (e) =>
+        e instanceof Error && /Basic/.test(e.message) &&
+        !e.message.includes(PASSWORD),
+    );
+    assert.deepEqual(
+      basic.seen,
+      [null],
+      "asked once, without an Authorization",
+    );
+  } finally {
+    await basic.server.shutdown();
+  }
 });

@@ -28,6 +28,7 @@ import {
 } from "./client.ts";
 import { fetchSnapshot } from "./snapshot.ts";
 import {
+  onDevice,
   type OnvifAddress,
   parseOnvifUrl,
   withCredentials,
@@ -117,9 +118,12 @@ export class OnvifResolver {
     const uri = await this.snapshotUrl(onvifUrl);
     if (!uri) return null;
     const a = parseOnvifUrl(onvifUrl);
+    // The device's web server (same host and port) gets its credentials;
+    // a snapshot URI elsewhere is asked without them (issue 11 #9).
+    const mine = onDevice(uri, a, { samePort: true });
     return await fetchSnapshot(uri, {
-      username: a.username,
-      password: a.password,
+      username: mine ? a.username : "",
+      password: mine ? a.password : "",
       timeoutMs,
     });
   }
@@ -209,7 +213,10 @@ export class OnvifResolver {
       dev.streamUri(token),
       dev.snapshotUri(token),
     ]);
-    const rtsp = withCredentials(uri, a.username, a.password);
+    // Credentials only for the device's own host (issue 11 #9).
+    const rtsp = onDevice(uri, a)
+      ? withCredentials(uri, a.username, a.password)
+      : uri;
     for (const s of [a.password, safePassword(rtsp)]) {
       if (s) registerSecret(s);
     }

@@ -1,6 +1,8 @@
 /**
  * One JPEG from a camera's ONVIF snapshot URI: plain HTTP GET, answering a
- * Digest (preferred) or Basic challenge once with the camera's credentials.
+ * Digest (preferred) challenge once with the camera's credentials; Basic
+ * only over https — over plain http it would hand the password to anyone on
+ * the path, and a device that downgrades to it is refused (issue 11 #9).
  * Bounded in time and size; errors never carry the URI's credentials.
  */
 import { AppError } from "../../lib/errors.ts";
@@ -47,6 +49,12 @@ export async function fetchSnapshot(
         parseChallenges(res.headers.get("www-authenticate") ?? ""),
       );
       await res.body?.cancel();
+      if (challenge?.scheme === "basic" && url.protocol !== "https:") {
+        throw new AppError(
+          "upstream_failed",
+          `Snapshot ${shown} asks for Basic authentication over plain http, which would send the password readable; only Digest is answered over http`,
+        );
+      }
       if (challenge) {
         const authorization = challenge.scheme === "digest"
           ? digestAuthorization({

@@ -18,6 +18,7 @@
  */
 import type { RtspTransport } from "../../lib/protocol/mod.ts";
 import { SOCKET_TIMEOUT_US } from "../ffmpeg/relay_args.ts";
+import { whitelist, whitelistForUrl } from "../ffmpeg/protocols.ts";
 
 /** Shortest and longest segment the recorder accepts, seconds. */
 export const MIN_SEGMENT_SECONDS = 2;
@@ -75,6 +76,7 @@ export function recordArgs(
 ): string[] {
   const input = source.kind === "rtsp"
     ? [
+      ...whitelistForUrl(source.url),
       "-rtsp_transport",
       source.transport ?? "tcp",
       "-timeout",
@@ -83,6 +85,7 @@ export function recordArgs(
       source.url,
     ]
     : [
+      ...whitelist("unix"),
       "-f",
       "mjpeg",
       "-use_wallclock_as_timestamps",
@@ -229,6 +232,7 @@ export function remuxArgs(input: string, output: string): string[] {
   return [
     ...COMMON,
     "-y",
+    ...whitelist("file"),
     "-i",
     input,
     "-map",
@@ -248,6 +252,7 @@ export function concatArgs(listFile: string, output: string): string[] {
   return [
     ...COMMON,
     "-y",
+    ...whitelist("file"),
     "-f",
     "concat",
     "-safe",
@@ -287,6 +292,7 @@ export function probeRtspArgs(
   return [
     "-v",
     "error",
+    ...whitelistForUrl(url),
     "-rtsp_transport",
     transport,
     "-timeout",

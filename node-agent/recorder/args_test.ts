@@ -63,6 +63,8 @@ Deno.test("recordArgs() rtsp: copies H.264, transcodes audio to AAC, optional au
     }, OUT),
     [
       ...HEAD,
+      "-protocol_whitelist",
+      "rtsp,rtp,udp,tcp",
       "-rtsp_transport",
       "tcp",
       "-timeout",
@@ -93,7 +95,9 @@ Deno.test("recordArgs() rtsp: reads over UDP when the camera's transport is udp"
     audio: "none",
     fps: 15,
   }, OUT);
-  assert.deepEqual(args.slice(HEAD.length, HEAD.length + 6), [
+  assert.deepEqual(args.slice(HEAD.length, HEAD.length + 8), [
+    "-protocol_whitelist",
+    "rtsp,rtp,udp,tcp",
     "-rtsp_transport",
     "udp",
     "-timeout",
@@ -119,7 +123,7 @@ Deno.test("recordArgs() rtsp: AAC is copied, no audio drops the audio map, HEVC 
     audio: "copy",
     fps: 25,
   }, OUT);
-  assert.deepEqual(copy.slice(HEAD.length + 6, -SEGMENT_TAIL.length), [
+  assert.deepEqual(copy.slice(HEAD.length + 8, -SEGMENT_TAIL.length), [
     "-map",
     "0:v:0",
     "-map",
@@ -138,7 +142,7 @@ Deno.test("recordArgs() rtsp: AAC is copied, no audio drops the audio map, HEVC 
     audio: "none",
     fps: 25,
   }, OUT);
-  assert.deepEqual(none.slice(HEAD.length + 6, -SEGMENT_TAIL.length), [
+  assert.deepEqual(none.slice(HEAD.length + 8, -SEGMENT_TAIL.length), [
     "-map",
     "0:v:0",
     "-c:v",
@@ -155,7 +159,7 @@ Deno.test("recordArgs() rtsp: video MP4 cannot copy (e.g. MJPEG over RTSP) is en
     audio: "none",
     fps: 10,
   }, OUT);
-  assert.deepEqual(args.slice(HEAD.length + 6, -SEGMENT_TAIL.length), [
+  assert.deepEqual(args.slice(HEAD.length + 8, -SEGMENT_TAIL.length), [
     "-map",
     "0:v:0",
     "-c:v",
@@ -180,6 +184,8 @@ Deno.test("recordArgs() frames-in: MJPEG from the relay's socket, wall-clock sta
     }),
     [
       ...HEAD,
+      "-protocol_whitelist",
+      "unix",
       "-f",
       "mjpeg",
       "-use_wallclock_as_timestamps",
@@ -243,6 +249,8 @@ Deno.test("remuxArgs() and concatArgs() stream-copy into a faststart MP4", () =>
     "error",
     "-nostats",
     "-y",
+    "-protocol_whitelist",
+    "file",
     "-i",
     "/i/a.mp4",
     "-map",
@@ -255,8 +263,10 @@ Deno.test("remuxArgs() and concatArgs() stream-copy into a faststart MP4", () =>
     "mp4",
     "/i/a.repair.mp4",
   ]);
-  assert.deepEqual(concatArgs("/c/list.txt", "/c/x.mp4").slice(5, 12), [
+  assert.deepEqual(concatArgs("/c/list.txt", "/c/x.mp4").slice(5, 14), [
     "-y",
+    "-protocol_whitelist",
+    "file",
     "-f",
     "concat",
     "-safe",

@@ -98,6 +98,8 @@ export function renditionArgs(listFile: string, output: string): string[] {
     "-progress",
     "pipe:1",
     "-y",
+    "-protocol_whitelist",
+    "file",
     "-f",
     "concat",
     "-safe",

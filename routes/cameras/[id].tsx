@@ -55,12 +55,11 @@ export default async function CameraPage(ctx: RouteContext) {
     recentRecordings(deps, me, found.id),
   ]);
   // The view is redacted already; redact again so no page can ever show a password.
-  const camera: CameraView = {
-    ...toCameraView(found),
-    source_url: found.source_url == null
-      ? found.source_url
-      : redactUrl(found.source_url),
-  };
+  // Viewers' views carry no source at all (controller/cameras/view.ts).
+  const camera: CameraView = toCameraView(found);
+  if (typeof found.source_url === "string") {
+    camera.source_url = redactUrl(found.source_url);
+  }
   if (found.record_source_url) {
     camera.record_source_url = redactUrl(found.record_source_url);
   }

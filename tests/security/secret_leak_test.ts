@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { configureLog, type LogLevel } from "../../lib/log.ts";
+import type { Heartbeat } from "../../lib/protocol/mod.ts";
 import {
   ADMIN_PASSWORD,
   registerNode,
@@ -52,6 +53,15 @@ function secret(name: string, store: SecretCase["store"]): SecretCase {
     b.toString(16).padStart(2, "0")
   ).join("");
   return { name, value: `Zk${hex}Qx`, store };
+}
+
+/**
+ * A fresh secret holding the characters naive redaction misses (`@ : space %`
+ * and a percent-escape), typed raw into a URL (issue 11 #1).
+ */
+function nasty(name: string, store: SecretCase["store"]): SecretCase {
+  const s = secret(name, store);
+  return { ...s, value: `${s.value.slice(0, 6)}@: %41${s.value.slice(6)}` };
 }
 
 async function ok(res: Response, status: number, what: string) {
@@ -117,6 +127,62 @@ const SECRETS: SecretCase[] = [
     "camera password changed by PATCH",
     (v, x) =>
       x.patchCamera(0, { source_url: `rtsps://cam:${v}@10.9.9.10:322/y` }),
+  ),
+  // issue 11 #1: passwords with @ : space, and credentials in query strings and paths.
+  nasty("rtsp password holding @, : and a space", async (v, x) => {
+    await x.camera({
+      name: "Nasty",
+      protocol: "rtsp",
+      source_url: `rtsp://cam:${v}@10.9.9.20/x`,
+    });
+  }),
+  secret("loginuse/loginpas query password", async (v, x) => {
+    await x.camera({
+      name: "Cheap",
+      protocol: "http",
+      source_url:
+        `http://10.9.9.21/videostream.cgi?loginuse=admin&loginpas=${v}`,
+    });
+  }),
+  secret("usr/pwd query password", async (v, x) => {
+    await x.camera({
+      name: "Cheaper",
+      protocol: "http",
+      source_url: `http://10.9.9.22/snapshot.cgi?usr=admin&pwd=${v}`,
+    });
+  }),
+  secret("password in an XMEye-style path", async (v, x) => {
+    await x.camera({
+      name: "Dvr",
+      protocol: "rtsp",
+      source_url:
+        `rtsp://10.9.9.23:554/user=admin&password=${v}&channel=1&stream=0.sdp`,
+    });
+  }),
+  secret("user-only key as the userinfo", async (v, x) => {
+    await x.camera({
+      name: "Keyed",
+      protocol: "http",
+      source_url: `http://${v}@10.9.9.24/mjpg`,
+    });
+  }),
+  secret(
+    "password echoed in ffmpeg stderr (camera error_message)",
+    async (v, x) => {
+      // The node reports what ffmpeg wrote: the URL, and a form post's fields.
+      await registerNode(x.stack, NODE, {
+        cameras: [{
+          id: x.cameras[0],
+          state: "backoff",
+          viewers: 0,
+          fps: 0,
+          error:
+            `[rtsp @ 0x5] 401 'rtsps://cam:${v}@10.9.9.10:322/y': auth; GET /cgi?user=admin&pwd=${v}`,
+          restarts: 1,
+          last_frame_at: null,
+        }],
+      } as Partial<Heartbeat>);
+    },
   ),
   secret("admin password (changed)", async (v, x) => {
     await ok(
@@ -339,6 +405,10 @@ Deno.test({
                 const body = await drain(res, { timeoutMs: 300 });
                 const where = `GET ${path}${query} as ${who} (${res.status})`;
                 scan(`${where} body`, body);
+                // issue 11 #1: sources are for admins; a viewer learns no camera address.
+                if (who.startsWith("viewer") && /10\.9\.9\./.test(body)) {
+                  leaks.push(`a camera address in ${where} body`);
+                }
                 scan(`${where} headers`, JSON.stringify([...res.headers]));
               }
             }
@@ -352,6 +422,32 @@ Deno.test({
             ),
             "the audit log recorded the source change",
           );
+          // Admins read the (redacted) sources; viewers get no such field.
+          const asViewer = await (await fetch(`${base}/api/cameras`, {
+            headers: { authorization: `Bearer ${viewerToken}` },
+          })).json();
+          assert.equal(asViewer.total, 1, "the viewer sees the granted camera");
+          for (const cam of asViewer.cameras) {
+            assert.ok(!("source_url" in cam), "no source_url for a viewer");
+            assert.ok(!("record_source_url" in cam), "no record_source_url");
+          }
+          const asAdmin = await (await stack.api("/api/cameras")).json();
+          assert.ok(
+            asAdmin.cameras.every((c: object) => "source_url" in c),
+            "admins get source_url",
+          );
+          // A viewer's event stream: camera events carry no source fields.
+          const viewerEvents = await fetch(`${base}/api/events`, {
+            headers: { authorization: `Bearer ${viewerToken}` },
+          });
+          assert.equal(viewerEvents.status, 200);
+          const viewerSse = drain(viewerEvents, { timeoutMs: 3000 });
+          await new Promise((r) => setTimeout(r, 300));
+          await ctx.patchCamera(0, { location: "gate post" });
+          const viewerBody = await viewerSse;
+          assert.match(viewerBody, /gate post/, "the viewer got the event");
+          assert.doesNotMatch(viewerBody, /source_url|10\.9\.9\./);
+          scan("the viewer's event stream", viewerBody);
           events.abort();
           const sseBody = await sseText;
           assert.ok(

@@ -40,6 +40,8 @@ export interface FakeOnvifOptions {
   ptz?: boolean;
   /** Offer a snapshot URI. @default true */
   snapshot?: boolean;
+  /** The snapshot URI handed out (a rogue device names another host). @default its own /snapshot.jpg */
+  snapshotUri?: string;
   presets?: { token: string; name: string }[];
 }
 
@@ -252,8 +254,13 @@ export async function startFakeOnvif(
           );
         }
         return ok(
-          `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>${base}/snapshot.jpg?profile=${
-            encodeURIComponent(profile.token)
+          `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>${
+            xml(
+              opts.snapshotUri ??
+                `${base}/snapshot.jpg?profile=${
+                  encodeURIComponent(profile.token)
+                }`,
+            )
           }</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetSnapshotUriResponse>`,
         );
     }

@@ -18,6 +18,13 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
 export interface StackOptions {
+  /**
+   * `--allow-private-camera-targets` (issue 11 #8): the fake cameras of tests
+   * listen on loopback, so the stack allows such targets unless a test asks
+   * for the default (false).
+   * @default true
+   */
+  allowPrivateCameraTargets?: boolean;
   databaseUrl?: string;
   web?: boolean;
   relayIdleGraceMs?: number;
@@ -84,6 +91,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     "node-offline-after-ms": String(opts.nodeOfflineAfterMs ?? 5000),
     "log-level": opts.verbose ? "info" : "error",
     ...opts.flags,
+    "allow-private-camera-targets": String(
+      opts.allowPrivateCameraTargets ?? true,
+    ),
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
   const cfg = loadConfig(controllerSettings, flags, () => undefined);

@@ -12,6 +12,7 @@ import type { AuditLog } from "../../audit/mod.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
+import { cameraFor } from "../../cameras/view.ts";
 import type { StreamHub } from "../../streams/hub.ts";
 import type { StreamGuard } from "../middleware/stream_guard.ts";
 import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
@@ -57,9 +58,11 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
         { field: "node" },
       );
     }
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
+    const principal = c.get("principal");
+    const visible = await deps.auth.visibleCameras(principal);
     const cameras = (await deps.cameras.list({ protocol, status, node }))
-      .filter((cam) => !visible || visible.has(cam.id));
+      .filter((cam) => !visible || visible.has(cam.id))
+      .map((cam) => cameraFor(principal, cam));
     return c.json({ cameras, total: cameras.length });
   };
   const create = async (c: Context<AuthEnv>) => {
@@ -91,7 +94,9 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   );
   app.get("/:id", api(API.cameras.get), async (c) => {
     await visibleRow(c, c.req.param("id"));
-    return c.json(await deps.cameras.get(c.req.param("id")));
+    return c.json(
+      cameraFor(c.get("principal"), await deps.cameras.get(c.req.param("id"))),
+    );
   });
   app.patch("/:id", admin, api(API.cameras.update), async (c) => {
     const body = await jsonBody(c);

@@ -15,6 +15,7 @@ import type { AuthService } from "../../auth/service.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
 import type { StreamGuard } from "../middleware/stream_guard.ts";
+import { cameraFor } from "../../cameras/view.ts";
 
 const encoder = new TextEncoder();
 
@@ -61,6 +62,11 @@ export function eventsApi(
         return now !== null && [...visible].every((id) => now.has(id));
       })
       : c.req.raw.signal;
+    // Camera events as the caller may see them: sources for admins only.
+    const shown = (ev: FalconEvent): unknown =>
+      ev.kind === "camera" && ev.data.type !== "deleted"
+        ? { ...ev.data, camera: cameraFor(principal, ev.data.camera) }
+        : ev.data;
     const sub = bus.subscribe();
     const ac = new AbortController();
     signal.addEventListener("abort", () => ac.abort(), { once: true });
@@ -87,7 +93,7 @@ export function eventsApi(
         }
         ctrl.enqueue(
           encoder.encode(
-            `event: ${ev.kind}\ndata: ${JSON.stringify(ev.data)}\n\n`,
+            `event: ${ev.kind}\ndata: ${JSON.stringify(shown(ev))}\n\n`,
           ),
         );
       },
