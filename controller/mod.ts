@@ -30,6 +30,8 @@ import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { buildIslands } from "./web/islands.ts";
+import { JobRunner } from "./jobs/runner.ts";
+import { type Clock, realClock } from "../lib/time/clock.ts";
 import { mountDashboard } from "./web/mod.ts";
 
 const log = logger("controller");
@@ -47,6 +49,8 @@ export interface Controller {
   audit: AuditLog;
   recordings: RecordingService;
   reconciler: RecordingReconciler;
+  /** The periodic loops: `nodes.liveness`, `recordings.reconcile`, `auth.session_sweep`. */
+  jobs: JobRunner;
   /** Runtime settings (controller/settings). */
   settings: SettingsService;
   /** One-time link that creates the admin account; null once an account exists. */
@@ -56,8 +60,9 @@ export interface Controller {
 
 export async function startController(
   cfg: ControllerConfig,
-  opts: { web?: boolean; auth?: AuthOptions } = {},
+  opts: { web?: boolean; auth?: AuthOptions; clock?: Clock } = {},
 ): Promise<Controller> {
+  const clock = opts.clock ?? realClock;
   const db = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   log.info("database open", { database: db.describe });
   try {
@@ -227,13 +232,24 @@ export async function startController(
           }, islands)
         : undefined,
     });
-    const sessionSweep = setInterval(() => {
-      auth.sweepSessions().catch((e) =>
-        log.warn("session sweep failed", { error: errorMessage(e) })
-      );
-    }, 10 * 60_000);
+    const jobs = new JobRunner({ clock });
+    jobs.add({
+      name: "nodes.liveness",
+      intervalMs: 1000,
+      run: () => nodes.sweep(),
+    });
+    jobs.add({
+      name: "recordings.reconcile",
+      intervalMs: reconciler.intervalMs,
+      run: () => reconciler.tick(),
+    });
+    jobs.add({
+      name: "auth.session_sweep",
+      intervalMs: 10 * 60_000,
+      run: () => auth.sweepSessions(),
+    });
 
-    nodes.start();
+    jobs.start();
     reconciler.start();
     const ac = new AbortController();
     const server = Deno.serve({
@@ -268,10 +284,11 @@ export async function startController(
       audit,
       recordings,
       reconciler,
+      jobs,
       settings,
       setupUrl,
       async close() {
-        clearInterval(sessionSweep);
+        await jobs.stop();
         reconciler.stop();
         nodes.stop();
         streams.closeAll();

@@ -21,8 +21,11 @@
  */
 import { errorMessage, logger } from "../../lib/log.ts";
 import type { NodeEvent } from "../../lib/protocol.ts";
-import { backoffDelayMs, type BackoffOptions } from "../ffmpeg/backoff.ts";
-import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
+import {
+  backoffDelayMs,
+  type BackoffOptions,
+} from "../../lib/supervise/backoff.ts";
+import { type Clock, realClock, type TimerId } from "../../lib/time/clock.ts";
 import { exists, fsyncDir, writeFileAtomic } from "../storage/durable.ts";
 
 const log = logger("outbox");
@@ -49,7 +52,7 @@ export interface OutboxOptions {
   /** HTTP client; tests may inject one. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Clock and timers; tests may inject their own. */
-  timers?: Timers;
+  timers?: Clock;
 }
 
 /** A file move that must happen before a pending event may be sent. */
@@ -82,7 +85,7 @@ export interface PendingRecovery {
 
 export class Outbox {
   #opts: OutboxOptions;
-  #timers: Timers;
+  #timers: Clock;
   #lastMs = 0;
   #seq = 0;
   #running: Promise<void> | null = null;
@@ -96,7 +99,7 @@ export class Outbox {
 
   constructor(options: OutboxOptions) {
     this.#opts = options;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
   }
 
   get dir(): string {
