@@ -5,7 +5,7 @@
  * after `killAfterMs`, and resolves once the child is gone. `falcon up` runs
  * its node agent this way.
  */
-import { errorMessage, logger, type Logger } from "../lib/log.ts";
+import { errorMessage, type Logger, logger } from "../lib/log.ts";
 import { RestartLoop } from "../lib/supervise/restart_loop.ts";
 import type { BackoffOptions } from "../lib/supervise/backoff.ts";
 import { type Clock, realClock } from "../lib/time/clock.ts";

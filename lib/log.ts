@@ -7,6 +7,9 @@ import { redactSecrets } from "./redact.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
+/** `text`: one readable line per entry; `json`: one JSON object per line (log collectors). */
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = typeof LOG_FORMATS[number];
 const ORDER: Record<LogLevel, number> = {
   debug: 10,
   info: 20,

@@ -39,7 +39,7 @@ export interface NodeAgent {
 }
 
 export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
-  configureLog({ level: cfg.logLevel });
+  configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
   if (!cfg.nodeToken) {
     throw new Error(
       "FALCON_NODE_TOKEN is required: the node agent and controller share it",

@@ -34,9 +34,14 @@ export async function runUp(
   flags: Record<string, string | undefined>,
 ): Promise<void> {
   const cfg = loadConfig(upSettings, flags, (n) => Deno.env.get(n));
-  configureLog({ level: cfg.logLevel });
+  configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
   const controller = await startController(cfg);
-  const agent = superviseNodeAgent(controller, cfg.dataDir, cfg.logLevel);
+  const agent = superviseNodeAgent(
+    controller,
+    cfg.dataDir,
+    cfg.logLevel,
+    cfg.logFormat,
+  );
   await addDemoCameraOnFirstRun(controller, cfg.dataDir);
 
   console.log(
