@@ -31,6 +31,11 @@ import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { buildIslands } from "./web/islands.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import {
+  type ControllerMetrics,
+  createControllerMetrics,
+} from "./metrics/mod.ts";
+import { currentRequestId } from "../lib/request_context.ts";
 import { type Clock, realClock } from "../lib/time/clock.ts";
 import { mountDashboard } from "./web/mod.ts";
 
@@ -53,6 +58,8 @@ export interface Controller {
   jobs: JobRunner;
   /** Runtime settings (controller/settings). */
   settings: SettingsService;
+  /** Prometheus metrics (controller/metrics): record with its functions. */
+  metrics: ControllerMetrics;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -124,12 +131,18 @@ export async function startController(
       };
     };
     const streams = new StreamHub({ resolve });
+    const metrics = createControllerMetrics({ sql: db.sql, streams });
     const snapshot = async (cameraId: string): Promise<Uint8Array> => {
       const target = await resolve(cameraId, "snapshot");
       let res: Response;
       try {
+        // The request id follows the call to the node (the node client will do this for all calls).
+        const rid = currentRequestId();
         res = await fetch(target.url, {
-          headers: { authorization: `Bearer ${target.token}` },
+          headers: {
+            authorization: `Bearer ${target.token}`,
+            ...(rid ? { "x-request-id": rid } : {}),
+          },
           signal: AbortSignal.timeout(10000),
         });
       } catch (e) {
@@ -156,6 +169,13 @@ export async function startController(
       cameras,
       nodes,
       nodeToken,
+      onApplied: (ev) => {
+        if (ev.type === "segment.closed") {
+          metrics.segmentEvent("closed", ev.camera_id);
+        } else if (ev.type === "recording.failed") {
+          metrics.segmentEvent("failed", ev.camera_id);
+        }
+      },
     });
     const reconciler = new RecordingReconciler({
       sql: db.sql,
@@ -181,6 +201,7 @@ export async function startController(
       probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
       version: VERSION,
       trustProxy: cfg.trustProxy,
+      metrics: { registry: metrics.registry, token: cfg.metricsToken },
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
@@ -232,7 +253,10 @@ export async function startController(
           }, islands)
         : undefined,
     });
-    const jobs = new JobRunner({ clock });
+    const jobs = new JobRunner({
+      clock,
+      onRun: (name, ok, ms) => metrics.jobRun(name, ok, ms),
+    });
     jobs.add({
       name: "nodes.liveness",
       intervalMs: 1000,
@@ -285,6 +309,7 @@ export async function startController(
       recordings,
       reconciler,
       jobs,
+      metrics,
       settings,
       setupUrl,
       async close() {
@@ -294,6 +319,7 @@ export async function startController(
         streams.closeAll();
         ac.abort();
         await server.finished.catch(() => {});
+        metrics.close();
         await db.close();
       },
     };

@@ -26,6 +26,7 @@ import { RetentionSweeper } from "./storage/retention.ts";
 import { DesiredStore } from "./state/desired_store.ts";
 import { cpuMeter, diskUsage, listVideoDevices } from "./system/facts.ts";
 import { configureUsbDevices, listUsbDevices } from "./devices/usb.ts";
+import { createNodeMetrics } from "./metrics.ts";
 
 const log = logger("node-agent");
 
@@ -59,6 +60,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     );
   }
 
+  const metrics = createNodeMetrics(cfg.dataDir);
   let link: ControllerLink | null = null;
   let desired: DesiredState | null = null;
   const relays = new RelayManager({
@@ -81,7 +83,9 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     controllerUrl: cfg.controllerUrl,
     nodeName: cfg.nodeName,
     token,
+    onQueued: (event) => metrics.eventQueued(event),
   });
+  metrics.attach({ relays, outbox });
   await outbox.init();
   await recoverRecordings({
     root: recordingsRoot,
@@ -186,6 +190,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     },
     // Camera scan: devices, WS-Discovery, opt-in port probe (scan/README.md).
     scanner: createScanner(cfg.nodeName),
+    metrics: metrics.registry,
   });
 
   link = new ControllerLink({
@@ -221,6 +226,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
       await outbox.stop();
       ac.abort();
       await server.finished.catch(() => {});
+      metrics.close();
     },
   };
 }

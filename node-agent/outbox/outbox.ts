@@ -53,6 +53,8 @@ export interface OutboxOptions {
   fetch?: typeof fetch;
   /** Clock and timers; tests may inject their own. */
   timers?: Clock;
+  /** An event became sendable (put, or a prepared one committed): metrics count it. */
+  onQueued?: (event: NodeEvent) => void;
 }
 
 /** A file move that must happen before a pending event may be sent. */
@@ -106,6 +108,15 @@ export class Outbox {
     return this.#opts.dir;
   }
 
+  /** Events on disk waiting for the controller's ack (`.json` files), read now. */
+  async depth(): Promise<number> {
+    let n = 0;
+    for await (const e of Deno.readDir(this.#opts.dir)) {
+      if (e.isFile && e.name.endsWith(".json")) n++;
+    }
+    return n;
+  }
+
   /** Events acknowledged by the controller since this outbox was created. */
   get delivered(): number {
     return this.#delivered;
@@ -133,6 +144,7 @@ export class Outbox {
       `${this.#opts.dir}/${name}.json`,
       JSON.stringify({ v: 1, event } satisfies Envelope),
     );
+    this.#opts.onQueued?.(event);
     this.poke();
   }
 
@@ -158,6 +170,7 @@ export class Outbox {
       `${dir}/${pending.file.replace(/\.pending$/, ".json")}`,
     );
     await fsyncDir(dir);
+    this.#opts.onQueued?.(pending.event);
     this.poke();
   }
 
