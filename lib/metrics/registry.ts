@@ -112,7 +112,8 @@ export function httpMetrics(registry: Registry): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
     await next();
-    const route = routePath(c, -1) || "*";
+    // After next(), the route index points at the handler that answered.
+    const route = routePath(c) || "*";
     duration.observe(
       { method: c.req.method, route, status: String(c.res.status) },
       (performance.now() - started) / 1000,
@@ -136,13 +137,19 @@ function countBytes(
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) return controller.close();
-      add(value.byteLength);
-      controller.enqueue(value);
+      try {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        add(value.byteLength);
+        controller.enqueue(value);
+      } catch (e) {
+        // The source failed (an upstream hung up): end this stream the same way.
+        controller.error(e);
+      }
     },
-    cancel(reason) {
-      return reader.cancel(reason);
+    async cancel(reason) {
+      // The client went away: release the source; its own failure does not matter now.
+      await reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
 }

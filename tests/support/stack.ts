@@ -34,6 +34,8 @@ export interface StackOptions {
    * "" and `api()` sends no credentials unless given.
    */
   setupAdmin?: boolean;
+  /** `FALCON_METRICS_TOKEN` of the controller. */
+  metricsToken?: string;
 }
 
 export interface Stack {
@@ -51,7 +53,13 @@ export interface Stack {
   ): Promise<Response>;
   startNodeAgent(
     name: string,
-    opts?: { heartbeatMs?: number },
+    opts?: {
+      heartbeatMs?: number;
+      /** Extra environment (e.g. FALCON_LOG_FORMAT), overriding the stack's. */
+      env?: Record<string, string>;
+      /** Pipe stdout to the test (`child.stdout`) instead of inheriting it. */
+      pipeStdout?: boolean;
+    },
   ): Promise<NodeAgentProcess>;
   events(): Promise<EventRecorder>;
   /**
@@ -83,6 +91,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     "log-level": opts.verbose ? "info" : "error",
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
+  if (opts.metricsToken) flags["metrics-token"] = opts.metricsToken;
   const cfg = loadConfig(controllerSettings, flags, () => undefined);
   // close() may be called by a test and again by stack.close(): once is enough.
   const closeOnce = (c: Controller): Controller => {
@@ -145,9 +154,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           FALCON_HEARTBEAT_MS: String(o.heartbeatMs ?? 1000),
           FALCON_LOG_LEVEL: opts.verbose ? "info" : "warn",
           FALCON_PARENT_PID: String(Deno.pid),
+          ...o.env,
         },
         stdin: "null",
-        stdout: "inherit",
+        stdout: o.pipeStdout ? "piped" : "inherit",
         stderr: "inherit",
       }).spawn();
       const agent: NodeAgentProcess = {
