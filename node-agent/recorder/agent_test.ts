@@ -99,6 +99,7 @@ Deno.test({
       ffmpeg: "ffmpeg",
       heartbeatMs: 1000,
       logLevel: "error" as const,
+      logFormat: "text" as const,
     };
     try {
       const agent = await startNodeAgent(cfg);
