@@ -1,7 +1,7 @@
 /** The controller's settings (see lib/config.ts). */
 import { type ConfigOf, parsers, type Setting } from "../lib/config.ts";
 
-import { LOG_LEVELS } from "../lib/log.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../lib/log.ts";
 export { LOG_LEVELS };
 
 export const controllerSettings = {
@@ -147,6 +147,23 @@ export const controllerSettings = {
     default: "info",
     parse: parsers.oneOf(LOG_LEVELS),
   } as Setting<typeof LOG_LEVELS[number]>,
+  logFormat: {
+    flag: "log-format",
+    env: "FALCON_LOG_FORMAT",
+    description: "log line format: readable text, or one JSON object per line",
+    accepts: `one of ${LOG_FORMATS.join(", ")}`,
+    default: "text",
+    parse: parsers.oneOf(LOG_FORMATS),
+  } as Setting<typeof LOG_FORMATS[number]>,
+  metricsToken: {
+    flag: "metrics-token",
+    env: "FALCON_METRICS_TOKEN",
+    description:
+      "bearer token a Prometheus scraper may use for GET /metrics (admins may scrape without it)",
+    accepts: "a string of at least 16 characters",
+    parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
+    secret: true,
+  } as Setting<string | undefined>,
 };
 
 export type ControllerConfig = ConfigOf<typeof controllerSettings>;

@@ -31,6 +31,13 @@ import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { loadIslandAssets } from "./web/assets.ts";
+import { JobRunner } from "./jobs/runner.ts";
+import {
+  type ControllerMetrics,
+  createControllerMetrics,
+} from "./metrics/mod.ts";
+import { currentRequestId } from "../lib/request_context.ts";
+import { type Clock, realClock } from "../lib/time/clock.ts";
 import { mountDashboard } from "./web/mod.ts";
 // The composition root gives the framework (web/) its pages.
 import { manifest as routes } from "../routes/_manifest.ts";
@@ -50,8 +57,12 @@ export interface Controller {
   audit: AuditLog;
   recordings: RecordingService;
   reconciler: RecordingReconciler;
+  /** The periodic loops: `nodes.liveness`, `recordings.reconcile`, `auth.session_sweep`. */
+  jobs: JobRunner;
   /** Runtime settings (controller/settings). */
   settings: SettingsService;
+  /** Prometheus metrics (controller/metrics): record with its functions. */
+  metrics: ControllerMetrics;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -59,8 +70,9 @@ export interface Controller {
 
 export async function startController(
   cfg: ControllerConfig,
-  opts: { web?: boolean; auth?: AuthOptions } = {},
+  opts: { web?: boolean; auth?: AuthOptions; clock?: Clock } = {},
 ): Promise<Controller> {
+  const clock = opts.clock ?? realClock;
   const db = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   log.info("database open", { database: db.describe });
   try {
@@ -123,12 +135,18 @@ export async function startController(
       };
     };
     const streams = new StreamHub({ resolve });
+    const metrics = createControllerMetrics({ sql: db.sql, streams });
     const snapshot = async (cameraId: string): Promise<Uint8Array> => {
       const target = await resolve(cameraId, "snapshot");
       let res: Response;
       try {
+        // The request id follows the call to the node (the node client will do this for all calls).
+        const rid = currentRequestId();
         res = await fetch(target.url, {
-          headers: { authorization: `Bearer ${target.token}` },
+          headers: {
+            authorization: `Bearer ${target.token}`,
+            ...(rid ? { "x-request-id": rid } : {}),
+          },
           signal: AbortSignal.timeout(10000),
         });
       } catch (e) {
@@ -159,6 +177,13 @@ export async function startController(
       cameras,
       nodes,
       nodeToken,
+      onApplied: (ev) => {
+        if (ev.type === "segment.closed") {
+          metrics.segmentEvent("closed", ev.camera_id);
+        } else if (ev.type === "recording.failed") {
+          metrics.segmentEvent("failed", ev.camera_id);
+        }
+      },
     });
     const reconciler = new RecordingReconciler({
       sql: db.sql,
@@ -193,6 +218,7 @@ export async function startController(
       footageJobsPerUser: cfg.footageJobsPerUser,
       trustedProxyHops: cfg.trustedProxyHops,
       streamMaxLifetimeMs: cfg.streamMaxLifetimeS * 1000,
+      metrics: { registry: metrics.registry, token: cfg.metricsToken },
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
@@ -250,13 +276,27 @@ export async function startController(
           )
         : undefined,
     });
-    const sessionSweep = setInterval(() => {
-      auth.sweepSessions().catch((e) =>
-        log.warn("session sweep failed", { error: errorMessage(e) })
-      );
-    }, 10 * 60_000);
+    const jobs = new JobRunner({
+      clock,
+      onRun: (name, ok, ms) => metrics.jobRun(name, ok, ms),
+    });
+    jobs.add({
+      name: "nodes.liveness",
+      intervalMs: 1000,
+      run: () => nodes.sweep(),
+    });
+    jobs.add({
+      name: "recordings.reconcile",
+      intervalMs: reconciler.intervalMs,
+      run: () => reconciler.tick(),
+    });
+    jobs.add({
+      name: "auth.session_sweep",
+      intervalMs: 10 * 60_000,
+      run: () => auth.sweepSessions(),
+    });
 
-    nodes.start();
+    jobs.start();
     reconciler.start();
     const ac = new AbortController();
     const server = Deno.serve({
@@ -291,16 +331,19 @@ export async function startController(
       audit,
       recordings,
       reconciler,
+      jobs,
+      metrics,
       settings,
       setupUrl,
       async close() {
-        clearInterval(sessionSweep);
+        await jobs.stop();
         reconciler.stop();
         nodes.stop();
         streams.closeAll();
         auth.close();
         ac.abort();
         await server.finished.catch(() => {});
+        metrics.close();
         await db.close();
       },
     };

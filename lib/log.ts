@@ -7,6 +7,9 @@ import { redactSecrets } from "./redact.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
+/** `text`: one readable line per entry; `json`: one JSON object per line (log collectors). */
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = typeof LOG_FORMATS[number];
 const ORDER: Record<LogLevel, number> = {
   debug: 10,
   info: 20,
@@ -28,12 +31,20 @@ const state = {
     ? console.error(line)
     : console.log(line))) as LogSink,
   secrets: new Set<string>(),
+  /** Fields added to every line, e.g. the current request id (lib/request_context.ts). */
+  context: (() => undefined) as () => Record<string, unknown> | undefined,
 };
 
 export function configureLog(
-  opts: { level?: LogLevel; json?: boolean; sink?: LogSink },
+  opts: {
+    level?: LogLevel;
+    json?: boolean;
+    sink?: LogSink;
+    context?: () => Record<string, unknown> | undefined;
+  },
 ): void {
   if (opts.level) state.level = opts.level;
+  if (opts.context) state.context = opts.context;
   if (opts.json !== undefined) state.json = opts.json;
   if (opts.sink) state.sink = opts.sink;
 }
@@ -58,6 +69,8 @@ export function logger(scope: string): Logger {
     fields?: Record<string, unknown>,
   ) => {
     if (ORDER[level] < ORDER[state.level]) return;
+    const context = state.context();
+    if (context) fields = { ...fields, ...context };
     let line: string;
     if (state.json) {
       line = JSON.stringify({

@@ -1,6 +1,6 @@
 /** The node agent's settings (see lib/config.ts). */
 import { type ConfigOf, parsers, type Setting } from "../lib/config.ts";
-import { LOG_LEVELS } from "../lib/log.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../lib/log.ts";
 
 export const nodeAgentSettings = {
   nodeName: {
@@ -115,6 +115,14 @@ export const nodeAgentSettings = {
     default: "info",
     parse: parsers.oneOf(LOG_LEVELS),
   } as Setting<typeof LOG_LEVELS[number]>,
+  logFormat: {
+    flag: "log-format",
+    env: "FALCON_LOG_FORMAT",
+    description: "log line format: readable text, or one JSON object per line",
+    accepts: `one of ${LOG_FORMATS.join(", ")}`,
+    default: "text",
+    parse: parsers.oneOf(LOG_FORMATS),
+  } as Setting<typeof LOG_FORMATS[number]>,
 };
 
 export type NodeAgentConfig = ConfigOf<typeof nodeAgentSettings>;

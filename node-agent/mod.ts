@@ -27,6 +27,7 @@ import { realStatFs, RetentionSweeper } from "./storage/retention.ts";
 import { DesiredStore } from "./state/desired_store.ts";
 import { cpuMeter, diskUsage, listVideoDevices } from "./system/facts.ts";
 import { configureUsbDevices, listUsbDevices } from "./devices/usb.ts";
+import { createNodeMetrics } from "./metrics.ts";
 
 const log = logger("node-agent");
 
@@ -40,7 +41,7 @@ export interface NodeAgent {
 }
 
 export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
-  configureLog({ level: cfg.logLevel });
+  configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
   if (!cfg.nodeToken) {
     throw new Error(
       "FALCON_NODE_TOKEN is required: the node agent and controller share it",
@@ -60,6 +61,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     );
   }
 
+  const metrics = createNodeMetrics(cfg.dataDir);
   let link: ControllerLink | null = null;
   let desired: DesiredState | null = null;
   const relays = new RelayManager({
@@ -82,7 +84,9 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     controllerUrl: cfg.controllerUrl,
     nodeName: cfg.nodeName,
     token,
+    onQueued: (event) => metrics.eventQueued(event),
   });
+  metrics.attach({ relays, outbox });
   await outbox.init();
   await recoverRecordings({
     root: recordingsRoot,
@@ -197,6 +201,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     },
     // Camera scan: devices, WS-Discovery, opt-in port probe (scan/README.md).
     scanner: createScanner(cfg.nodeName),
+    metrics: metrics.registry,
   });
 
   link = new ControllerLink({
@@ -232,6 +237,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
       await outbox.stop();
       ac.abort();
       await server.finished.catch(() => {});
+      metrics.close();
     },
   };
 }

@@ -21,7 +21,7 @@ export function controllerConfig(flags: Record<string, string | undefined>) {
 export async function runController(
   cfg: ConfigOf<typeof controllerSettings>,
 ): Promise<void> {
-  configureLog({ level: cfg.logLevel });
+  configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
   const controller = await startController(cfg);
   const sig = await shutdownSignal();
   logger("controller").info("shutting down", { signal: sig });

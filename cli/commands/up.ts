@@ -4,7 +4,8 @@
  * HTTP protocol. Adds a demo camera on first run. Ctrl-C stops it all.
  */
 import { loadConfig, settingsHelp } from "../../lib/config.ts";
-import { configureLog, errorMessage, logger } from "../../lib/log.ts";
+import { configureLog, logger } from "../../lib/log.ts";
+import { ChildSupervisor } from "../child_supervisor.ts";
 import { controllerSettings } from "../../controller/config.ts";
 import { type Controller, startController } from "../../controller/mod.ts";
 import { shutdownSignal } from "../signals.ts";
@@ -33,9 +34,14 @@ export async function runUp(
   flags: Record<string, string | undefined>,
 ): Promise<void> {
   const cfg = loadConfig(upSettings, flags, (n) => Deno.env.get(n));
-  configureLog({ level: cfg.logLevel });
+  configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
   const controller = await startController(cfg);
-  const agent = superviseNodeAgent(controller, cfg.dataDir, cfg.logLevel);
+  const agent = superviseNodeAgent(
+    controller,
+    cfg.dataDir,
+    cfg.logLevel,
+    cfg.logFormat,
+  );
   await addDemoCameraOnFirstRun(controller, cfg.dataDir);
 
   console.log(
@@ -52,14 +58,13 @@ function superviseNodeAgent(
   controller: Controller,
   dataDir: string,
   logLevel: string,
-) {
-  let child: Deno.ChildProcess | null = null;
-  let stopping = false;
-  const run = async () => {
-    let backoff = 500;
-    while (!stopping) {
-      const started = Date.now();
-      child = new Deno.Command(Deno.execPath(), {
+  logFormat: string,
+): ChildSupervisor {
+  const agent = new ChildSupervisor({
+    name: "node-agent",
+    log,
+    spawn: () =>
+      new Deno.Command(Deno.execPath(), {
         args: [
           ...selfArgs(),
           "node-agent",
@@ -73,46 +78,16 @@ function superviseNodeAgent(
           FALCON_CONTROLLER_URL: `http://127.0.0.1:${controller.port}`,
           FALCON_DATA_DIR: dataDir,
           FALCON_LOG_LEVEL: logLevel,
+          FALCON_LOG_FORMAT: logFormat,
           FALCON_PARENT_PID: String(Deno.pid),
         },
         stdin: "null",
         stdout: "inherit",
         stderr: "inherit",
-      }).spawn();
-      const status = await child.status;
-      child = null;
-      if (stopping) return;
-      log.error("node agent exited; restarting", {
-        code: status.code,
-        signal: status.signal,
-      });
-      if (Date.now() - started > 30000) backoff = 500;
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 10000);
-    }
-  };
-  const loop = run().catch((e) =>
-    log.error("node agent supervisor failed", { error: errorMessage(e) })
-  );
-  return {
-    async stop() {
-      stopping = true;
-      const c = child as Deno.ChildProcess | null;
-      if (c) {
-        try {
-          c.kill("SIGTERM");
-        } catch { /* already gone */ }
-        const timer = setTimeout(() => {
-          try {
-            c.kill("SIGKILL");
-          } catch { /* gone */ }
-        }, 8000);
-        await c.status;
-        clearTimeout(timer);
-      }
-      await loop;
-    },
-  };
+      }).spawn(),
+  });
+  agent.start();
+  return agent;
 }
 
 /** argv that re-runs this program: `deno run -A main.ts` from source, nothing when compiled. */

@@ -203,3 +203,19 @@ export async function countByNode(sql: Sql): Promise<Map<string, number>> {
     select assigned_node as node, count(*)::int as n from cameras where assigned_node is not null group by 1`;
   return new Map(rows.map((r) => [r.node, r.n]));
 }
+
+/** Cameras per status, every status present (0 when none), for /metrics. */
+export async function countByStatus(
+  sql: Sql,
+): Promise<Record<CameraStatus, number>> {
+  const rows = await sql<{ status: CameraStatus; n: number }[]>`
+    select status, count(*)::int as n from cameras group by 1`;
+  const out: Record<CameraStatus, number> = {
+    pending: 0,
+    online: 0,
+    error: 0,
+    offline: 0,
+  };
+  for (const r of rows) out[r.status] = r.n;
+  return out;
+}

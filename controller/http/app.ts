@@ -45,6 +45,10 @@ import {
 import { limitBody } from "./middleware/body_limit.ts";
 import { errorResponse } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
+import { mountMetrics } from "./metrics.ts";
+import { requestId } from "../../lib/request_context.ts";
+import { httpMetrics, type Registry } from "../../lib/metrics/registry.ts";
+import { logger } from "../../lib/log.ts";
 
 export interface ControllerAppDeps {
   sql: Sql;
@@ -79,6 +83,8 @@ export interface ControllerAppDeps {
   streamMaxLifetimeMs?: number;
   /** Mounts the dashboard (routes/, islands/, assets). */
   mountWeb?: (app: Hono<AuthEnv>) => void;
+  /** Prometheus: the registry behind GET /metrics and the scrapers' token. */
+  metrics?: { registry: Registry; token?: string };
 }
 
 /** /api routes reachable without credentials. */
@@ -97,11 +103,17 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     maxLifetimeMs: deps.streamMaxLifetimeMs,
   });
   app.onError(errorResponse);
+  // First: the request id scopes every log line of the request, errors included.
+  app.use("*", requestId({ log: logger("http") }));
+  if (deps.metrics) app.use("*", httpMetrics(deps.metrics.registry));
   app.use("*", securityHeaders({ styleHashes: deps.styleHashes }));
   app.use(
     "*",
     resolveClientAddress({ trustProxy, hops: deps.trustedProxyHops ?? 1 }),
   );
+  if (deps.metrics) {
+    mountMetrics(app, { ...deps.metrics, auth: deps.auth });
+  }
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
   app.get("/readyz", async (c) => {

@@ -62,7 +62,6 @@ export class NodeService {
   #addresses = new Map<string, string>();
   /** Load last published in a `node` event, per node (see `loadChanged`). */
   #publishedLoad = new Map<string, NodeLoad>();
-  #timer: ReturnType<typeof setInterval> | undefined;
   #pollTimers = new Set<ReturnType<typeof setTimeout>>();
   #opts: Required<Omit<NodeServiceOptions, "settings">>;
   #settings: SettingsSource | undefined;
@@ -86,20 +85,8 @@ export class NodeService {
     this.#unsubscribe = settings?.onChange(() => this.changedAll());
   }
 
-  /** Starts the liveness sweep. */
-  start(): void {
-    this.#timer = setInterval(
-      () =>
-        this.sweep().catch((e) =>
-          log.error("liveness sweep failed", { error: String(e) })
-        ),
-      1000,
-    );
-  }
-
   stop(): void {
     this.#unsubscribe?.();
-    clearInterval(this.#timer);
     for (const t of this.#pollTimers) clearTimeout(t);
     this.#pollTimers.clear();
     for (const set of this.#waiters.values()) for (const w of set) w();
@@ -295,7 +282,10 @@ export class NodeService {
     this.#pollTimers.add(timer);
   }
 
-  /** One liveness pass: nodes silent for longer than offlineAfterMs go offline. */
+  /**
+   * One liveness pass: nodes silent for longer than offlineAfterMs go offline.
+   * The controller's jobs runner repeats it every second (`nodes.liveness`).
+   */
   async sweep(): Promise<void> {
     for (
       const n of await nodesDb.staleNodes(this.sql, this.#opts.offlineAfterMs)

@@ -61,7 +61,7 @@ import { sessionJson } from "./view.ts";
 const log = logger("recordings-reconcile");
 
 export interface ReconcileOptions {
-  /** @default 120000 */
+  /** Pause between timer passes (the `recordings.reconcile` job). @default 120000 */
   intervalMs?: number;
   /** A node offline for longer than this loses its open sessions. @default 600000 */
   lostNodeMs?: number;
@@ -224,7 +224,6 @@ interface KnownRow {
 }
 
 export class RecordingReconciler {
-  #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<ReconcileReport> | null = null;
   #runningFull = false;
   /** When each node's files were last compared camera by camera, ms. */
@@ -251,9 +250,18 @@ export class RecordingReconciler {
     };
   }
 
-  /** Runs every interval, and at once when a camera is deleted. */
+  /** Pause between timer passes; the controller's jobs runner calls `tick()` that often. */
+  get intervalMs(): number {
+    return this.#opts.intervalMs;
+  }
+
+  /** A timer pass (`run({ full: false })`): the job the jobs runner repeats. */
+  tick(): Promise<ReconcileReport> {
+    return this.run({ full: false });
+  }
+
+  /** Runs a pass at once whenever a camera is deleted; the periodic passes are `tick()`. */
   start(): void {
-    this.#timer = setInterval(() => this.#background(), this.#opts.intervalMs);
     const sub = this.deps.bus.subscribe();
     const signal = this.#ac.signal;
     (async () => {
@@ -269,7 +277,6 @@ export class RecordingReconciler {
   }
 
   stop(): void {
-    clearInterval(this.#timer);
     this.#ac.abort();
   }
 

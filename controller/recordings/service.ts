@@ -89,6 +89,8 @@ export interface RecordingServiceDeps {
   cameras: { row(id: string): Promise<CameraRow> };
   nodes: RecordingNodes;
   nodeToken: string;
+  /** A node event took effect (not a repeat): metrics count segments here. */
+  onApplied?: (event: ValidNodeEvent) => void;
 }
 
 /** `GET /api/cameras/{id}/recording/status` (lib/api/recordings.ts). */
@@ -453,12 +455,15 @@ export class RecordingService {
     const acked: string[] = [];
     for (const ev of parsed.data.events) {
       const publish: RecordingEvent[] = [];
+      let applied = false;
       try {
         await this.deps.sql.begin(async (tx) => {
           if (!(await db.markApplied(tx, ev.id, node))) return;
           await this.#apply(tx as unknown as Sql, node, ev, publish);
+          applied = true;
         });
         acked.push(ev.id);
+        if (applied) this.deps.onApplied?.(ev);
         for (const p of publish) this.#publish(p);
       } catch (e) {
         log.error("node event not applied", {

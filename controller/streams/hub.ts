@@ -64,6 +64,16 @@ export class StreamHub {
     return n;
   }
 
+  /** Browsers watching each camera now (a `warm()` hold is not a viewer). */
+  viewers(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, u] of this.#upstreams) {
+      const n = u.hub.subscribers - (u.warmLeave ? 1 : 0);
+      if (n > 0) out.set(id, n);
+    }
+    return out;
+  }
+
   /**
    * Throws the AppError explaining why a camera cannot stream now (no node,
    * node offline), so a viewer gets a clear 503 instead of a silent stream.

@@ -16,14 +16,14 @@
  */
 import { redactSecrets } from "../../lib/redact.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
-import type { BackoffOptions } from "./backoff.ts";
+import type { BackoffOptions } from "../../lib/supervise/backoff.ts";
 import {
   type AttemptEnd,
   RestartLoop,
   RunWatch,
   type SupervisorState,
-} from "./restart_loop.ts";
-import { realTimers, type TimerId, type Timers } from "./timers.ts";
+} from "../../lib/supervise/restart_loop.ts";
+import { type Clock, realClock, type TimerId } from "../../lib/time/clock.ts";
 
 export type { SupervisorState };
 
@@ -59,7 +59,7 @@ export interface SupervisorOptions {
   /** Values masked in stderr (e.g. a camera password ffmpeg echoes back). */
   secrets?: string[];
   /** Clock and timers; tests may inject their own. */
-  timers?: Timers;
+  timers?: Clock;
 }
 
 /** stderr lines quoted in `lastError`; the full tail is in `stderrTail()`. */
@@ -86,7 +86,7 @@ interface Run {
 
 export class Supervisor {
   #opts: SupervisorOptions;
-  #timers: Timers;
+  #timers: Clock;
   #log;
   #secrets: string[];
   #run: Run | null = null;
@@ -95,7 +95,7 @@ export class Supervisor {
 
   constructor(options: SupervisorOptions) {
     this.#opts = options;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
     this.#secrets = [...(options.secrets ?? [])];
     this.#log = logger(`supervisor.${options.name}`);
     this.#loop = new RestartLoop({
@@ -105,7 +105,7 @@ export class Supervisor {
       },
       onState: options.onState,
       backoff: options.backoff,
-      timers: this.#timers,
+      clock: this.#timers,
       log: this.#log,
       failureMessage: "process failed; restarting after backoff",
     });

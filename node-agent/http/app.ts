@@ -20,6 +20,12 @@ import { fileRoutes, type FileRoutesDeps } from "../files/routes.ts";
 import { onvifRoutes, onvifSnapshot, resolveProbe } from "../onvif/routes.ts";
 import type { Scanner } from "../scan/scan.ts";
 import { scanRequestSchema } from "../scan/request.ts";
+import { requestId } from "../../lib/request_context.ts";
+import {
+  httpMetrics,
+  metricsResponse,
+  type Registry,
+} from "../../lib/metrics/registry.ts";
 
 const log = logger("node-http");
 
@@ -35,6 +41,8 @@ export interface NodeAppDeps {
   files?: FileRoutesDeps;
   /** Camera scan (scan/scan.ts): `POST /v1/scan`; absent = not served. */
   scanner?: Scanner;
+  /** Prometheus registry (node-agent/metrics.ts): `GET /metrics`; absent = not served. */
+  metrics?: Registry;
 }
 
 /** `POST /v1/probe` body (lib/protocol/probe.ts). */
@@ -63,15 +71,27 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
     return c.json(body, 500);
   });
 
+  // The controller's X-Request-Id (or a new one) on every log line of a request.
+  app.use("*", requestId({ log }));
+  if (deps.metrics) app.use("*", httpMetrics(deps.metrics));
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
-  app.use("/v1/*", async (c, next) => {
+  const requireToken = async (
+    c: { req: { header(name: string): string | undefined } },
+    next: () => Promise<void>,
+  ) => {
     const given = bearer(c.req.header("authorization"));
     if (given === null || !timingSafeEqual(given, deps.token)) {
       throw new AppError("unauthorized", "Node token required");
     }
     await next();
-  });
+  };
+  app.use("/v1/*", requireToken);
+  const registry = deps.metrics;
+  if (registry) {
+    app.get("/metrics", requireToken, () => metricsResponse(registry));
+  }
 
   const relayOf = (id: string) => {
     const relay = deps.relays.get(id);

@@ -21,8 +21,11 @@
  */
 import { errorMessage, logger } from "../../lib/log.ts";
 import type { NodeEvent } from "../../lib/protocol/mod.ts";
-import { backoffDelayMs, type BackoffOptions } from "../ffmpeg/backoff.ts";
-import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
+import {
+  backoffDelayMs,
+  type BackoffOptions,
+} from "../../lib/supervise/backoff.ts";
+import { type Clock, realClock, type TimerId } from "../../lib/time/clock.ts";
 import { exists, fsyncDir, writeFileAtomic } from "../storage/durable.ts";
 
 const log = logger("outbox");
@@ -49,7 +52,9 @@ export interface OutboxOptions {
   /** HTTP client; tests may inject one. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Clock and timers; tests may inject their own. */
-  timers?: Timers;
+  timers?: Clock;
+  /** An event became sendable (put, or a prepared one committed): metrics count it. */
+  onQueued?: (event: NodeEvent) => void;
 }
 
 /** A file move that must happen before a pending event may be sent. */
@@ -82,7 +87,7 @@ export interface PendingRecovery {
 
 export class Outbox {
   #opts: OutboxOptions;
-  #timers: Timers;
+  #timers: Clock;
   #lastMs = 0;
   #seq = 0;
   #running: Promise<void> | null = null;
@@ -96,11 +101,20 @@ export class Outbox {
 
   constructor(options: OutboxOptions) {
     this.#opts = options;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
   }
 
   get dir(): string {
     return this.#opts.dir;
+  }
+
+  /** Events on disk waiting for the controller's ack (`.json` files), read now. */
+  async depth(): Promise<number> {
+    let n = 0;
+    for await (const e of Deno.readDir(this.#opts.dir)) {
+      if (e.isFile && e.name.endsWith(".json")) n++;
+    }
+    return n;
   }
 
   /** Events acknowledged by the controller since this outbox was created. */
@@ -130,6 +144,7 @@ export class Outbox {
       `${this.#opts.dir}/${name}.json`,
       JSON.stringify({ v: 1, event } satisfies Envelope),
     );
+    this.#opts.onQueued?.(event);
     this.poke();
   }
 
@@ -155,6 +170,7 @@ export class Outbox {
       `${dir}/${pending.file.replace(/\.pending$/, ".json")}`,
     );
     await fsyncDir(dir);
+    this.#opts.onQueued?.(pending.event);
     this.poke();
   }
 

@@ -102,6 +102,7 @@ Deno.test({
       maxJoinQueue: 8,
       cacheMaxBytes: undefined,
       logLevel: "error" as const,
+      logFormat: "text" as const,
     };
     try {
       const agent = await startNodeAgent(cfg);

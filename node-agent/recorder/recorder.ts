@@ -30,7 +30,7 @@ import {
   type SupervisorOptions,
   type SupervisorState,
 } from "../ffmpeg/supervisor.ts";
-import { realTimers, type Timers } from "../ffmpeg/timers.ts";
+import { type Clock, realClock } from "../../lib/time/clock.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { newEventId } from "../outbox/outbox.ts";
 import {
@@ -77,7 +77,7 @@ export interface RecorderDeps {
   /** The camera's relay hub, for frames-in sources; null when none runs. */
   hubOf: (cameraId: string) => FrameHub | null;
   tuning?: RecorderTuning;
-  timers?: Timers;
+  timers?: Clock;
   /** Least time between two `recording.failed` events of one camera. @default 60000 */
   failureEventIntervalMs?: number;
   /**
@@ -125,7 +125,7 @@ export class Recorder {
   #spec: CameraSpec;
   #record: RecordSpec;
   #deps: RecorderDeps;
-  #timers: Timers;
+  #timers: Clock;
   #log;
   #sup: Supervisor;
   #feed: FrameFeed | null = null;
@@ -164,7 +164,7 @@ export class Recorder {
     this.#spec = spec;
     this.#record = record;
     this.#deps = deps;
-    this.#timers = deps.timers ?? realTimers;
+    this.#timers = deps.timers ?? realClock;
     this.#log = logger(`recorder.${spec.id}`);
     this.#incoming = incomingDir(deps.root, spec.id);
     const secrets = secretsOf(spec);

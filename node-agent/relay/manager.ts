@@ -5,7 +5,7 @@
  * answer without tracking what changed.
  */
 import type { CameraRuntime, CameraSpec } from "../../lib/protocol/mod.ts";
-import type { Timers } from "../ffmpeg/timers.ts";
+import type { Clock } from "../../lib/time/clock.ts";
 import { CameraRelay, type RelayTuning } from "./relay.ts";
 import { StartGate } from "./start_gate.ts";
 
@@ -19,7 +19,7 @@ export interface RelayManagerOptions {
   /** Supervisor tuning for every relay (tests shorten it). */
   tuning?: RelayTuning;
   /** Clock and timers; tests may inject their own. */
-  timers?: Timers;
+  timers?: Clock;
   /** Relays starting at once (see start_gate.ts). @default 2 × CPU cores */
   startConcurrency?: number;
 }

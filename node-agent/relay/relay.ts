@@ -14,7 +14,7 @@ import { FrameHub } from "../../lib/frame_hub.ts";
 import { AppError } from "../../lib/errors.ts";
 import { registerSecret } from "../../lib/log.ts";
 import { defaultFfmpegPath } from "../ffmpeg/probe.ts";
-import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
+import { type Clock, realClock, type TimerId } from "../../lib/time/clock.ts";
 import {
   createFrameSource,
   type FrameSource,
@@ -38,7 +38,7 @@ export interface CameraRelayOptions {
   /** Restart, stall and stop tuning of the source (ffmpeg or HTTP reader). */
   tuning?: RelayTuning;
   /** Clock and timers; tests may inject their own. */
-  timers?: Timers;
+  timers?: Clock;
   /** usb cameras: device listing and (tests) a stand-in for the device. */
   usb?: UsbSourceDeps;
   /** Shared limit on relays starting at once (node-agent/relay/start_gate.ts); none = start at once. */
@@ -54,7 +54,7 @@ export class CameraRelay {
   #spec: CameraSpec;
   #source: FrameSource;
   #options: CameraRelayOptions;
-  #timers: Timers;
+  #timers: Clock;
   #idleGraceMs: number;
   #onChange?: () => void;
   #fps = new FpsMeter();
@@ -70,7 +70,7 @@ export class CameraRelay {
   constructor(spec: CameraSpec, options: CameraRelayOptions = {}) {
     this.#spec = spec;
     this.#options = options;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
     this.#idleGraceMs = options.idleGraceMs ?? 10_000;
     this.#onChange = options.onChange;
     this.hub = new FrameHub({

@@ -14,7 +14,7 @@
  * with 16 cameras on 2 cores: first tile 0.85–1.19 s without the gate,
  * 0.61–0.88 s with it; all 16 tiles about the same (1.4–1.8 s).
  */
-import { realTimers, type Timers } from "../ffmpeg/timers.ts";
+import { type Clock, realClock } from "../../lib/time/clock.ts";
 
 /** Frees a slot; calling it again does nothing. */
 export type GateRelease = () => void;
@@ -24,13 +24,13 @@ export interface StartGateOptions {
   limit?: number;
   /** Longest a start may hold its slot. @default 300 */
   maxHoldMs?: number;
-  timers?: Timers;
+  timers?: Clock;
 }
 
 export class StartGate {
   readonly limit: number;
   readonly maxHoldMs: number;
-  #timers: Timers;
+  #timers: Clock;
   #active = 0;
   #waiting: ((release: GateRelease) => void)[] = [];
 
@@ -42,7 +42,7 @@ export class StartGate {
       ),
     );
     this.maxHoldMs = options.maxHoldMs ?? 300;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
   }
 
   /** Starts holding a slot now. */

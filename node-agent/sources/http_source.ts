@@ -21,7 +21,7 @@ import { isJpeg, readMjpeg } from "../../lib/mjpeg.ts";
 import { redactText } from "../../lib/redact.ts";
 import { logger } from "../../lib/log.ts";
 import { relayArgs } from "../ffmpeg/relay_args.ts";
-import { realTimers, type Timers } from "../ffmpeg/timers.ts";
+import { type Clock, realClock } from "../../lib/time/clock.ts";
 import { FfmpegSource } from "./ffmpeg_source.ts";
 import { HttpClient } from "./http_client.ts";
 import { type RunContext, type RunEnd, SourceLoop } from "./loop.ts";
@@ -68,7 +68,7 @@ export interface HttpSourceOptions extends SourceOptions {
 export class HttpSource implements FrameSource {
   #spec: () => CameraSpec;
   #sink: FrameSink;
-  #timers: Timers;
+  #timers: Clock;
   #requestTimeoutMs: number;
   #loop: SourceLoop;
   #ffmpeg: FfmpegSource;
@@ -86,7 +86,7 @@ export class HttpSource implements FrameSource {
   ) {
     this.#spec = spec;
     this.#sink = sink;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.#log = logger(`source.${options.name}`);
     const { stopTimeoutMs: _s, stderrTailLines: _l, ...loopTuning } =

@@ -3,7 +3,7 @@
  * MJPEG passthrough, JPEG polling): run one attempt, and after every unplanned
  * end wait out an exponential, capped backoff and try again; a stall watchdog
  * fed by `progress()` ends a run that stopped delivering; `stop()` aborts the
- * run and waits for it. The loop itself is `ffmpeg/restart_loop.ts`, the one
+ * run and waits for it. The loop itself is `lib/supervise/restart_loop.ts`, the one
  * `ffmpeg/supervisor.ts` runs on, so a relay cannot tell them apart.
  *
  * An attempt is an async function that must settle soon after its signal
@@ -14,14 +14,14 @@
  */
 import { redactSecrets } from "../../lib/redact.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
-import type { BackoffOptions } from "../ffmpeg/backoff.ts";
+import type { BackoffOptions } from "../../lib/supervise/backoff.ts";
 import {
   type AttemptEnd,
   RestartLoop,
   RunWatch,
   type SupervisorState,
-} from "../ffmpeg/restart_loop.ts";
-import { realTimers, type Timers } from "../ffmpeg/timers.ts";
+} from "../../lib/supervise/restart_loop.ts";
+import { type Clock, realClock } from "../../lib/time/clock.ts";
 
 /** How one attempt ended when it did not throw. */
 export type RunEnd = "ended" | "handoff";
@@ -49,7 +49,7 @@ export interface SourceLoopOptions {
   stallTimeoutMs?: number;
   /** Values masked in error messages. */
   secrets?: string[];
-  timers?: Timers;
+  timers?: Clock;
 }
 
 interface Run {
@@ -61,14 +61,14 @@ interface Run {
 
 export class SourceLoop {
   #opts: SourceLoopOptions;
-  #timers: Timers;
+  #timers: Clock;
   #secrets: string[];
   #run: Run | null = null;
   #loop: RestartLoop;
 
   constructor(options: SourceLoopOptions) {
     this.#opts = options;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
     this.#secrets = [...(options.secrets ?? [])];
     this.#loop = new RestartLoop({
       attempt: () => this.#runOnce(),
@@ -76,7 +76,7 @@ export class SourceLoop {
       onState: options.onState,
       onHandoff: options.onHandoff,
       backoff: options.backoff,
-      timers: this.#timers,
+      clock: this.#timers,
       log: logger(`source.${options.name}`),
       failureMessage: "source failed; retrying after backoff",
     });

@@ -9,7 +9,7 @@ import type {
   SupervisorOptions,
   SupervisorState,
 } from "../ffmpeg/supervisor.ts";
-import type { Timers } from "../ffmpeg/timers.ts";
+import type { Clock } from "../../lib/time/clock.ts";
 import type { UsbSourceDeps } from "./usb_source.ts";
 
 export type SourceState = SupervisorState;
@@ -61,7 +61,7 @@ export interface SourceOptions {
   ffmpegPath: string;
   secrets: string[];
   tuning?: SourceTuning;
-  timers?: Timers;
+  timers?: Clock;
   /** usb cameras: device listing and (tests) a stand-in input (sources/usb_source.ts). */
   usb?: UsbSourceDeps;
 }

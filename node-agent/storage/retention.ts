@@ -15,7 +15,7 @@
 import { statfsSync } from "node:fs";
 import { errorMessage, logger } from "../../lib/log.ts";
 import type { CameraSpec, StoragePolicy } from "../../lib/protocol/mod.ts";
-import { realTimers, type TimerId, type Timers } from "../ffmpeg/timers.ts";
+import { type Clock, realClock, type TimerId } from "../../lib/time/clock.ts";
 import { sessionTag } from "./layout.ts";
 import {
   deleteSegment,
@@ -76,7 +76,7 @@ export interface RetentionOptions {
    */
   cache?: CacheEvictor;
   statfs?: StatFs;
-  timers?: Timers;
+  timers?: Clock;
   /** Pause between sweeps of `start()`. @default 30000 */
   intervalMs?: number;
 }
@@ -96,7 +96,7 @@ export interface SweepReport {
 export class RetentionSweeper {
   #opts: RetentionOptions;
   #statfs: StatFs;
-  #timers: Timers;
+  #timers: Clock;
   #cameras: Pick<CameraSpec, "id" | "retention_days">[] = [];
   #policy: StoragePolicy = DEFAULT_STORAGE_POLICY;
   #chain: Promise<unknown> = Promise.resolve();
@@ -107,7 +107,7 @@ export class RetentionSweeper {
   constructor(options: RetentionOptions) {
     this.#opts = options;
     this.#statfs = options.statfs ?? realStatFs;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? realClock;
   }
 
   /** The desired state's cameras (retention_days) and storage policy. */

@@ -43,6 +43,8 @@ export interface StackOptions {
   setupAdmin?: boolean;
   /** Further controller flags, e.g. `{ "trust-proxy": "true" }`. */
   flags?: Record<string, string>;
+  /** `FALCON_METRICS_TOKEN` of the controller. */
+  metricsToken?: string;
 }
 
 export interface Stack {
@@ -60,7 +62,13 @@ export interface Stack {
   ): Promise<Response>;
   startNodeAgent(
     name: string,
-    opts?: { heartbeatMs?: number },
+    opts?: {
+      heartbeatMs?: number;
+      /** Extra environment (e.g. FALCON_LOG_FORMAT), overriding the stack's. */
+      env?: Record<string, string>;
+      /** Pipe stdout to the test (`child.stdout`) instead of inheriting it. */
+      pipeStdout?: boolean;
+    },
   ): Promise<NodeAgentProcess>;
   events(): Promise<EventRecorder>;
   /**
@@ -96,6 +104,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ),
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
+  if (opts.metricsToken) flags["metrics-token"] = opts.metricsToken;
   const cfg = loadConfig(controllerSettings, flags, () => undefined);
   // close() may be called by a test and again by stack.close(): once is enough.
   const closeOnce = (c: Controller): Controller => {
@@ -158,9 +167,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           FALCON_HEARTBEAT_MS: String(o.heartbeatMs ?? 1000),
           FALCON_LOG_LEVEL: opts.verbose ? "info" : "warn",
           FALCON_PARENT_PID: String(Deno.pid),
+          ...o.env,
         },
         stdin: "null",
-        stdout: "inherit",
+        stdout: o.pipeStdout ? "piped" : "inherit",
         stderr: "inherit",
       }).spawn();
       const agent: NodeAgentProcess = {

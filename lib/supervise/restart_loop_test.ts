@@ -1,52 +1,17 @@
 import assert from "node:assert/strict";
-import { logger } from "../../lib/log.ts";
+import { logger } from "../log.ts";
 import {
   type AttemptEnd,
   RestartLoop,
   RunWatch,
   type SupervisorState,
 } from "./restart_loop.ts";
-import type { TimerId, Timers } from "./timers.ts";
-
-/** Timers driven by hand: `advance(ms)` fires what falls due, in order. */
-function manualTimers() {
-  let now = 0;
-  let next = 1;
-  const due = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    now: () => now,
-    setTimeout: (fn, ms) => {
-      const id = next++;
-      due.set(id, { at: now + ms, fn });
-      return id as unknown as TimerId;
-    },
-    clearTimeout: (id) => void due.delete(id as unknown as number),
-  };
-  return {
-    timers,
-    pending: () => due.size,
-    advance(ms: number) {
-      const until = now + ms;
-      while (true) {
-        const [id, t] = [...due].filter(([, t]) => t.at <= until)
-          .sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-        if (id === undefined || !t) break;
-        due.delete(id);
-        now = t.at;
-        t.fn();
-      }
-      now = until;
-    },
-  };
-}
-
-/** Lets the loop's promise chain run. */
-const settle = () => new Promise((r) => setTimeout(r, 0));
+import { FakeClock, settle } from "../time/fake_clock.ts";
 
 Deno.test("RunWatch calls onStall once no progress came for the limit", () => {
-  const clock = manualTimers();
+  const clock = new FakeClock();
   const stalls: number[] = [];
-  const watch = new RunWatch(clock.timers, 100, (ms) => stalls.push(ms));
+  const watch = new RunWatch(clock, 100, (ms) => stalls.push(ms));
   clock.advance(60);
   assert.equal(watch.progress(), true, "first progress");
   assert.equal(watch.progress(), false, "later progress");
@@ -58,12 +23,12 @@ Deno.test("RunWatch calls onStall once no progress came for the limit", () => {
 });
 
 Deno.test("RunWatch: healthy takes progress and time; stop() disarms", () => {
-  const clock = manualTimers();
+  const clock = new FakeClock();
   const stalls: number[] = [];
-  const quiet = new RunWatch(clock.timers, 100, (ms) => stalls.push(ms));
+  const quiet = new RunWatch(clock, 100, (ms) => stalls.push(ms));
   clock.advance(2000);
   assert.equal(quiet.healthy(1500), false, "no progress, however long");
-  const watch = new RunWatch(clock.timers, 100, (ms) => stalls.push(ms));
+  const watch = new RunWatch(clock, 100, (ms) => stalls.push(ms));
   watch.progress();
   clock.advance(50);
   assert.equal(watch.healthy(1500), false, "too short");
@@ -74,7 +39,7 @@ Deno.test("RunWatch: healthy takes progress and time; stop() disarms", () => {
 });
 
 Deno.test("RestartLoop backs off after failures, resets after a healthy run, restarts at once", async () => {
-  const clock = manualTimers();
+  const clock = new FakeClock();
   const states: SupervisorState[] = [];
   const ends: AttemptEnd[] = [
     { failure: "a", healthy: false },
@@ -95,7 +60,7 @@ Deno.test("RestartLoop backs off after failures, resets after a healthy run, res
     interrupt: () => release?.(),
     onState: (s) => states.push(s),
     backoff: { initialMs: 100, factor: 2, quickRetries: 0, maxMs: 1000 },
-    timers: clock.timers,
+    clock,
     log: logger("restart_loop.test"),
     failureMessage: "test attempt failed",
   });
@@ -140,14 +105,14 @@ Deno.test("RestartLoop backs off after failures, resets after a healthy run, res
 });
 
 Deno.test("RestartLoop: a handoff ends the loop idle, not failed", async () => {
-  const clock = manualTimers();
+  const clock = new FakeClock();
   let handoffs = 0;
   const loop = new RestartLoop({
     attempt: () =>
       Promise.resolve({ failure: "", healthy: false, handoff: true }),
     interrupt: () => {},
     onHandoff: () => handoffs++,
-    timers: clock.timers,
+    clock,
     log: logger("restart_loop.test"),
     failureMessage: "test attempt failed",
   });

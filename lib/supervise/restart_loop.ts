@@ -7,13 +7,13 @@
  * attempt. What an attempt is, and how one is ended early, stays with the
  * owner.
  */
-import { errorMessage, type Logger } from "../../lib/log.ts";
+import { errorMessage, type Logger } from "../log.ts";
 import {
   backoffDelayMs,
   type BackoffOptions,
   HEALTHY_AFTER_MS,
 } from "./backoff.ts";
-import type { TimerId, Timers } from "./timers.ts";
+import type { Clock, TimerId } from "../time/clock.ts";
 
 export type SupervisorState =
   | "idle"
@@ -42,7 +42,7 @@ export interface RestartLoopOptions {
   /** An attempt asked for a handoff; called before the loop reports idle. */
   onHandoff?: () => void;
   backoff?: BackoffOptions;
-  timers: Timers;
+  clock: Clock;
   log: Logger;
   /** Logged (warn) with the error before each backoff. */
   failureMessage: string;
@@ -183,14 +183,14 @@ export class RestartLoop {
   }
 
   #sleep(ms: number): Promise<void> {
-    const timers = this.#opts.timers;
+    const clock = this.#opts.clock;
     return new Promise((resolve) => {
-      const id = timers.setTimeout(() => {
+      const id = clock.setTimeout(() => {
         this.#wake = null;
         resolve();
       }, ms);
       this.#wake = () => {
-        timers.clearTimeout(id);
+        clock.clearTimeout(id);
         this.#wake = null;
         resolve();
       };
@@ -216,7 +216,7 @@ export class RestartLoop {
  */
 export class RunWatch {
   readonly startedAt: number;
-  #timers: Timers;
+  #clock: Clock;
   #limitMs: number;
   #onStall: (limitMs: number) => void;
   #lastProgressAt: number;
@@ -224,14 +224,14 @@ export class RunWatch {
   #timer: TimerId | null = null;
 
   constructor(
-    timers: Timers,
+    clock: Clock,
     stallTimeoutMs: number,
     onStall: (limitMs: number) => void,
   ) {
-    this.#timers = timers;
+    this.#clock = clock;
     this.#limitMs = stallTimeoutMs;
     this.#onStall = onStall;
-    this.startedAt = this.#lastProgressAt = timers.now();
+    this.startedAt = this.#lastProgressAt = clock.now();
     this.#arm(stallTimeoutMs);
   }
 
@@ -241,7 +241,7 @@ export class RunWatch {
 
   /** Output arrived; true the first time (the attempt now runs). */
   progress(): boolean {
-    this.#lastProgressAt = this.#timers.now();
+    this.#lastProgressAt = this.#clock.now();
     if (this.#progressed) return false;
     return this.#progressed = true;
   }
@@ -249,19 +249,19 @@ export class RunWatch {
   /** Made progress and lasted `healthyAfterMs`: a recovery that resets the backoff. */
   healthy(healthyAfterMs = HEALTHY_AFTER_MS): boolean {
     return this.#progressed &&
-      this.#timers.now() - this.startedAt >= healthyAfterMs;
+      this.#clock.now() - this.startedAt >= healthyAfterMs;
   }
 
   /** Disarms the watchdog (the attempt is ending). */
   stop(): void {
-    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
   }
 
   #arm(ms: number): void {
-    this.#timer = this.#timers.setTimeout(() => {
+    this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null;
-      const quietFor = this.#timers.now() - this.#lastProgressAt;
+      const quietFor = this.#clock.now() - this.#lastProgressAt;
       if (quietFor < this.#limitMs) return this.#arm(this.#limitMs - quietFor);
       this.#onStall(this.#limitMs);
     }, ms);
