@@ -16,6 +16,7 @@ import { type AuthOptions, AuthService } from "./auth/service.ts";
 import { principalFromRequest } from "./http/middleware/auth.ts";
 import { toWebUser } from "./web/auth_glue.ts";
 import { styleHash } from "./web/render.ts";
+import { NodeClient } from "./nodes/client.ts";
 import { NodeService } from "./nodes/service.ts";
 import {
   parseListQuery,
@@ -26,7 +27,7 @@ import { cameraTimeline } from "./recordings/timeline.ts";
 import { openSessionsOf } from "./db/recordings.ts";
 import { loadSecretKey, SecretBox } from "./secrets/secret_box.ts";
 import { SettingsService } from "./settings/service.ts";
-import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
+import { StreamHub } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { buildIslands } from "./web/islands.ts";
@@ -95,10 +96,9 @@ export async function startController(
     });
     nodes.cameras = cameras;
 
-    const resolve = async (
-      cameraId: string,
-      kind: "stream" | "snapshot",
-    ): Promise<UpstreamTarget> => {
+    const nodeClient = new NodeClient({ nodes, token: nodeToken });
+    /** The node that runs a camera, or a 503 saying why there is none now. */
+    const nodeOf = async (cameraId: string) => {
       const cam = await cameras.row(cameraId);
       if (!cam.assigned_node) {
         throw new AppError(
@@ -106,42 +106,19 @@ export async function startController(
           `Camera "${cam.name}" has no node to run on: no node agent is online`,
         );
       }
-      const address = await nodes.address(cam.assigned_node);
-      if (!address || !(await nodes.isOnline(cam.assigned_node))) {
-        throw new AppError(
-          "unavailable",
-          `Camera "${cam.name}" is offline: node "${cam.assigned_node}" is not reachable`,
-        );
-      }
-      return {
-        url: `${address}/v1/cameras/${cameraId}/${kind}`,
-        token: nodeToken,
-      };
+      return await nodeClient.online(cam.assigned_node, {
+        consequence: `camera "${cam.name}" cannot be watched now`,
+      });
     };
-    const streams = new StreamHub({ resolve });
-    const snapshot = async (cameraId: string): Promise<Uint8Array> => {
-      const target = await resolve(cameraId, "snapshot");
-      let res: Response;
-      try {
-        res = await fetch(target.url, {
-          headers: { authorization: `Bearer ${target.token}` },
-          signal: AbortSignal.timeout(10000),
-        });
-      } catch (e) {
-        throw new AppError(
-          "upstream_failed",
-          `Node agent did not answer: ${errorMessage(e)}`,
-        );
-      }
-      if (!res.ok) {
-        const body = await res.json().catch(() => null);
-        throw new AppError(
-          res.status === 503 ? "unavailable" : "upstream_failed",
-          body?.error?.message ?? `Node agent answered ${res.status}`,
-        );
-      }
-      return new Uint8Array(await res.arrayBuffer());
-    };
+    const streams = new StreamHub({
+      open: async (id, signal) =>
+        await (await nodeOf(id)).stream(id, { signal }),
+      check: async (id) => {
+        await nodeOf(id);
+      },
+    });
+    const snapshot = async (id: string, signal?: AbortSignal) =>
+      await (await nodeOf(id)).snapshot(id, { signal });
 
     const audit = new AuditLog(db.sql);
     const auth = new AuthService(db.sql, audit, opts.auth);
@@ -150,13 +127,13 @@ export async function startController(
       bus,
       cameras,
       nodes,
-      nodeToken,
+      client: nodeClient,
     });
     const reconciler = new RecordingReconciler({
       sql: db.sql,
       bus,
       nodes,
-      nodeToken,
+      client: nodeClient,
     });
 
     const islands = opts.web === false ? null : await buildIslands();
@@ -170,10 +147,14 @@ export async function startController(
       audit,
       settings,
       nodeToken,
+      nodeClient,
       snapshot,
       recordings,
       reconciler,
-      probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
+      probe: (body, signal) =>
+        probeCamera({ cameras, nodes, box, client: nodeClient }, body, {
+          signal,
+        }),
       version: VERSION,
       trustProxy: cfg.trustProxy,
       styleHashes: [await styleHash()],

@@ -11,7 +11,7 @@ import type { OnvifInspection } from "../../lib/protocol.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import { NODE_NAME } from "./schema.ts";
 import { type CameraService, keepPassword } from "./service.ts";
-import { callNode, onlineNode, type OnvifNodeDeps } from "./onvif_node.ts";
+import type { CallOptions, NodeClient } from "../nodes/client.ts";
 
 export const inspectSchema = z.strictObject({
   url: z.string().trim().max(2048, "url must be at most 2048 characters")
@@ -45,13 +45,16 @@ export const inspectSchema = z.strictObject({
   ).optional(),
 });
 
-export interface OnvifInspectDeps extends OnvifNodeDeps {
+export interface OnvifInspectDeps {
   cameras: CameraService;
+  nodes: { pickNode(): Promise<string | null> };
+  client: NodeClient;
 }
 
 export async function inspectOnvifCamera(
   deps: OnvifInspectDeps,
   body: unknown,
+  call: CallOptions = {},
 ): Promise<OnvifInspection> {
   const parsed = inspectSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
@@ -78,22 +81,26 @@ export async function inspectOnvifCamera(
     );
   }
   const timeoutMs = input.timeout_ms ?? 8000;
-  const target = await onlineNode(deps, input.node_name ?? null);
-  const out = await callNode<OnvifInspection>(
-    deps,
-    target,
-    "/v1/onvif/inspect",
-    {
-      url,
-      host: url ? null : input.host,
-      port: url ? null : input.port ?? null,
-      username: input.username ?? null,
-      password: input.password ?? null,
-      timeout_ms: timeoutMs,
-    },
+  const node = input.node_name ?? await deps.nodes.pickNode();
+  if (!node) {
+    throw new AppError(
+      "unavailable",
+      "No node agent is online to reach the camera from",
+    );
+  }
+  const link = await deps.client.online(node, { field: "node_name" });
+  const out = await link.onvifInspect({
+    url,
+    host: url ? null : input.host,
+    port: url ? null : input.port ?? null,
+    username: input.username ?? null,
+    password: input.password ?? null,
+    timeout_ms: timeoutMs,
+  }, {
+    ...call,
     // Connect + info + two URIs per profile, each bounded by timeoutMs.
-    timeoutMs * 4 + 5000,
-  );
+    timeoutMs: timeoutMs * 4 + 5000,
+  });
   return {
     device: out.device,
     profiles: (out.profiles ?? []).map((p) => ({
@@ -105,7 +112,7 @@ export async function inspectOnvifCamera(
       ptz: p.ptz,
     })),
     ptz: out.ptz,
-    node: target.node,
+    node: link.node,
     elapsed_ms: out.elapsed_ms,
   };
 }

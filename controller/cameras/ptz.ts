@@ -15,10 +15,11 @@ import type {
 } from "../../lib/protocol.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import type { CameraService } from "./service.ts";
-import { callNode, onlineNode, type OnvifNodeDeps } from "./onvif_node.ts";
+import type { CallOptions, NodeClient } from "../nodes/client.ts";
 
-export interface PtzDeps extends OnvifNodeDeps {
+export interface PtzDeps {
   cameras: CameraService;
+  client: NodeClient;
 }
 
 const unit = (name: string) =>
@@ -59,10 +60,11 @@ export async function ptzCommand(
   deps: PtzDeps,
   cameraId: string,
   body: unknown,
+  call: CallOptions = {},
 ): Promise<{ ok: true }> {
   const parsed = ptzCommandSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  await run(deps, cameraId, parsed.data);
+  await run(deps, cameraId, parsed.data, call);
   return { ok: true };
 }
 
@@ -70,8 +72,9 @@ export async function ptzCommand(
 export async function ptzPresets(
   deps: PtzDeps,
   cameraId: string,
+  call: CallOptions = {},
 ): Promise<PtzPreset[]> {
-  const out = await run(deps, cameraId, { action: "presets" });
+  const out = await run(deps, cameraId, { action: "presets" }, call);
   return out.presets ?? [];
 }
 
@@ -79,6 +82,7 @@ async function run(
   deps: PtzDeps,
   cameraId: string,
   cmd: Omit<OnvifPtzRequest, "source_url">,
+  call: CallOptions,
 ): Promise<OnvifPtzResult> {
   const row = await deps.cameras.row(cameraId);
   if (row.protocol !== "onvif") {
@@ -100,13 +104,9 @@ async function run(
       `Camera "${row.name}" is not assigned to a node yet`,
     );
   }
-  const target = await onlineNode(deps, row.assigned_node);
+  const link = await deps.client.online(row.assigned_node, {
+    field: "node_name",
+  });
   const req: OnvifPtzRequest = { source_url: source, ...cmd };
-  return await callNode<OnvifPtzResult>(
-    deps,
-    target,
-    "/v1/onvif/ptz",
-    req,
-    20_000,
-  );
+  return await link.onvifPtz(req, { ...call, timeoutMs: 20_000 });
 }

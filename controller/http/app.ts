@@ -11,6 +11,7 @@ import type { AuthService } from "../auth/service.ts";
 import type { CameraService } from "../cameras/service.ts";
 import type { Sql } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
+import { NodeClient } from "../nodes/client.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { SettingsService } from "../settings/service.ts";
 import {
@@ -54,9 +55,11 @@ export interface ControllerAppDeps {
   /** Runtime settings (controller/settings), for /api/settings. */
   settings: SettingsService;
   nodeToken: string;
-  snapshot: (cameraId: string) => Promise<Uint8Array>;
+  /** The node agents' API; made from `nodes` and `nodeToken` when not given. */
+  nodeClient?: NodeClient;
+  snapshot: (cameraId: string, signal?: AbortSignal) => Promise<Uint8Array>;
   /** "Test connection" for a camera source (controller/cameras/probe.ts). */
-  probe: (body: unknown) => Promise<unknown>;
+  probe: (body: unknown, signal?: AbortSignal) => Promise<unknown>;
   /** Recordings; made from the services above when not given. */
   recordings?: RecordingService;
   /** The recordings reconcile job, for POST /api/recordings/reconcile. */
@@ -101,12 +104,14 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   const limit = limitBody(deps.maxBodyBytes ?? 1024 * 1024);
   app.use("/internal/*", limit, requireNodeToken(deps.nodeToken));
   app.route("/internal/v1/nodes", nodeProtocolApi(deps.nodes));
+  const client = deps.nodeClient ??
+    new NodeClient({ nodes: deps.nodes, token: deps.nodeToken });
   const recordings = deps.recordings ?? new RecordingService({
     sql: deps.sql,
     bus: deps.bus,
     cameras: deps.cameras,
     nodes: deps.nodes,
-    nodeToken: deps.nodeToken,
+    client,
   });
   app.route("/internal/v1/nodes", nodeEventsApi(recordings));
 
@@ -125,7 +130,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     onvifApi({
       cameras: deps.cameras,
       nodes: deps.nodes,
-      nodeToken: deps.nodeToken,
+      client,
       auth: deps.auth,
     }),
   );
@@ -161,7 +166,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       scans: new ScanService({
         nodes: deps.nodes,
         cameras: deps.cameras,
-        nodeToken: deps.nodeToken,
+        client,
       }),
       audit: deps.audit,
       trustProxy,
@@ -170,7 +175,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   app.route(
     "/api/nodes",
     nodesApi(deps.nodes, {
-      nodeToken: deps.nodeToken,
+      client,
       cameras: deps.cameras,
     }),
   );

@@ -12,14 +12,7 @@ import { getCamera } from "../db/cameras.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/recordings.ts";
 import type { EventBus, RecordingEvent } from "../events/bus.ts";
-import {
-  deleteFile,
-  joinSegments,
-  type NodeTarget,
-  openJoined,
-  openRendition,
-  requestRendition,
-} from "./node_files.ts";
+import type { NodeClient, NodeLink } from "../nodes/client.ts";
 import {
   eventsBodySchema,
   keepSchema,
@@ -85,7 +78,8 @@ export interface RecordingServiceDeps {
   /** Camera rows by id, 404 for unknown ids. */
   cameras: { row(id: string): Promise<CameraRow> };
   nodes: RecordingNodes;
-  nodeToken: string;
+  /** The node agents' file API (joins, renditions, deletes). */
+  client: NodeClient;
 }
 
 export interface RecordingStatus {
@@ -250,7 +244,7 @@ export class RecordingService {
       );
     }
     const segments = await db.segmentsOf(this.deps.sql, id);
-    const targets = new Map<string, NodeTarget>();
+    const targets = new Map<string, NodeLink>();
     for (const node of new Set(segments.map((s) => s.node_name))) {
       targets.set(node, await this.#target(node, "nothing was deleted"));
     }
@@ -260,7 +254,7 @@ export class RecordingService {
     const worker = async () => {
       for (let seg = queue.shift(); seg; seg = queue.shift()) {
         try {
-          await deleteFile(targets.get(seg.node_name)!, seg.path);
+          await targets.get(seg.node_name)!.deleteFile(seg.path);
           await db.deleteSegmentById(this.deps.sql, seg.id);
           deleted++;
         } catch (e) {
@@ -387,7 +381,9 @@ export class RecordingService {
       segments.some((s) => isHevc(s.video_codec));
     if (web) {
       const durationMs = segments.reduce((n, s) => n + s.duration_ms, 0);
-      const r = await requestRendition(target, paths, durationMs, req.signal);
+      const r = await target.requestRendition(paths, durationMs, {
+        signal: req.signal,
+      });
       if (r.state === "working") {
         return Response.json({
           state: "working",
@@ -414,10 +410,14 @@ export class RecordingService {
           }`,
         );
       }
-      upstream = await openRendition(target, r.id, range, req.signal);
+      upstream = await target.openRendition(r.id, range, {
+        signal: req.signal,
+      });
     } else {
-      const joined = await joinSegments(target, paths, req.signal);
-      upstream = await openJoined(target, joined.id, range, req.signal);
+      const joined = await target.join(paths, { signal: req.signal });
+      upstream = await target.openJoined(joined.id, range, {
+        signal: req.signal,
+      });
     }
     const headers = new Headers({
       "content-type": "video/mp4",
@@ -559,16 +559,11 @@ export class RecordingService {
 
   // --- helpers ---
 
-  /** Address of an online node, or 503 naming it. */
-  async #target(node: string, consequence: string): Promise<NodeTarget> {
-    const address = await this.deps.nodes.address(node);
-    if (!address || !(await this.deps.nodes.isOnline(node))) {
-      throw new AppError(
-        "unavailable",
-        `Node "${node}" is offline; ${consequence}. Try again when it is back.`,
-      );
-    }
-    return { node, address, token: this.deps.nodeToken };
+  /** The online node, or 503 naming it and what that means. */
+  #target(node: string, consequence: string): Promise<NodeLink> {
+    return this.deps.client.online(node, {
+      consequence: `${consequence}. Try again when it is back.`,
+    });
   }
 
   async #nodesOf(id: string): Promise<string[]> {

@@ -16,7 +16,6 @@
  */
 import { parseSubnet } from "../../lib/cidr.ts";
 import { AppError } from "../../lib/errors.ts";
-import { errorMessage } from "../../lib/log.ts";
 import type {
   ScanFinding,
   ScanNodeOutcome,
@@ -27,11 +26,11 @@ import type {
 } from "../../lib/protocol.ts";
 import { redactText } from "../../lib/redact.ts";
 import { NODE_NAME } from "../cameras/schema.ts";
+import type { NodeClient } from "../nodes/client.ts";
 
 /** What the scan needs of the node service. */
 export interface ScanNodes {
   list(): Promise<{ name: string; status: string }[]>;
-  address(name: string): Promise<string | null>;
 }
 
 /** What it needs of the cameras: their redacted sources. */
@@ -52,11 +51,10 @@ export interface ScanCamera {
 export interface ScanServiceOptions {
   nodes: ScanNodes;
   cameras: ScanCameras;
-  nodeToken: string;
+  /** The node agents' API (`POST /v1/scan`). */
+  client: NodeClient;
   /** Longest wait for one node's answer (its own limit is 20 s). @default 30000 */
   nodeTimeoutMs?: number;
-  /** Injected for tests. @default globalThis.fetch */
-  fetch?: typeof fetch;
 }
 
 /** A checked `GET /api/nodes/scan/cameras` query. */
@@ -151,7 +149,7 @@ export class ScanService {
    * Runs the scan. 404 naming `node` for an unknown node, 503 when it (or
    * every node) is offline, 409 when a node it needs is already scanning.
    */
-  async scan(q: ScanQuery): Promise<ScanResponse> {
+  async scan(q: ScanQuery, signal?: AbortSignal): Promise<ScanResponse> {
     const started = performance.now();
     const all = await this.#opts.nodes.list();
     let targets: string[];
@@ -205,7 +203,7 @@ export class ScanService {
     for (const a of asks) this.#busy.set(a.node, Date.now());
     try {
       const [outcomes, cameras] = await Promise.all([
-        Promise.all(asks.map((a) => this.#ask(a.node, a.req))),
+        Promise.all(asks.map((a) => this.#ask(a.node, a.req, signal))),
         this.#opts.cameras.list(),
       ]);
       const reports = outcomes.flatMap((o) => o.report ? [o.report] : []);
@@ -222,6 +220,7 @@ export class ScanService {
   async #ask(
     node: string,
     req: ScanRequest,
+    signal: AbortSignal | undefined,
   ): Promise<{ outcome: ScanNodeOutcome; report: ScanReport | null }> {
     const started = performance.now();
     const failed = (error: string) => ({
@@ -236,36 +235,17 @@ export class ScanService {
       },
       report: null,
     });
-    const address = await this.#opts.nodes.address(node);
-    if (!address) return failed(`Node "${node}" has no address`);
-    const timeoutMs = this.#opts.nodeTimeoutMs ?? 30_000;
-    let res: Response;
+    let report: ScanReport;
     try {
-      res = await (this.#opts.fetch ?? fetch)(`${address}/v1/scan`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${this.#opts.nodeToken}`,
-          "content-type": "application/json",
-        },
-        body: JSON.stringify(req),
-        signal: AbortSignal.timeout(timeoutMs),
+      const link = await this.#opts.client.online(node);
+      report = await link.scan(req, {
+        timeoutMs: this.#opts.nodeTimeoutMs ?? 30_000,
+        signal,
       });
     } catch (e) {
-      return failed(
-        e instanceof DOMException && e.name === "TimeoutError"
-          ? `Node "${node}" did not answer within ${timeoutMs / 1000} s`
-          : `Node "${node}" did not answer: ${errorMessage(e)}`,
-      );
+      if (signal?.aborted) throw e;
+      return failed(e instanceof AppError ? e.message : String(e));
     }
-    const body = await res.json().catch(() => null);
-    if (!res.ok || !body || !Array.isArray(body.results)) {
-      return failed(
-        body?.error?.message
-          ? `Node "${node}": ${body.error.message}`
-          : `Node "${node}" answered ${res.status}`,
-      );
-    }
-    const report = body as ScanReport;
     return {
       outcome: {
         node,

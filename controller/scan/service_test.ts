@@ -1,3 +1,4 @@
+import { NodeClient } from "../nodes/client.ts";
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
 import type { ScanReport, ScanResult } from "../../lib/protocol.ts";
@@ -202,15 +203,20 @@ Deno.test("ScanService sends the subnet to one node and refuses overlapping scan
           { name: "a", status: "online" },
           { name: "c", status: "offline" },
         ]),
-      address: (n) => Promise.resolve(`http://${n}.invalid:1`),
     },
     cameras: { list: () => Promise.resolve([]) },
-    nodeToken: "t".repeat(20),
-    fetch: async (url, init) => {
-      asked.push({ url: String(url), body: JSON.parse(String(init!.body)) });
-      await gate;
-      return Response.json(report(String(url).slice(7, 8), []));
-    },
+    client: new NodeClient({
+      nodes: {
+        address: (n) => Promise.resolve(`http://${n}.invalid:1`),
+        isOnline: () => Promise.resolve(true),
+      },
+      token: "t".repeat(20),
+      fetch: async (url, init) => {
+        asked.push({ url: String(url), body: JSON.parse(String(init!.body)) });
+        await gate;
+        return Response.json(report(String(url).slice(7, 8), []));
+      },
+    }),
   });
   const q = parseScanQuery({ usb: "1", subnet: "10.0.0.0/30" });
   const first = svc.scan(q);

@@ -18,12 +18,12 @@ export interface CamerasApiDeps {
   cameras: CameraService;
   streams: StreamHub;
   /** Fetches a snapshot from the node agent when no fresh frame is at hand. */
-  snapshot: (cameraId: string) => Promise<Uint8Array>;
+  snapshot: (cameraId: string, signal?: AbortSignal) => Promise<Uint8Array>;
   auth: AuthService;
   audit: AuditLog;
   trustProxy: boolean;
   /** "Test connection": opens a source on its node before the camera is saved. */
-  probe: (body: unknown) => Promise<unknown>;
+  probe: (body: unknown, signal?: AbortSignal) => Promise<unknown>;
 }
 
 const PROTOCOLS = new Set(["rtsp", "http", "usb", "demo", "onvif"]);
@@ -97,7 +97,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   app.post(
     "/probe",
     admin,
-    async (c) => c.json(await deps.probe(await jsonBody(c))),
+    async (c) => c.json(await deps.probe(await jsonBody(c), c.req.raw.signal)),
   );
   app.get("/:id", async (c) => {
     await visibleRow(c, c.req.param("id"));
@@ -145,7 +145,8 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   app.get("/:id/snapshot", async (c) => {
     const id = c.req.param("id");
     await visibleRow(c, id);
-    const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);
+    const jpeg = deps.streams.fresh(id)?.data ??
+      await deps.snapshot(id, c.req.raw.signal);
     return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "image/jpeg",
       "cache-control": "no-store",

@@ -17,7 +17,7 @@ import { type Context, Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
 import type { NodeService } from "../../nodes/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
-import { storageOf } from "../../recordings/node_files.ts";
+import type { NodeClient } from "../../nodes/client.ts";
 
 export interface NodeStorageJson {
   node: string;
@@ -37,8 +37,8 @@ export interface NodeStorageJson {
 }
 
 export interface NodesApiOptions {
-  /** Bearer token of the node agents' file API; without it /storage answers 503. */
-  nodeToken?: string;
+  /** The node agents' API; without it /storage answers 503. */
+  client?: NodeClient;
   /** Camera names for the storage view. */
   cameras?: { list(): Promise<{ id: string; name: string }[]> };
 }
@@ -75,18 +75,14 @@ export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
 
   app.get("/:name/storage", async (c) => {
     const node = await known(c.req.param("name"));
-    const address = await nodes.address(node.name);
-    if (!opts.nodeToken) {
+    if (!opts.client) {
       throw new AppError("unavailable", "Node storage is not available here");
     }
-    if (!address || !(await nodes.isOnline(node.name))) {
-      throw new AppError(
-        "unavailable",
-        `Node "${node.name}" is offline; its storage can be read when it is back`,
-      );
-    }
+    const link = await opts.client.online(node.name, {
+      consequence: "its storage can be read when it is back",
+    });
     const [storage, cameras] = await Promise.all([
-      storageOf({ node: node.name, address, token: opts.nodeToken }),
+      link.storage({ signal: c.req.raw.signal }),
       opts.cameras?.list() ?? Promise.resolve([]),
     ]);
     const names = new Map(cameras.map((cam) => [cam.id, cam.name]));

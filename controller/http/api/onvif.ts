@@ -13,6 +13,7 @@ import type { AuthService } from "../../auth/service.ts";
 import { inspectOnvifCamera } from "../../cameras/onvif.ts";
 import { ptzCommand, ptzPresets } from "../../cameras/ptz.ts";
 import type { CameraService } from "../../cameras/service.ts";
+import type { NodeClient } from "../../nodes/client.ts";
 import type { NodeService } from "../../nodes/service.ts";
 import { type AuthEnv, requireRole } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
@@ -20,7 +21,7 @@ import { jsonBody } from "../middleware/errors.ts";
 export interface OnvifApiDeps {
   cameras: CameraService;
   nodes: NodeService;
-  nodeToken: string;
+  client: NodeClient;
   auth: AuthService;
 }
 
@@ -31,13 +32,22 @@ export function onvifApi(deps: OnvifApiDeps): Hono<AuthEnv> {
   app.post(
     "/onvif/inspect",
     admin,
-    async (c) => c.json(await inspectOnvifCamera(deps, await jsonBody(c))),
+    async (c) =>
+      c.json(
+        await inspectOnvifCamera(deps, await jsonBody(c), {
+          signal: c.req.raw.signal,
+        }),
+      ),
   );
   app.post(
     "/:id/ptz",
     admin,
     async (c) =>
-      c.json(await ptzCommand(deps, c.req.param("id"), await jsonBody(c))),
+      c.json(
+        await ptzCommand(deps, c.req.param("id"), await jsonBody(c), {
+          signal: c.req.raw.signal,
+        }),
+      ),
   );
   app.get("/:id/ptz/presets", async (c) => {
     const id = c.req.param("id");
@@ -46,7 +56,9 @@ export function onvifApi(deps: OnvifApiDeps): Hono<AuthEnv> {
     if (visible && !visible.has(row.id)) {
       throw new AppError("forbidden", `No access to camera "${id}"`);
     }
-    return c.json({ presets: await ptzPresets(deps, id) });
+    return c.json({
+      presets: await ptzPresets(deps, id, { signal: c.req.raw.signal }),
+    });
   });
   return app;
 }

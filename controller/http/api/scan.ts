@@ -31,7 +31,7 @@ export function scanApi(deps: ScanApiDeps): Hono<AuthEnv> {
         node: q.node,
       },
     );
-    return c.json(await deps.scans.scan(q));
+    return c.json(await deps.scans.scan(q, c.req.raw.signal));
   });
   return app;
 }
