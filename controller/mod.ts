@@ -15,6 +15,8 @@ import { AuditLog } from "./audit/mod.ts";
 import { type AuthOptions, AuthService } from "./auth/service.ts";
 import { principalFromRequest } from "./http/middleware/auth.ts";
 import { toWebUser } from "./web/auth_glue.ts";
+import type { WebUser } from "./web/types.ts";
+import { decide } from "./access/policy.ts";
 import { styleHash } from "./web/render.ts";
 import { NodeClient } from "./nodes/client.ts";
 import { NodeService } from "./nodes/service.ts";
@@ -137,6 +139,15 @@ export async function startController(
     });
 
     const islands = opts.web === false ? null : await buildIslands();
+    /** The dashboard's signed-in user as the services take it. */
+    const accessOf = (user: WebUser) =>
+      auth.accessPrincipal({
+        userId: user.id,
+        username: user.username,
+        role: user.role,
+        kind: "session",
+        scope: "full",
+      });
     const app = createControllerApp({
       sql: db.sql,
       cameras,
@@ -151,8 +162,8 @@ export async function startController(
       snapshot,
       recordings,
       reconciler,
-      probe: (body, signal) =>
-        probeCamera({ cameras, nodes, box, client: nodeClient }, body, {
+      probe: (p, body, signal) =>
+        probeCamera({ cameras, nodes, box, client: nodeClient }, p, body, {
           signal,
         }),
       version: VERSION,
@@ -161,18 +172,13 @@ export async function startController(
       mountWeb: islands
         ? (a) =>
           mountDashboard(a as unknown as Parameters<typeof mountDashboard>[0], {
-            listCameras: async (user) => {
-              const visible = await auth.visibleCameras({
-                userId: user.id,
-                role: user.role,
-              });
-              return (await cameras.list()).filter((c) =>
-                !visible || visible.has(c.id)
-              );
+            listCameras: async (user) =>
+              await cameras.list(await accessOf(user)),
+            // Pages for everyone show no nodes to a viewer rather than fail.
+            listNodes: async (user) => {
+              const p = await accessOf(user);
+              return decide(p, "node.list").allow ? await nodes.list(p) : [];
             },
-            listNodes: async (
-              user,
-            ) => (user.role === "admin" ? await nodes.list() : []),
             user: async (req) => {
               const p = await principalFromRequest(req, auth);
               return p ? toWebUser(p) : null;
@@ -190,19 +196,11 @@ export async function startController(
                 }]),
               );
             },
-            listRecordings: async (user, query) => {
-              const q = parseListQuery(query);
-              const visible = await auth.visibleCameras({
-                userId: user.id,
-                role: user.role,
-              });
-              if (visible && q.cameraId && !visible.has(q.cameraId)) {
-                throw new AppError("forbidden", "No access to this camera", {
-                  field: "camera_id",
-                });
-              }
-              return await recordings.list(q, visible);
-            },
+            listRecordings: async (user, query) =>
+              await recordings.list(
+                await accessOf(user),
+                parseListQuery(query),
+              ),
             recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
             settings: () => Promise.resolve(settings.json()),
           }, islands)

@@ -4,6 +4,8 @@
  */
 import { errorMessage, logger } from "../../lib/log.ts";
 import type { Sql } from "../db/client.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import { type AuditRow, insertAudit, listAudit } from "../db/audit.ts";
 
 const log = logger("audit");
@@ -52,8 +54,10 @@ export class AuditLog {
   }
 
   async list(
+    p: Principal,
     q: { limit: number; offset: number; action?: string },
   ): Promise<{ entries: AuditJson[]; total: number }> {
+    authorize(p, "audit.read");
     const { rows, total } = await listAudit(this.sql, q);
     return { entries: rows.map(auditJson), total };
   }

@@ -6,6 +6,8 @@
  */
 import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import { parseOnvifUrl, publicUri } from "../../lib/onvif_url.ts";
 import type { OnvifInspection } from "../../lib/protocol.ts";
 import { invalidInput } from "../../lib/validation.ts";
@@ -53,9 +55,11 @@ export interface OnvifInspectDeps {
 
 export async function inspectOnvifCamera(
   deps: OnvifInspectDeps,
+  p: Principal,
   body: unknown,
   call: CallOptions = {},
 ): Promise<OnvifInspection> {
+  authorize(p, "camera.onvif_inspect");
   const parsed = inspectSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const input = parsed.data;

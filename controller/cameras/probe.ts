@@ -8,6 +8,8 @@
  */
 import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import { errorMessage } from "../../lib/log.ts";
 import type { CameraProbeResult, ProbeResult } from "../../lib/protocol.ts";
 import { CAMERA_PROTOCOLS, RTSP_TRANSPORTS } from "../../lib/protocol.ts";
@@ -62,9 +64,11 @@ export interface ProbeDeps {
 
 export async function probeCamera(
   deps: ProbeDeps,
+  p: Principal,
   body: unknown,
   call: CallOptions = {},
 ): Promise<CameraProbeResult> {
+  authorize(p, "camera.probe");
   const parsed = probeSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const input = parsed.data;

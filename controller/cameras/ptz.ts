@@ -3,11 +3,13 @@
  * (POST /v1/onvif/ptz). Plain functions over a camera id, so the HTTP API
  * and, later, an agent tool call the same thing.
  *
- * Who may: the HTTP layer decides (admins move cameras; anyone who may see a
- * camera may list its presets) — see docs/guide/onvif.md.
+ * Who may: the access policy decides (admins move cameras; anyone who may
+ * see a camera may list its presets) — see docs/guide/onvif.md.
  */
 import { z } from "zod";
 import { AppError } from "../../lib/errors.ts";
+import { authorize, precheck } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import type {
   OnvifPtzRequest,
   OnvifPtzResult,
@@ -58,33 +60,46 @@ export type PtzCommand = z.infer<typeof ptzCommandSchema>;
 /** Runs one PTZ command (body as sent to the API) on a camera. */
 export async function ptzCommand(
   deps: PtzDeps,
+  p: Principal,
   cameraId: string,
   body: unknown,
   call: CallOptions = {},
 ): Promise<{ ok: true }> {
+  precheck(p, "camera.ptz");
   const parsed = ptzCommandSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  await run(deps, cameraId, parsed.data, call);
+  await run(deps, p, "camera.ptz", cameraId, parsed.data, call);
   return { ok: true };
 }
 
 /** The camera's PTZ presets. */
 export async function ptzPresets(
   deps: PtzDeps,
+  p: Principal,
   cameraId: string,
   call: CallOptions = {},
 ): Promise<PtzPreset[]> {
-  const out = await run(deps, cameraId, { action: "presets" }, call);
+  const out = await run(
+    deps,
+    p,
+    "camera.ptz_presets",
+    cameraId,
+    { action: "presets" },
+    call,
+  );
   return out.presets ?? [];
 }
 
 async function run(
   deps: PtzDeps,
+  p: Principal,
+  action: "camera.ptz" | "camera.ptz_presets",
   cameraId: string,
   cmd: Omit<OnvifPtzRequest, "source_url">,
   call: CallOptions,
 ): Promise<OnvifPtzResult> {
   const row = await deps.cameras.row(cameraId);
+  authorize(p, action, { cameraId: row.id, what: `camera "${cameraId}"` });
   if (row.protocol !== "onvif") {
     throw new AppError(
       "conflict",

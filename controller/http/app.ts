@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { ErrorBody } from "../../lib/errors.ts";
-import { AppError } from "../../lib/errors.ts";
+import type { Principal } from "../access/principal.ts";
 import type { AuditLog } from "../audit/mod.ts";
 import type { AuthService } from "../auth/service.ts";
 import type { CameraService } from "../cameras/service.ts";
@@ -29,7 +29,7 @@ import { scanApi } from "./api/scan.ts";
 import { ScanService } from "../scan/service.ts";
 import { cameraRecordingsApi, recordingsApi } from "./api/recordings.ts";
 import { settingsApi } from "./api/settings.ts";
-import { parseCameraIds, streamsApi } from "./api/streams.ts";
+import { streamsApi } from "./api/streams.ts";
 import { tokensApi } from "./api/tokens.ts";
 import { usersApi } from "./api/users.ts";
 import { nodeEventsApi } from "./internal/events.ts";
@@ -59,7 +59,11 @@ export interface ControllerAppDeps {
   nodeClient?: NodeClient;
   snapshot: (cameraId: string, signal?: AbortSignal) => Promise<Uint8Array>;
   /** "Test connection" for a camera source (controller/cameras/probe.ts). */
-  probe: (body: unknown, signal?: AbortSignal) => Promise<unknown>;
+  probe: (
+    p: Principal,
+    body: unknown,
+    signal?: AbortSignal,
+  ) => Promise<unknown>;
   /** Recordings; made from the services above when not given. */
   recordings?: RecordingService;
   /** The recordings reconcile job, for POST /api/recordings/reconcile. */
@@ -157,8 +161,6 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   };
   app.route("/api/cameras", cameraRecordingsApi(recordingDeps));
   app.route("/api/recordings", recordingsApi(recordingDeps));
-  app.use("/api/nodes/*", requireRole("admin"));
-  app.use("/api/nodes", requireRole("admin"));
   // Before nodesApi: /api/nodes/scan/… is not a node's name.
   app.route(
     "/api/nodes/scan",
@@ -184,20 +186,6 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     "/api/settings",
     settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),
   );
-  // Viewers may only multiplex the cameras granted to them.
-  app.use("/api/streams/*", async (c, next) => {
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible) {
-      for (const id of parseCameraIds(c.req.queries("cameras"))) {
-        if (!visible.has(id)) {
-          throw new AppError("forbidden", `No access to camera "${id}"`, {
-            field: "cameras",
-          });
-        }
-      }
-    }
-    await next();
-  });
   app.route("/api/streams", streamsApi(deps));
   app.all("/api/*", (c) => {
     const body: ErrorBody = {

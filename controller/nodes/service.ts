@@ -10,6 +10,10 @@ import type {
   Heartbeat,
 } from "../../lib/protocol.ts";
 import { logger } from "../../lib/log.ts";
+import { AppError } from "../../lib/errors.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
+import { NODE_NAME } from "../cameras/schema.ts";
 import type { Sql } from "../db/client.ts";
 import * as camerasDb from "../db/cameras.ts";
 import * as nodesDb from "../db/nodes.ts";
@@ -98,7 +102,32 @@ export class NodeService implements NodeDirectory {
     for (const set of this.#waiters.values()) for (const w of set) w();
   }
 
-  async list(): Promise<NodeJson[]> {
+  /** The nodes, for an admin (or a principal allowed `node.list`). */
+  async list(p: Principal): Promise<NodeJson[]> {
+    authorize(p, "node.list");
+    return await this.all();
+  }
+
+  /** One node: 403, then 404 naming `name`. */
+  async get(p: Principal, name: string): Promise<NodeJson> {
+    authorize(p, "node.read");
+    const node = NODE_NAME.test(name) ? await this.find(name) : null;
+    if (!node) {
+      throw new AppError("not_found", `Node "${name}" does not exist`, {
+        field: "name",
+      });
+    }
+    return node;
+  }
+
+  /** The USB devices of a node's last heartbeat (the camera form's picker). */
+  async devices(p: Principal, name: string): Promise<NodeUsbDevices> {
+    const node = await this.get(p, name);
+    return (await this.usbDevices(node.name))!;
+  }
+
+  /** Every node, for the controller's own use (scans, placement). */
+  async all(): Promise<NodeJson[]> {
     const [rows, counts] = await Promise.all([
       nodesDb.listNodes(this.sql),
       camerasDb.countByNode(this.sql),
@@ -106,7 +135,8 @@ export class NodeService implements NodeDirectory {
     return rows.map((r) => nodeJson(r, counts.get(r.name) ?? 0));
   }
 
-  async get(name: string): Promise<NodeJson | null> {
+  /** The node, or null; for the controller's own use. */
+  async find(name: string): Promise<NodeJson | null> {
     const row = await nodesDb.getNode(this.sql, name);
     if (!row) return null;
     const counts = await camerasDb.countByNode(this.sql);
@@ -167,7 +197,12 @@ export class NodeService implements NodeDirectory {
 
   // --- protocol ---
 
-  async heartbeat(name: string, hb: Heartbeat): Promise<DesiredState> {
+  async heartbeat(
+    p: Principal,
+    name: string,
+    hb: Heartbeat,
+  ): Promise<DesiredState> {
+    authorize(p, "node.report", { node: name });
     this.#lastSeen.set(name, Date.now());
     this.#addresses.set(name, hb.address);
     const { desired_etag: _etag, cameras, ...facts } = hb;
@@ -218,11 +253,13 @@ export class NodeService implements NodeDirectory {
    * or after `waitMs`. A poll aborted by the client counts toward liveness.
    */
   async waitDesired(
+    p: Principal,
     name: string,
     etag: string | null,
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DesiredState | null> {
+    authorize(p, "node.report", { node: name });
     this.#polls.set(name, (this.#polls.get(name) ?? 0) + 1);
     this.#lastSeen.set(name, Date.now());
     try {

@@ -47,6 +47,8 @@ import type { Sql } from "../db/client.ts";
 import { listNodes } from "../db/nodes.ts";
 import * as db from "../db/recordings.ts";
 import type { EventBus, RecordingEvent } from "../events/bus.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import type {
   NodeClient,
   NodeFile,
@@ -286,6 +288,15 @@ export class RecordingReconciler {
    * whose counts differ (`drift`), and every camera once `fullEveryMs` has
    * passed since the node's last full comparison.
    */
+  /** A run asked for by `p` (`POST /api/recordings/reconcile`): admins only. */
+  request(
+    p: Principal,
+    opts: { full?: boolean } = {},
+  ): Promise<ReconcileReport> {
+    authorize(p, "recording.reconcile");
+    return this.run(opts);
+  }
+
   run(opts: { full?: boolean } = {}): Promise<ReconcileReport> {
     const full = opts.full ?? true;
     const current = this.#running;

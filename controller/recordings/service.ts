@@ -13,6 +13,9 @@ import type { Sql } from "../db/client.ts";
 import * as db from "../db/recordings.ts";
 import type { EventBus, RecordingEvent } from "../events/bus.ts";
 import type { NodeClient, NodeLink } from "../nodes/client.ts";
+import { authorize, cameraScope, precheck } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
+import { cameraTimeline } from "./timeline.ts";
 import {
   eventsBodySchema,
   keepSchema,
@@ -98,8 +101,8 @@ export class RecordingService {
   // --- per camera ---
 
   /** Starts a manual recording; 409 when one is already open. */
-  async start(cameraId: string): Promise<SessionJson> {
-    const cam = await this.deps.cameras.row(cameraId);
+  async start(p: Principal, cameraId: string): Promise<SessionJson> {
+    const cam = await this.#camera(p, "recording.start", cameraId);
     const made = await db.insertSession(this.deps.sql, {
       camera_id: cam.id,
       camera_name: cam.name,
@@ -122,8 +125,8 @@ export class RecordingService {
   }
 
   /** Stops the camera's manual recording. */
-  async stop(cameraId: string): Promise<SessionJson> {
-    const cam = await this.deps.cameras.row(cameraId);
+  async stop(p: Principal, cameraId: string): Promise<SessionJson> {
+    const cam = await this.#camera(p, "recording.stop", cameraId);
     const open = await db.openSessionOf(this.deps.sql, cam.id);
     if (!open) {
       throw new AppError("conflict", `Camera "${cam.name}" is not recording`);
@@ -148,8 +151,8 @@ export class RecordingService {
     return json;
   }
 
-  async status(cameraId: string): Promise<RecordingStatus> {
-    const cam = await this.deps.cameras.row(cameraId);
+  async status(p: Principal, cameraId: string): Promise<RecordingStatus> {
+    const cam = await this.#camera(p, "recording.read", cameraId);
     const open = await db.openSessionOf(this.deps.sql, cam.id);
     return open
       ? {
@@ -162,9 +165,14 @@ export class RecordingService {
 
   // --- sessions ---
 
+  /**
+   * The recordings `p` may see (viewers: of their granted cameras; those of
+   * deleted cameras are admin-only); 403 naming camera_id for a camera not
+   * granted.
+   */
   async list(
+    p: Principal,
     q: ListQuery,
-    visible: Set<string> | null,
   ): Promise<
     {
       recordings: RecordingJson[];
@@ -173,6 +181,14 @@ export class RecordingService {
       offset: number;
     }
   > {
+    authorize(p, "recording.list");
+    const visible = cameraScope(p);
+    if (visible && q.cameraId) {
+      authorize(p, "recording.read", {
+        cameraId: q.cameraId,
+        field: "camera_id",
+      });
+    }
     const { rows, total } = await db.listSessions(this.deps.sql, {
       ...q,
       visible: visible ? [...visible] : null,
@@ -196,8 +212,8 @@ export class RecordingService {
     return row;
   }
 
-  async get(id: string): Promise<RecordingDetail> {
-    await this.row(id);
+  async get(p: Principal, id: string): Promise<RecordingDetail> {
+    await this.#session(p, id);
     const row = await db.getSessionWithStats(this.deps.sql, id);
     if (!row) {
       throw new AppError("not_found", `Recording "${id}" does not exist`, {
@@ -208,7 +224,12 @@ export class RecordingService {
     return { ...recordingJson(row), segments: segments.map(segmentJson) };
   }
 
-  async setKeep(id: string, body: unknown): Promise<RecordingJson> {
+  async setKeep(
+    p: Principal,
+    id: string,
+    body: unknown,
+  ): Promise<RecordingJson> {
+    authorize(p, "recording.keep");
     const parsed = keepSchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const before = await this.row(id);
@@ -230,8 +251,14 @@ export class RecordingService {
    * The session row goes with the last segment.
    */
   async delete(
+    p: Principal,
     id: string,
-  ): Promise<{ message: string; id: string; deleted_segments: number }> {
+  ): Promise<{
+    result: { message: string; id: string; deleted_segments: number };
+    /** The deleted session's row, for the audit log. */
+    session: db.SessionRow;
+  }> {
+    authorize(p, "recording.delete");
     const session = await this.row(id);
     if (session.status === "recording") {
       throw new AppError(
@@ -279,9 +306,12 @@ export class RecordingService {
     if (session.keep) this.deps.nodes.changed(session.node_name);
     this.#publish({ type: "deleted", id, camera_id: session.camera_id });
     return {
-      message: `Recording of "${session.camera_name}" deleted`,
-      id,
-      deleted_segments: deleted,
+      result: {
+        message: `Recording of "${session.camera_name}" deleted`,
+        id,
+        deleted_segments: deleted,
+      },
+      session,
     };
   }
 
@@ -293,11 +323,12 @@ export class RecordingService {
    * `{state, progress, retry_after_ms}` until it is ready.
    */
   async download(
+    p: Principal,
     id: string,
     req: Request,
     format: FootageFormat = "original",
   ): Promise<Response> {
-    const session = await this.row(id);
+    const session = await this.#session(p, id);
     const segments = await db.segmentsOf(this.deps.sql, id);
     if (segments.length === 0) {
       throw new AppError(
@@ -315,13 +346,14 @@ export class RecordingService {
 
   /** Footage of a camera between two times (≤ 24 h), streamed inline. */
   async playback(
+    p: Principal,
     cameraId: string,
     startRaw: string | undefined,
     endRaw: string | undefined,
     req: Request,
     format: FootageFormat = "original",
   ): Promise<Response> {
-    const cam = await this.deps.cameras.row(cameraId);
+    const cam = await this.#camera(p, "recording.read", cameraId);
     const { start, end } = parseRange(startRaw, endRaw);
     const segments = await db.segmentsInRange(
       this.deps.sql,
@@ -448,7 +480,12 @@ export class RecordingService {
    * acknowledged without effect. An event that fails to apply is not acked
    * (the node sends it again); the others still are.
    */
-  async applyEvents(node: string, body: unknown): Promise<{ acked: string[] }> {
+  async applyEvents(
+    p: Principal,
+    node: string,
+    body: unknown,
+  ): Promise<{ acked: string[] }> {
+    authorize(p, "node.report", { node });
     const parsed = eventsBodySchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const acked: string[] = [];
@@ -557,7 +594,39 @@ export class RecordingService {
     }
   }
 
+  /** Recorded spans of one UTC day of a camera `p` may see (merged in SQL). */
+  async timeline(
+    p: Principal,
+    cameraId: string,
+    day: string | undefined,
+  ): Promise<Awaited<ReturnType<typeof cameraTimeline>>> {
+    const cam = await this.#camera(p, "recording.read", cameraId);
+    return await cameraTimeline(this.deps.sql, cam.id, day);
+  }
+
   // --- helpers ---
+
+  /** The camera's row once the policy allowed `action` on it: 403 (role) / 404 / 403 (grant). */
+  async #camera(
+    p: Principal,
+    action: "recording.start" | "recording.stop" | "recording.read",
+    cameraId: string,
+  ): Promise<CameraRow> {
+    precheck(p, action);
+    const cam = await this.deps.cameras.row(cameraId);
+    authorize(p, action, { cameraId: cam.id, what: `camera "${cameraId}"` });
+    return cam;
+  }
+
+  /** The session's row once `p` may read it (404, then 403). */
+  async #session(p: Principal, id: string): Promise<db.SessionRow> {
+    const row = await this.row(id);
+    authorize(p, "recording.read", {
+      cameraId: row.camera_id,
+      what: `recording "${row.id}"`,
+    });
+    return row;
+  }
 
   /** The online node, or 503 naming it and what that means. */
   #target(node: string, consequence: string): Promise<NodeLink> {

@@ -27,15 +27,18 @@ import type {
 import { redactText } from "../../lib/redact.ts";
 import { NODE_NAME } from "../cameras/schema.ts";
 import type { NodeClient } from "../nodes/client.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 
 /** What the scan needs of the node service. */
 export interface ScanNodes {
-  list(): Promise<{ name: string; status: string }[]>;
+  /** Every node (internal: the caller was authorized already). */
+  all(): Promise<{ name: string; status: string }[]>;
 }
 
 /** What it needs of the cameras: their redacted sources. */
 export interface ScanCameras {
-  list(): Promise<ScanCamera[]>;
+  all(): Promise<ScanCamera[]>;
 }
 
 export interface ScanCamera {
@@ -149,9 +152,20 @@ export class ScanService {
    * Runs the scan. 404 naming `node` for an unknown node, 503 when it (or
    * every node) is offline, 409 when a node it needs is already scanning.
    */
-  async scan(q: ScanQuery, signal?: AbortSignal): Promise<ScanResponse> {
+  async scan(
+    p: Principal,
+    query: Record<string, string | undefined>,
+    opts: {
+      signal?: AbortSignal;
+      /** Called with the checked query before any node is asked (the audit log). */
+      started?: (q: ScanQuery) => Promise<void>;
+    } = {},
+  ): Promise<ScanResponse> {
+    authorize(p, "node.scan");
+    const q = parseScanQuery(query);
+    const { signal } = opts;
     const started = performance.now();
-    const all = await this.#opts.nodes.list();
+    const all = await this.#opts.nodes.all();
     let targets: string[];
     if (q.node) {
       const n = all.find((x) => x.name === q.node);
@@ -200,11 +214,12 @@ export class ScanService {
         `A scan is already running on node "${busy.node}" (for ${s} s); try again when it ends`,
       );
     }
+    await opts.started?.(q);
     for (const a of asks) this.#busy.set(a.node, Date.now());
     try {
       const [outcomes, cameras] = await Promise.all([
         Promise.all(asks.map((a) => this.#ask(a.node, a.req, signal))),
-        this.#opts.cameras.list(),
+        this.#opts.cameras.all(),
       ]);
       const reports = outcomes.flatMap((o) => o.report ? [o.report] : []);
       return {

@@ -11,7 +11,8 @@ import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import type { StreamHub } from "../../streams/hub.ts";
-import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
+import type { Principal } from "../../access/principal.ts";
+import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export interface CamerasApiDeps {
@@ -23,7 +24,11 @@ export interface CamerasApiDeps {
   audit: AuditLog;
   trustProxy: boolean;
   /** "Test connection": opens a source on its node before the camera is saved. */
-  probe: (body: unknown, signal?: AbortSignal) => Promise<unknown>;
+  probe: (
+    p: Principal,
+    body: unknown,
+    signal?: AbortSignal,
+  ) => Promise<unknown>;
 }
 
 const PROTOCOLS = new Set(["rtsp", "http", "usb", "demo", "onvif"]);
@@ -31,17 +36,7 @@ const STATUSES = new Set(["pending", "online", "error", "offline"]);
 
 export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  const admin = requireRole("admin");
-
-  /** 404 for unknown ids, 403 for cameras not granted to the caller. */
-  const visibleRow = async (c: Context<AuthEnv>, id: string) => {
-    const row = await deps.cameras.row(id);
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible && !visible.has(row.id)) {
-      throw new AppError("forbidden", `No access to camera "${id}"`);
-    }
-    return row;
-  };
+  // Who may do what is the camera service's decision (controller/access).
 
   const list = async (c: Context<AuthEnv>) => {
     const protocol = c.req.query("protocol");
@@ -70,13 +65,15 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
         { field: "node" },
       );
     }
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    const cameras = (await deps.cameras.list({ protocol, status, node }))
-      .filter((cam) => !visible || visible.has(cam.id));
+    const cameras = await deps.cameras.list(c.get("access"), {
+      protocol,
+      status,
+      node,
+    });
     return c.json({ cameras, total: cameras.length });
   };
   const create = async (c: Context<AuthEnv>) => {
-    const cam = await deps.cameras.create(await jsonBody(c));
+    const cam = await deps.cameras.create(c.get("access"), await jsonBody(c));
     await deps.audit.record(
       actorOf(c, deps.trustProxy),
       "camera.create",
@@ -92,20 +89,27 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
 
   app.get("/", list);
   app.get("", list);
-  app.post("/", admin, create);
-  app.post("", admin, create);
+  app.post("/", create);
+  app.post("", create);
   app.post(
     "/probe",
-    admin,
-    async (c) => c.json(await deps.probe(await jsonBody(c), c.req.raw.signal)),
+    async (c) =>
+      c.json(
+        await deps.probe(c.get("access"), await jsonBody(c), c.req.raw.signal),
+      ),
   );
-  app.get("/:id", async (c) => {
-    await visibleRow(c, c.req.param("id"));
-    return c.json(await deps.cameras.get(c.req.param("id")));
-  });
-  app.patch("/:id", admin, async (c) => {
+  app.get(
+    "/:id",
+    async (c) =>
+      c.json(await deps.cameras.get(c.get("access"), c.req.param("id"))),
+  );
+  app.patch("/:id", async (c) => {
     const body = await jsonBody(c);
-    const cam = await deps.cameras.update(c.req.param("id"), body);
+    const cam = await deps.cameras.update(
+      c.get("access"),
+      c.req.param("id"),
+      body,
+    );
     const fields = body && typeof body === "object" ? Object.keys(body) : [];
     await deps.audit.record(
       actorOf(c, deps.trustProxy),
@@ -121,9 +125,9 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     );
     return c.json(cam);
   });
-  app.delete("/:id", admin, async (c) => {
+  app.delete("/:id", async (c) => {
     const id = c.req.param("id");
-    const out = await deps.cameras.delete(id);
+    const out = await deps.cameras.delete(c.get("access"), id);
     deps.streams.forget(id);
     await deps.audit.record(
       actorOf(c, deps.trustProxy),
@@ -136,7 +140,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
 
   app.get("/:id/stream", async (c) => {
     const id = c.req.param("id");
-    await visibleRow(c, id); // 404/403 before any upstream work
+    await deps.cameras.watch(c.get("access"), id); // 404/403 before any upstream work
     await deps.streams.check(id); // 503 naming the reason when it cannot run now
     const { hub, leave } = deps.streams.join(id);
     return mjpegResponse(hub, leave, c.req.raw.signal);
@@ -144,7 +148,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
 
   app.get("/:id/snapshot", async (c) => {
     const id = c.req.param("id");
-    await visibleRow(c, id);
+    await deps.cameras.watch(c.get("access"), id);
     const jpeg = deps.streams.fresh(id)?.data ??
       await deps.snapshot(id, c.req.raw.signal);
     return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {

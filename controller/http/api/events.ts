@@ -5,6 +5,7 @@
  * A comment line every 15 s keeps proxies from closing an idle stream.
  */
 import { Hono } from "hono";
+import { authorize, cameraScope } from "../../access/policy.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
@@ -18,10 +19,11 @@ export function eventsApi(
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get("/", async (c) => {
-    const principal = c.get("principal");
+    const principal = c.get("access");
+    authorize(principal, "events.subscribe");
     // Viewers get camera and recording events of their granted cameras only
-    // (as of connecting), no node events.
-    const visible = await auth.visibleCameras(principal);
+    // (as of connecting), no node events: the policy's camera scope.
+    const visible = cameraScope(principal);
     const allowed = (ev: FalconEvent) => {
       if (!visible) return true;
       if (ev.kind === "camera") {

@@ -1,5 +1,5 @@
 /**
- * /api/nodes (admins; `app.ts` guards the prefix): the nodes that run
+ * /api/nodes (admins: the node service asks the access policy): the nodes that run
  * cameras, with their last heartbeat facts.
  *
  *   GET /                  {nodes, total}
@@ -16,7 +16,7 @@
 import { type Context, Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
 import type { NodeService } from "../../nodes/service.ts";
-import { NODE_NAME } from "../../cameras/schema.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
 import type { NodeClient } from "../../nodes/client.ts";
 
 export interface NodeStorageJson {
@@ -40,41 +40,38 @@ export interface NodesApiOptions {
   /** The node agents' API; without it /storage answers 503. */
   client?: NodeClient;
   /** Camera names for the storage view. */
-  cameras?: { list(): Promise<{ id: string; name: string }[]> };
+  cameras?: { all(): Promise<{ id: string; name: string }[]> };
 }
 
 const num = (v: unknown) =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
 
-export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
-  const app = new Hono();
-  const list = async (c: Context) => {
-    const all = await nodes.list();
+export function nodesApi(
+  nodes: NodeService,
+  opts: NodesApiOptions = {},
+): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  const list = async (c: Context<AuthEnv>) => {
+    const all = await nodes.list(c.get("access"));
     return c.json({ nodes: all, total: all.length });
   };
   app.get("/", list);
   app.get("", list);
 
-  const known = async (name: string) => {
-    const node = NODE_NAME.test(name) ? await nodes.get(name) : null;
-    if (!node) {
-      throw new AppError("not_found", `Node "${name}" does not exist`, {
-        field: "name",
-      });
-    }
-    return node;
-  };
-
-  app.get("/:name", async (c) => c.json(await known(c.req.param("name"))));
+  app.get(
+    "/:name",
+    async (c) => c.json(await nodes.get(c.get("access"), c.req.param("name"))),
+  );
 
   // The device picker of the camera form: the node's last heartbeat, not a live query.
-  app.get("/:name/devices/usb", async (c) => {
-    const node = await known(c.req.param("name"));
-    return c.json(await nodes.usbDevices(node.name));
-  });
+  app.get(
+    "/:name/devices/usb",
+    async (c) =>
+      c.json(await nodes.devices(c.get("access"), c.req.param("name"))),
+  );
 
   app.get("/:name/storage", async (c) => {
-    const node = await known(c.req.param("name"));
+    const node = await nodes.get(c.get("access"), c.req.param("name"));
     if (!opts.client) {
       throw new AppError("unavailable", "Node storage is not available here");
     }
@@ -83,7 +80,7 @@ export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
     });
     const [storage, cameras] = await Promise.all([
       link.storage({ signal: c.req.raw.signal }),
-      opts.cameras?.list() ?? Promise.resolve([]),
+      opts.cameras?.all() ?? Promise.resolve([]),
     ]);
     const names = new Map(cameras.map((cam) => [cam.id, cam.name]));
     const rows = storage.cameras

@@ -8,14 +8,13 @@
  * for admins, as every other change is; listing presets only reads.
  */
 import { Hono } from "hono";
-import { AppError } from "../../../lib/errors.ts";
 import type { AuthService } from "../../auth/service.ts";
 import { inspectOnvifCamera } from "../../cameras/onvif.ts";
 import { ptzCommand, ptzPresets } from "../../cameras/ptz.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import type { NodeClient } from "../../nodes/client.ts";
 import type { NodeService } from "../../nodes/service.ts";
-import { type AuthEnv, requireRole } from "../middleware/auth.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export interface OnvifApiDeps {
@@ -27,38 +26,28 @@ export interface OnvifApiDeps {
 
 export function onvifApi(deps: OnvifApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  const admin = requireRole("admin");
-
-  app.post(
-    "/onvif/inspect",
-    admin,
-    async (c) =>
-      c.json(
-        await inspectOnvifCamera(deps, await jsonBody(c), {
-          signal: c.req.raw.signal,
-        }),
+  // Who may: the ONVIF functions ask the access policy (controller/access).
+  app.post("/onvif/inspect", async (c) =>
+    c.json(
+      await inspectOnvifCamera(deps, c.get("access"), await jsonBody(c), {
+        signal: c.req.raw.signal,
+      }),
+    ));
+  app.post("/:id/ptz", async (c) =>
+    c.json(
+      await ptzCommand(
+        deps,
+        c.get("access"),
+        c.req.param("id"),
+        await jsonBody(c),
+        { signal: c.req.raw.signal },
       ),
-  );
-  app.post(
-    "/:id/ptz",
-    admin,
-    async (c) =>
-      c.json(
-        await ptzCommand(deps, c.req.param("id"), await jsonBody(c), {
-          signal: c.req.raw.signal,
-        }),
-      ),
-  );
+    ));
   app.get("/:id/ptz/presets", async (c) => {
-    const id = c.req.param("id");
-    const row = await deps.cameras.row(id);
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible && !visible.has(row.id)) {
-      throw new AppError("forbidden", `No access to camera "${id}"`);
-    }
-    return c.json({
-      presets: await ptzPresets(deps, id, { signal: c.req.raw.signal }),
+    const presets = await ptzPresets(deps, c.get("access"), c.req.param("id"), {
+      signal: c.req.raw.signal,
     });
+    return c.json({ presets });
   });
   return app;
 }

@@ -1,12 +1,12 @@
 /**
- * `GET /api/nodes/scan/cameras?usb=1&onvif=1&subnet=&ports=&node=` (admins;
- * `app.ts` guards the `/api/nodes` prefix): scans on the node agents and
+ * `GET /api/nodes/scan/cameras?usb=1&onvif=1&subnet=&ports=&node=` (admins:
+ * the scan service asks the access policy): scans on the node agents and
  * answers `ScanResponse` (controller/scan/service.ts). Every scan is audited
  * as `camera.scan`, with the range when one was probed, before it starts.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AuditLog } from "../../audit/mod.ts";
-import { parseScanQuery, type ScanService } from "../../scan/service.ts";
+import type { ScanQuery, ScanService } from "../../scan/service.ts";
 import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 
 export interface ScanApiDeps {
@@ -18,8 +18,15 @@ export interface ScanApiDeps {
 export function scanApi(deps: ScanApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get("/cameras", async (c) => {
-    const q = parseScanQuery(c.req.query());
-    await deps.audit.record(
+    const out = await deps.scans.scan(c.get("access"), c.req.query(), {
+      signal: c.req.raw.signal,
+      // Audited once the query is valid, before the scan starts.
+      started: (q) => audit(c, q),
+    });
+    return c.json(out);
+  });
+  const audit = (c: Context<AuthEnv>, q: ScanQuery) =>
+    deps.audit.record(
       actorOf(c, deps.trustProxy),
       "camera.scan",
       q.subnet,
@@ -31,7 +38,5 @@ export function scanApi(deps: ScanApiDeps): Hono<AuthEnv> {
         node: q.node,
       },
     );
-    return c.json(await deps.scans.scan(q, c.req.raw.signal));
-  });
   return app;
 }

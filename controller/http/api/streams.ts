@@ -8,9 +8,10 @@ import { AppError } from "../../../lib/errors.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import type { StreamHub } from "../../streams/hub.ts";
 import { MUX_MAX_CAMERAS, muxResponse } from "../../streams/mux.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
 
 export interface StreamsApiDeps {
-  cameras: Pick<CameraService, "row">;
+  cameras: Pick<CameraService, "watch">;
   streams: Pick<StreamHub, "join">;
 }
 
@@ -36,13 +37,15 @@ export function parseCameraIds(values: string[] | undefined): string[] {
   return unique;
 }
 
-export function streamsApi(deps: StreamsApiDeps): Hono {
-  const app = new Hono();
+export function streamsApi(deps: StreamsApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
 
   app.get("/live", async (c) => {
     const ids = parseCameraIds(c.req.queries("cameras"));
-    // 404 naming the first unknown id, before any upstream work.
-    for (const id of ids) await deps.cameras.row(id);
+    // 404 naming the first unknown id, 403 for one not granted, before any upstream work.
+    for (const id of ids) {
+      await deps.cameras.watch(c.get("access"), id, "cameras");
+    }
     const sources = ids.map((id) => ({ id, ...deps.streams.join(id) }));
     return muxResponse(sources, c.req.raw.signal);
   });

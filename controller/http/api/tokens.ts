@@ -10,7 +10,7 @@ export function tokensApi(
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const list = async (c: import("hono").Context<AuthEnv>) => {
-    const tokens = await auth.listTokens(c.get("principal"));
+    const tokens = await auth.listTokens(c.get("access"));
     return c.json({ tokens, total: tokens.length });
   };
   app.get("/", list);
@@ -18,7 +18,7 @@ export function tokensApi(
   const create = async (c: import("hono").Context<AuthEnv>) =>
     c.json(
       await auth.createToken(
-        c.get("principal"),
+        c.get("access"),
         await jsonBody(c),
         actorOf(c, opts.trustProxy),
       ),
@@ -31,7 +31,7 @@ export function tokensApi(
     async (c) =>
       c.json(
         await auth.revokeToken(
-          c.get("principal"),
+          c.get("access"),
           c.req.param("id"),
           actorOf(c, opts.trustProxy),
         ),

@@ -16,12 +16,22 @@ import { bearer, timingSafeEqual } from "../../../lib/bearer.ts";
 export { bearer, timingSafeEqual };
 import type { Actor } from "../../audit/mod.ts";
 import type { AuthService, Principal } from "../../auth/service.ts";
+import type {
+  NodePrincipal,
+  Principal as AccessPrincipal,
+} from "../../access/principal.ts";
 
 export type { Principal };
 export const SESSION_COOKIE = "falcon_session";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export type AuthEnv = { Variables: { principal: Principal } };
+export type AuthEnv = {
+  Variables: {
+    principal: Principal;
+    /** Who asks, as the domain services take it (controller/access). */
+    access: AccessPrincipal;
+  };
+};
 
 /** Resolves the caller of a request, or null. */
 export function principalOf(
@@ -71,6 +81,7 @@ export function requireAuth(auth: AuthService): MiddlewareHandler<AuthEnv> {
       if (principal.kind === "session") checkCsrf(c, principal);
     }
     c.set("principal", principal);
+    c.set("access", await auth.accessPrincipal(principal));
     await next();
   };
 }
@@ -109,6 +120,15 @@ export function requireNodeToken(token: string): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/**
+ * The node principal of a node-protocol request (behind `requireNodeToken`).
+ * The shared node token does not say which node sent it, so the path's
+ * `:node` names it; per-node credentials will name it here instead.
+ */
+export function nodeCaller(c: Context): NodePrincipal {
+  return { kind: "node", node: c.req.param("node") ?? "" };
 }
 
 /** Who acts and from where, for the audit log and rate limits. */
