@@ -38,7 +38,6 @@ import {
   type AuthEnv,
   requireAuth,
   requireNodeToken,
-  requireRole,
 } from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
 import { errorResponse } from "./middleware/errors.ts";
@@ -181,7 +180,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       cameras: deps.cameras,
     }),
   );
-  app.route("/api/events", eventsApi(deps.bus, deps.auth));
+  app.route("/api/events", eventsApi(deps.bus));
   app.route(
     "/api/settings",
     settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),

@@ -6,7 +6,6 @@
  */
 import { Hono } from "hono";
 import { authorize, cameraScope } from "../../access/policy.ts";
-import type { AuthService } from "../../auth/service.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
 
@@ -14,11 +13,10 @@ const encoder = new TextEncoder();
 
 export function eventsApi(
   bus: EventBus,
-  auth: AuthService,
   keepAliveMs = 15000,
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get("/", async (c) => {
+  app.get("/", (c) => {
     const principal = c.get("access");
     authorize(principal, "events.subscribe");
     // Viewers get camera and recording events of their granted cameras only
