@@ -1,4 +1,7 @@
+import { system } from "../access/principal.ts";
 import { NodeClient } from "../nodes/client.ts";
+
+const ADMIN = system("scan test");
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
 import type { ScanReport, ScanResult } from "../../lib/protocol.ts";
@@ -197,14 +200,14 @@ Deno.test("ScanService sends the subnet to one node and refuses overlapping scan
   const gate = new Promise<void>((r) => release = r);
   const svc = new ScanService({
     nodes: {
-      list: () =>
+      all: () =>
         Promise.resolve([
           { name: "b", status: "online" },
           { name: "a", status: "online" },
           { name: "c", status: "offline" },
         ]),
     },
-    cameras: { list: () => Promise.resolve([]) },
+    cameras: { all: () => Promise.resolve([]) },
     client: new NodeClient({
       nodes: {
         address: (n) => Promise.resolve(`http://${n}.invalid:1`),
@@ -218,12 +221,11 @@ Deno.test("ScanService sends the subnet to one node and refuses overlapping scan
       },
     }),
   });
-  const q = parseScanQuery({ usb: "1", subnet: "10.0.0.0/30" });
-  const first = svc.scan(q);
+  const first = svc.scan(ADMIN, { usb: "1", subnet: "10.0.0.0/30" });
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(svc.busyNodes.sort(), ["a", "b"]);
   await assert.rejects(
-    svc.scan(parseScanQuery({ usb: "1", node: "b" })),
+    svc.scan(ADMIN, { usb: "1", node: "b" }),
     (e) => e instanceof AppError && e.kind === "conflict",
   );
   release();
@@ -241,12 +243,12 @@ Deno.test("ScanService sends the subnet to one node and refuses overlapping scan
   );
   assert.deepEqual(svc.busyNodes, []);
   await assert.rejects(
-    svc.scan(parseScanQuery({ usb: "1", node: "c" })),
+    svc.scan(ADMIN, { usb: "1", node: "c" }),
     (e) =>
       e instanceof AppError && e.kind === "unavailable" && e.field === "node",
   );
   await assert.rejects(
-    svc.scan(parseScanQuery({ usb: "1", node: "zz" })),
+    svc.scan(ADMIN, { usb: "1", node: "zz" }),
     (e) => e instanceof AppError && e.kind === "not_found",
   );
 });
