@@ -1,7 +1,3 @@
-import { system } from "../access/principal.ts";
-import { NodeClient } from "../nodes/client.ts";
-
-const ADMIN = system("scan test");
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
 import type { ScanReport, ScanResult } from "../../lib/protocol.ts";
@@ -11,6 +7,10 @@ import {
   type ScanCamera,
   ScanService,
 } from "./service.ts";
+import { system } from "../access/principal.ts";
+import { NodeClient } from "../nodes/client.ts";
+
+const ADMIN = system("scan test");
 
 function field(fn: () => unknown): string | undefined {
   try {
