@@ -3,7 +3,7 @@
  * server. Returns a handle whose close() stops everything it started.
  */
 import { AppError } from "../lib/errors.ts";
-import { errorMessage, logger } from "../lib/log.ts";
+import { logger } from "../lib/log.ts";
 import { CameraService } from "./cameras/service.ts";
 import { cameraFor } from "./cameras/view.ts";
 import { probeCamera } from "./cameras/probe.ts";
@@ -16,7 +16,10 @@ import { AuditLog } from "./audit/mod.ts";
 import { type AuthOptions, AuthService } from "./auth/service.ts";
 import { principalFromRequest } from "./http/middleware/auth.ts";
 import { toWebUser } from "./web/auth_glue.ts";
+import type { WebUser } from "./web/types.ts";
+import { decide } from "./access/policy.ts";
 import { styleHash } from "./web/render.ts";
+import { NodeClient } from "./nodes/client.ts";
 import { NodeService } from "./nodes/service.ts";
 import {
   parseListQuery,
@@ -27,7 +30,7 @@ import { cameraTimeline } from "./recordings/timeline.ts";
 import { openSessionsOf } from "./db/recordings.ts";
 import { loadSecretKey, SecretBox } from "./secrets/secret_box.ts";
 import { SettingsService } from "./settings/service.ts";
-import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
+import { StreamHub } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { loadIslandAssets } from "./web/assets.ts";
@@ -111,10 +114,13 @@ export async function startController(
     });
     nodes.cameras = cameras;
 
-    const resolve = async (
-      cameraId: string,
-      kind: "stream" | "snapshot",
-    ): Promise<UpstreamTarget> => {
+    const nodeClient = new NodeClient({
+      nodes,
+      token: nodeToken,
+      requestIdProvider: currentRequestId,
+    });
+    /** The node that runs a camera, or a 503 saying why there is none now. */
+    const nodeOf = async (cameraId: string) => {
       const cam = await cameras.row(cameraId);
       if (!cam.assigned_node) {
         throw new AppError(
@@ -122,48 +128,20 @@ export async function startController(
           `Camera "${cam.name}" has no node to run on: no node agent is online`,
         );
       }
-      const address = await nodes.address(cam.assigned_node);
-      if (!address || !(await nodes.isOnline(cam.assigned_node))) {
-        throw new AppError(
-          "unavailable",
-          `Camera "${cam.name}" is offline: node "${cam.assigned_node}" is not reachable`,
-        );
-      }
-      return {
-        url: `${address}/v1/cameras/${cameraId}/${kind}`,
-        token: nodeToken,
-      };
+      return await nodeClient.online(cam.assigned_node, {
+        consequence: `camera "${cam.name}" cannot be watched now`,
+      });
     };
-    const streams = new StreamHub({ resolve });
+    const streams = new StreamHub({
+      open: async (id, signal) =>
+        await (await nodeOf(id)).stream(id, { signal }),
+      check: async (id) => {
+        await nodeOf(id);
+      },
+    });
     const metrics = createControllerMetrics({ sql: db.sql, streams });
-    const snapshot = async (cameraId: string): Promise<Uint8Array> => {
-      const target = await resolve(cameraId, "snapshot");
-      let res: Response;
-      try {
-        // The request id follows the call to the node (the node client will do this for all calls).
-        const rid = currentRequestId();
-        res = await fetch(target.url, {
-          headers: {
-            authorization: `Bearer ${target.token}`,
-            ...(rid ? { "x-request-id": rid } : {}),
-          },
-          signal: AbortSignal.timeout(10000),
-        });
-      } catch (e) {
-        throw new AppError(
-          "upstream_failed",
-          `Node agent did not answer: ${errorMessage(e)}`,
-        );
-      }
-      if (!res.ok) {
-        const body = await res.json().catch(() => null);
-        throw new AppError(
-          res.status === 503 ? "unavailable" : "upstream_failed",
-          body?.error?.message ?? `Node agent answered ${res.status}`,
-        );
-      }
-      return new Uint8Array(await res.arrayBuffer());
-    };
+    const snapshot = async (id: string, signal?: AbortSignal) =>
+      await (await nodeOf(id)).snapshot(id, { signal });
 
     const audit = new AuditLog(db.sql);
     const auth = new AuthService(db.sql, audit, {
@@ -176,7 +154,7 @@ export async function startController(
       bus,
       cameras,
       nodes,
-      nodeToken,
+      client: nodeClient,
       onApplied: (ev) => {
         if (ev.type === "segment.closed") {
           metrics.segmentEvent("closed", ev.camera_id);
@@ -189,7 +167,7 @@ export async function startController(
       sql: db.sql,
       bus,
       nodes,
-      nodeToken,
+      client: nodeClient,
     });
 
     const islands = opts.web === false ? null : await loadIslandAssets({
@@ -199,6 +177,15 @@ export async function startController(
           hint: "deno task build prebuilds them",
         }),
     });
+    /** The dashboard's signed-in user as the services take it. */
+    const accessOf = (user: WebUser) =>
+      auth.accessPrincipal({
+        userId: user.id,
+        username: user.username,
+        role: user.role,
+        kind: "session",
+        scope: "full",
+      });
     const app = createControllerApp({
       sql: db.sql,
       cameras,
@@ -209,10 +196,14 @@ export async function startController(
       audit,
       settings,
       nodeToken,
+      nodeClient,
       snapshot,
       recordings,
       reconciler,
-      probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
+      probe: (p, body, signal) =>
+        probeCamera({ cameras, nodes, box, client: nodeClient }, p, body, {
+          signal,
+        }),
       version: VERSION,
       trustProxy: cfg.trustProxy,
       footageJobsPerUser: cfg.footageJobsPerUser,
@@ -225,18 +216,14 @@ export async function startController(
           mountDashboard(
             a as unknown as Parameters<typeof mountDashboard>[0],
             {
-              listCameras: async (user) => {
-                const visible = await auth.visibleCameras({
-                  userId: user.id,
-                  role: user.role,
-                });
-                return (await cameras.list())
-                  .filter((c) => !visible || visible.has(c.id))
-                  .map((c) => cameraFor(user, c));
+              listCameras: async (user) =>
+                (await cameras.list(await accessOf(user)))
+                  .map((c) => cameraFor(user, c)),
+              // Pages for everyone show no nodes to a viewer rather than fail.
+              listNodes: async (user) => {
+                const p = await accessOf(user);
+                return decide(p, "node.list").allow ? await nodes.list(p) : [];
               },
-              listNodes: async (
-                user,
-              ) => (user.role === "admin" ? await nodes.list() : []),
               user: async (req) => {
                 const p = await principalFromRequest(req, auth);
                 return p ? toWebUser(p) : null;
@@ -255,19 +242,11 @@ export async function startController(
                   }]),
                 );
               },
-              listRecordings: async (user, query) => {
-                const q = parseListQuery(query);
-                const visible = await auth.visibleCameras({
-                  userId: user.id,
-                  role: user.role,
-                });
-                if (visible && q.cameraId && !visible.has(q.cameraId)) {
-                  throw new AppError("forbidden", "No access to this camera", {
-                    field: "camera_id",
-                  });
-                }
-                return await recordings.list(q, visible);
-              },
+              listRecordings: async (user, query) =>
+                await recordings.list(
+                  await accessOf(user),
+                  parseListQuery(query),
+                ),
               recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
               settings: () => Promise.resolve(settings.json()),
             },

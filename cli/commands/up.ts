@@ -3,6 +3,7 @@
  * database, plus one local node agent as a separate process speaking the real
  * HTTP protocol. Adds a demo camera on first run. Ctrl-C stops it all.
  */
+import { system } from "../../controller/access/principal.ts";
 import { loadConfig, settingsHelp } from "../../lib/config.ts";
 import { configureLog, logger } from "../../lib/log.ts";
 import { ChildSupervisor } from "../child_supervisor.ts";
@@ -108,8 +109,8 @@ async function addDemoCameraOnFirstRun(
     await Deno.stat(marker);
     return;
   } catch { /* first run */ }
-  if ((await controller.cameras.list()).length === 0) {
-    await controller.cameras.create({
+  if ((await controller.cameras.all()).length === 0) {
+    await controller.cameras.create(system("falcon up"), {
       name: "Demo camera",
       protocol: "demo",
       source_url: "demo://",

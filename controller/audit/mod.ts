@@ -6,6 +6,8 @@ import type { AuditEntry } from "../../lib/api/audit.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { redactText } from "../../lib/redact.ts";
 import type { Sql } from "../db/client.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import { type AuditRow, insertAudit, listAudit } from "../db/audit.ts";
 
 const log = logger("audit");
@@ -47,8 +49,10 @@ export class AuditLog {
   }
 
   async list(
+    p: Principal,
     q: { limit: number; offset: number; action?: string },
   ): Promise<{ entries: AuditJson[]; total: number }> {
+    authorize(p, "audit.read");
     const { rows, total } = await listAudit(this.sql, q);
     return { entries: rows.map(auditJson), total };
   }

@@ -25,6 +25,15 @@ import {
 import { UUID } from "../../lib/api/common.ts";
 import { AppError } from "../../lib/errors.ts";
 import { invalidInput } from "../../lib/validation.ts";
+import { authorize } from "../access/policy.ts";
+import {
+  type Authenticated,
+  personOf,
+  type Principal as AccessPrincipal,
+  principalOf,
+  type TokenPrincipal,
+  type UserPrincipal,
+} from "../access/principal.ts";
 import type { Actor, AuditLog } from "../audit/mod.ts";
 import type { Sql } from "../db/client.ts";
 import type { AccessChange } from "../events/bus.ts";
@@ -53,6 +62,15 @@ export interface Principal {
 
 /** An account as the API answers it (lib/api/users.ts). */
 export type UserJson = User;
+
+/** The person whose tokens a principal manages; 403 for nodes, agents and the controller itself. */
+function tokenOwner(a: AccessPrincipal): UserPrincipal {
+  const person = personOf(a);
+  if (!person) {
+    throw new AppError("forbidden", "Only a person has API tokens");
+  }
+  return person;
+}
 
 /** An API token as lists show it (lib/api/tokens.ts). */
 export type TokenJson = Token;
@@ -376,17 +394,24 @@ export class AuthService {
 
   // --- users (admin) ---
 
-  async listUsers(): Promise<UserJson[]> {
+  async listUsers(p: AccessPrincipal): Promise<UserJson[]> {
+    authorize(p, "user.list");
     return await Promise.all(
       (await udb.listUsers(this.sql)).map((r) => this.#userJson(r)),
     );
   }
 
-  async getUser(id: string): Promise<UserJson> {
+  async getUser(p: AccessPrincipal, id: string): Promise<UserJson> {
+    authorize(p, "user.read");
     return await this.#userJson(await this.#userRow(id));
   }
 
-  async createUser(body: unknown, actor: Actor): Promise<UserJson> {
+  async createUser(
+    p: AccessPrincipal,
+    body: unknown,
+    actor: Actor,
+  ): Promise<UserJson> {
+    authorize(p, "user.create");
     const input = parse(createUserSchema, body);
     const weak = passwordProblem(input.password, input.username);
     if (weak) throw new AppError("invalid_input", weak, { field: "password" });
@@ -421,7 +446,13 @@ export class AuthService {
     return await this.#userJson(row);
   }
 
-  async updateUser(id: string, body: unknown, actor: Actor): Promise<UserJson> {
+  async updateUser(
+    p: AccessPrincipal,
+    id: string,
+    body: unknown,
+    actor: Actor,
+  ): Promise<UserJson> {
+    authorize(p, "user.update");
     const input = parse(updateUserSchema, body);
     const row = await this.#userRow(id);
     if (
@@ -447,13 +478,15 @@ export class AuthService {
       role: input.role,
       camera_ids: input.camera_ids,
     });
-    return await this.getUser(id);
+    return await this.#userJson(await this.#userRow(id));
   }
 
   async deleteUser(
+    p: AccessPrincipal,
     id: string,
     actor: Actor,
   ): Promise<{ message: string; id: string }> {
+    authorize(p, "user.delete");
     const row = await this.#userRow(id);
     if (row.role === "admin" && (await udb.countAdmins(this.sql)) <= 1) {
       throw new AppError("conflict", "The last admin cannot be removed");
@@ -468,10 +501,12 @@ export class AuthService {
 
   /** Admin reset: sets a new password and ends every session of that user. */
   async resetPassword(
+    p: AccessPrincipal,
     id: string,
     body: unknown,
     actor: Actor,
   ): Promise<{ message: string }> {
+    authorize(p, "user.reset_password");
     const input = parse(resetSchema, body);
     const row = await this.#userRow(id);
     const weak = passwordProblem(input.new_password, row.username);
@@ -500,7 +535,9 @@ export class AuthService {
 
   // --- API tokens ---
 
-  async listTokens(p: Principal): Promise<TokenJson[]> {
+  async listTokens(a: AccessPrincipal): Promise<TokenJson[]> {
+    authorize(a, "token.list");
+    const p = tokenOwner(a);
     const rows = await sdb.listTokens(
       this.sql,
       p.role === "admin" ? null : p.userId,
@@ -509,14 +546,16 @@ export class AuthService {
   }
 
   async createToken(
-    p: Principal,
+    a: AccessPrincipal,
     body: unknown,
     actor: Actor,
   ): Promise<TokenJson & { token: string }> {
-    const input = parse(tokenSchema, body);
-    if (p.scope === "read") {
+    if (a.kind === "token" && a.scope === "read") {
       throw new AppError("forbidden", "A read-only token cannot create tokens");
     }
+    authorize(a, "token.create");
+    const p = tokenOwner(a);
+    const input = parse(tokenSchema, body);
     // A viewer's token can never do more than the viewer: read only.
     const scope = p.role === "viewer" ? "read" : input.scope;
     const secret = randomToken(32);
@@ -543,10 +582,12 @@ export class AuthService {
   }
 
   async revokeToken(
-    p: Principal,
+    a: AccessPrincipal,
     id: string,
     actor: Actor,
   ): Promise<{ message: string; id: string }> {
+    authorize(a, "token.revoke");
+    const p = tokenOwner(a);
     const row = UUID.test(id) ? await sdb.getToken(this.sql, id) : null;
     if (!row || (p.role !== "admin" && row.user_id !== p.userId)) {
       throw new AppError("not_found", `Token "${id}" does not exist`, {
@@ -561,10 +602,12 @@ export class AuthService {
 
   /** Revokes every live token of `user_id`: the caller's own, or (admins) anyone's. */
   async revokeAllTokens(
-    p: Principal,
+    a: AccessPrincipal,
     body: unknown,
     actor: Actor,
   ): Promise<{ message: string; revoked: number; user_id: string }> {
+    authorize(a, "token.revoke");
+    const p = tokenOwner(a);
     const input = parse(revokeAllSchema, body);
     const userId = input.user_id;
     if (userId !== p.userId && p.role !== "admin") {
@@ -586,6 +629,19 @@ export class AuthService {
       revoked,
       user_id: user.id,
     };
+  }
+
+  /**
+   * The access principal (controller/access) of an authenticated caller,
+   * with the cameras granted to them as of now.
+   */
+  async accessPrincipal(
+    p: Authenticated,
+  ): Promise<UserPrincipal | TokenPrincipal> {
+    return principalOf(
+      p,
+      p.role === "admin" ? [] : await udb.grantsOf(this.sql, p.userId),
+    );
   }
 
   /** Camera ids a principal may see; null means every camera (admins). */

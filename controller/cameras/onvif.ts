@@ -6,23 +6,30 @@
  */
 import { onvifInspectBodySchema } from "../../lib/api/cameras.ts";
 import { AppError } from "../../lib/errors.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import { parseOnvifUrl, publicUri } from "../../lib/onvif_url.ts";
 import type { OnvifInspection } from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
 import { type CameraService, keepPassword } from "./service.ts";
-import { callNode, onlineNode, type OnvifNodeDeps } from "./onvif_node.ts";
+import type { CallOptions, NodeClient } from "../nodes/client.ts";
 
 /** The body of `POST /api/cameras/onvif/inspect` (lib/api/cameras.ts). */
 export const inspectSchema = onvifInspectBodySchema;
 
-export interface OnvifInspectDeps extends OnvifNodeDeps {
+export interface OnvifInspectDeps {
   cameras: CameraService;
+  nodes: { pickNode(): Promise<string | null> };
+  client: NodeClient;
 }
 
 export async function inspectOnvifCamera(
   deps: OnvifInspectDeps,
+  p: Principal,
   body: unknown,
+  call: CallOptions = {},
 ): Promise<OnvifInspection> {
+  authorize(p, "camera.onvif_inspect");
   const parsed = inspectSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const input = parsed.data;
@@ -57,22 +64,26 @@ export async function inspectOnvifCamera(
     ]]);
   }
   const timeoutMs = input.timeout_ms ?? 8000;
-  const target = await onlineNode(deps, input.node_name ?? null);
-  const out = await callNode<OnvifInspection>(
-    deps,
-    target,
-    "/v1/onvif/inspect",
-    {
-      url,
-      host: url ? null : input.host,
-      port: url ? null : input.port ?? null,
-      username: input.username ?? null,
-      password: input.password ?? null,
-      timeout_ms: timeoutMs,
-    },
+  const node = input.node_name ?? await deps.nodes.pickNode();
+  if (!node) {
+    throw new AppError(
+      "unavailable",
+      "No node agent is online to reach the camera from",
+    );
+  }
+  const link = await deps.client.online(node, { field: "node_name" });
+  const out = await link.onvifInspect({
+    url,
+    host: url ? null : input.host,
+    port: url ? null : input.port ?? null,
+    username: input.username ?? null,
+    password: input.password ?? null,
+    timeout_ms: timeoutMs,
+  }, {
+    ...call,
     // Connect + info + two URIs per profile, each bounded by timeoutMs.
-    timeoutMs * 4 + 5000,
-  );
+    timeoutMs: timeoutMs * 4 + 5000,
+  });
   return {
     device: out.device,
     profiles: (out.profiles ?? []).map((p) => ({
@@ -84,7 +95,7 @@ export async function inspectOnvifCamera(
       ptz: p.ptz,
     })),
     ptz: out.ptz,
-    node: target.node,
+    node: link.node,
     elapsed_ms: out.elapsed_ms,
   };
 }

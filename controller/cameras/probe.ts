@@ -7,13 +7,16 @@
  * `record` with its own error: a bad recording URL does not hide a good live one.
  */
 import { AppError } from "../../lib/errors.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import { errorMessage } from "../../lib/log.ts";
 import {
   cameraProbeRequestSchema,
   type CameraProbeResult,
 } from "../../lib/api/cameras.ts";
-import type { ProbeRequest, ProbeResult } from "../../lib/protocol/mod.ts";
+import type { ProbeResult } from "../../lib/protocol/mod.ts";
 import { invalidInput } from "../../lib/validation.ts";
+import type { CallOptions, NodeClient } from "../nodes/client.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
 import { checkRecordSource, checkSource } from "./schema.ts";
@@ -30,13 +33,16 @@ export interface ProbeDeps {
   cameras: CameraService;
   nodes: NodeService;
   box: SecretBox;
-  nodeToken: string;
+  client: NodeClient;
 }
 
 export async function probeCamera(
   deps: ProbeDeps,
+  p: Principal,
   body: unknown,
+  call: CallOptions = {},
 ): Promise<CameraProbeResult> {
+  authorize(p, "camera.probe");
   const parsed = probeSchema.safeParse(body);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const input = parsed.data;
@@ -87,19 +93,14 @@ export async function probeCamera(
       "No node agent is online to test the source from",
     );
   }
-  const address = await deps.nodes.address(node);
-  if (!address || !(await deps.nodes.isOnline(node))) {
-    throw new AppError("unavailable", `Node "${node}" is offline`, {
-      field: "node_name",
-    });
-  }
+  const link = await deps.client.online(node, { field: "node_name" });
   const ask = (source_url: string | null) =>
-    askNode(node, address, deps.nodeToken, {
+    link.probe({
       protocol: input.protocol,
       source_url,
       device_path: src.device_path,
       rtsp_transport: input.rtsp_transport ?? "tcp",
-    });
+    }, call);
   if (!recordUrl) return await ask(src.source_url);
   const started = performance.now();
   const [live, record] = await Promise.all([
@@ -116,38 +117,4 @@ export async function probeCamera(
     })),
   ]);
   return { ...live, record };
-}
-
-/** One POST /v1/probe; an unreachable node or an error answer throws. */
-async function askNode(
-  node: string,
-  address: string,
-  token: string,
-  req: ProbeRequest,
-): Promise<ProbeResult> {
-  let res: Response;
-  try {
-    res = await fetch(`${address}/v1/probe`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify(req),
-      signal: AbortSignal.timeout(20000),
-    });
-  } catch (e) {
-    throw new AppError(
-      "upstream_failed",
-      `Node "${node}" did not answer: ${errorMessage(e)}`,
-    );
-  }
-  const out = await res.json().catch(() => null);
-  if (!res.ok || !out) {
-    throw new AppError(
-      "upstream_failed",
-      out?.error?.message ?? `Node "${node}" answered ${res.status}`,
-    );
-  }
-  return out as ProbeResult;
 }

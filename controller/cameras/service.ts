@@ -7,14 +7,20 @@
 import { AppError } from "../../lib/errors.ts";
 import { isMask, redactUrl } from "../../lib/redact.ts";
 import { invalidInput } from "../../lib/validation.ts";
-import type { CameraProtocol, CameraSpec } from "../../lib/protocol/mod.ts";
+import type {
+  CameraProtocol,
+  CameraSpec,
+  StoragePolicy,
+} from "../../lib/protocol/mod.ts";
+import { authorize, cameraScope } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/cameras.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
 import type { Settings } from "../settings/schema.ts";
 import { endSession, openSessionOf } from "../db/recordings.ts";
-import { recordSpecsFor } from "../recordings/desired.ts";
+import { recordSpecsFor, storagePolicyFor } from "../recordings/desired.ts";
 import { sessionJson } from "../recordings/view.ts";
 import {
   checkRecordSource,
@@ -95,12 +101,44 @@ export class CameraService {
     }
   }
 
-  async list(filter: db.CameraFilter = {}): Promise<CameraJson[]> {
+  /** The cameras `p` may see (admins: all), filtered. */
+  async list(
+    p: Principal,
+    filter: db.CameraFilter = {},
+  ): Promise<CameraJson[]> {
+    authorize(p, "camera.list");
+    const scope = cameraScope(p);
+    return (await this.all(filter)).filter((c) => !scope || scope.has(c.id));
+  }
+
+  /** Every camera, for the controller's own use (scan matching, names); not an answer to a caller. */
+  async all(filter: db.CameraFilter = {}): Promise<CameraJson[]> {
     return (await db.listCameras(this.deps.sql, filter)).map(cameraJson);
   }
 
-  async get(id: string): Promise<CameraJson> {
-    return cameraJson(await this.row(id));
+  /** One camera: 404 for an unknown id, 403 when not granted to `p`. */
+  async get(p: Principal, id: string): Promise<CameraJson> {
+    return cameraJson(await this.#granted(p, "camera.read", id));
+  }
+
+  /**
+   * The row of a camera `p` may watch (stream, snapshot): 404, then 403
+   * (naming `field` when the id came in one, e.g. `cameras`).
+   */
+  async watch(p: Principal, id: string, field?: string): Promise<db.CameraRow> {
+    return await this.#granted(p, "camera.watch", id, field);
+  }
+
+  /** The camera's row after the policy allowed `action` on it. */
+  async #granted(
+    p: Principal,
+    action: "camera.read" | "camera.watch",
+    id: string,
+    field?: string,
+  ): Promise<db.CameraRow> {
+    const row = await this.row(id);
+    authorize(p, action, { cameraId: row.id, what: `camera "${id}"`, field });
+    return row;
   }
 
   /** The API's JSON of a row (camera events of the node service). */
@@ -126,7 +164,8 @@ export class CameraService {
       : null;
   }
 
-  async create(body: unknown): Promise<CameraJson> {
+  async create(p: Principal, body: unknown): Promise<CameraJson> {
+    authorize(p, "camera.create");
     const parsed = createCameraSchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const input = parsed.data;
@@ -194,7 +233,8 @@ export class CameraService {
     return json;
   }
 
-  async update(id: string, body: unknown): Promise<CameraJson> {
+  async update(p: Principal, id: string, body: unknown): Promise<CameraJson> {
+    authorize(p, "camera.update");
     const parsed = updateCameraSchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const patch = parsed.data;
@@ -346,7 +386,11 @@ export class CameraService {
     return json;
   }
 
-  async delete(id: string): Promise<{ message: string; id: string }> {
+  async delete(
+    p: Principal,
+    id: string,
+  ): Promise<{ message: string; id: string }> {
+    authorize(p, "camera.delete");
     if (!UUID.test(id)) {
       throw new AppError("not_found", `Camera "${id}" does not exist`, {
         field: "id",
@@ -368,6 +412,14 @@ export class CameraService {
    * what to record (recordings/desired.ts: may open sessions on demand) and
    * the retention.
    */
+  /** The node's storage policy (free-space floor, kept sessions) for its desired state. */
+  storagePolicyFor(
+    node: string,
+    floor?: { min_free_ratio: number; min_free_bytes: number },
+  ): Promise<StoragePolicy> {
+    return storagePolicyFor(this.deps.sql, node, floor);
+  }
+
   async specsForNode(node: string): Promise<CameraSpec[]> {
     const rows = await db.camerasOfNode(this.deps.sql, node);
     const settings = this.deps.settings?.current();

@@ -5,11 +5,13 @@
  */
 import { Hono } from "hono";
 import type { ErrorBody } from "../../lib/errors.ts";
+import type { Principal } from "../access/principal.ts";
 import type { AuditLog } from "../audit/mod.ts";
 import type { AuthService } from "../auth/service.ts";
 import type { CameraService } from "../cameras/service.ts";
 import type { Sql } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
+import { NodeClient } from "../nodes/client.ts";
 import type { NodeService } from "../nodes/service.ts";
 import type { SettingsService } from "../settings/service.ts";
 import {
@@ -39,7 +41,6 @@ import {
   type AuthEnv,
   requireAuth,
   requireNodeToken,
-  requireRole,
   resolveClientAddress,
 } from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
@@ -61,9 +62,15 @@ export interface ControllerAppDeps {
   /** Runtime settings (controller/settings), for /api/settings. */
   settings: SettingsService;
   nodeToken: string;
-  snapshot: (cameraId: string) => Promise<Uint8Array>;
+  /** The node agents' API; made from `nodes` and `nodeToken` when not given. */
+  nodeClient?: NodeClient;
+  snapshot: (cameraId: string, signal?: AbortSignal) => Promise<Uint8Array>;
   /** "Test connection" for a camera source (controller/cameras/probe.ts). */
-  probe: (body: unknown) => Promise<unknown>;
+  probe: (
+    p: Principal,
+    body: unknown,
+    signal?: AbortSignal,
+  ) => Promise<unknown>;
   /** Recordings; made from the services above when not given. */
   recordings?: RecordingService;
   /** The recordings reconcile job, for POST /api/recordings/reconcile. */
@@ -131,12 +138,14 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   const limit = limitBody(deps.maxBodyBytes ?? 1024 * 1024);
   app.use("/internal/*", limit, requireNodeToken(deps.nodeToken));
   app.route("/internal/v1/nodes", nodeProtocolApi(deps.nodes));
+  const client = deps.nodeClient ??
+    new NodeClient({ nodes: deps.nodes, token: deps.nodeToken });
   const recordings = deps.recordings ?? new RecordingService({
     sql: deps.sql,
     bus: deps.bus,
     cameras: deps.cameras,
     nodes: deps.nodes,
-    nodeToken: deps.nodeToken,
+    client,
   });
   app.route("/internal/v1/nodes", nodeEventsApi(recordings));
 
@@ -155,7 +164,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     onvifApi({
       cameras: deps.cameras,
       nodes: deps.nodes,
-      nodeToken: deps.nodeToken,
+      client,
       auth: deps.auth,
     }),
   );
@@ -185,8 +194,6 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   };
   app.route("/api/cameras", cameraRecordingsApi(recordingDeps));
   app.route("/api/recordings", recordingsApi(recordingDeps));
-  app.use("/api/nodes/*", requireRole("admin"));
-  app.use("/api/nodes", requireRole("admin"));
   // Before nodesApi: /api/nodes/scan/… is not a node's name.
   app.route(
     "/api/nodes/scan",
@@ -194,7 +201,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       scans: new ScanService({
         nodes: deps.nodes,
         cameras: deps.cameras,
-        nodeToken: deps.nodeToken,
+        client,
         allowPrivateTargets: deps.cameras.allowsPrivateTargets,
       }),
       audit: deps.audit,
@@ -204,11 +211,11 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   app.route(
     "/api/nodes",
     nodesApi(deps.nodes, {
-      nodeToken: deps.nodeToken,
+      client,
       cameras: deps.cameras,
     }),
   );
-  app.route("/api/events", eventsApi(deps.bus, deps.auth, { guard }));
+  app.route("/api/events", eventsApi(deps.bus, { guard }));
   app.route(
     "/api/settings",
     settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),

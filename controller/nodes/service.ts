@@ -10,14 +10,18 @@ import type {
   CameraSpec,
   DesiredState,
   Heartbeat,
+  StoragePolicy,
 } from "../../lib/protocol/mod.ts";
 import { logger } from "../../lib/log.ts";
 import { redactText } from "../../lib/redact.ts";
+import { AppError } from "../../lib/errors.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
+import { NODE_NAME } from "../../lib/protocol/mod.ts";
 import type { Sql } from "../db/client.ts";
 import * as camerasDb from "../db/cameras.ts";
 import * as nodesDb from "../db/nodes.ts";
 import type { CameraEvent, EventBus, NodeEvent } from "../events/bus.ts";
-import { storagePolicyFor } from "../recordings/desired.ts";
 import { type NodeUsbDevices, usbDevicesOf } from "./usb_devices.ts";
 import { minFreeBytes, relayIdleGraceMs } from "../settings/schema.ts";
 import type { SettingsSource } from "../settings/service.ts";
@@ -50,6 +54,11 @@ export type NodeJson = Node;
  */
 export interface NodeCameras {
   specsForNode(node: string): Promise<CameraSpec[]>;
+  /** The free-space floor and kept sessions of the node (recordings/desired.ts). */
+  storagePolicyFor(
+    node: string,
+    floor?: { min_free_ratio: number; min_free_bytes: number },
+  ): Promise<StoragePolicy>;
   json(
     row: camerasDb.CameraRow,
   ): Extract<CameraEvent, { camera: unknown }>["camera"];
@@ -92,7 +101,32 @@ export class NodeService {
     for (const set of this.#waiters.values()) for (const w of set) w();
   }
 
-  async list(): Promise<NodeJson[]> {
+  /** The nodes, for an admin (or a principal allowed `node.list`). */
+  async list(p: Principal): Promise<NodeJson[]> {
+    authorize(p, "node.list");
+    return await this.all();
+  }
+
+  /** One node: 403, then 404 naming `name`. */
+  async get(p: Principal, name: string): Promise<NodeJson> {
+    authorize(p, "node.read");
+    const node = NODE_NAME.test(name) ? await this.find(name) : null;
+    if (!node) {
+      throw new AppError("not_found", `Node "${name}" does not exist`, {
+        field: "name",
+      });
+    }
+    return node;
+  }
+
+  /** The USB devices of a node's last heartbeat (the camera form's picker). */
+  async devices(p: Principal, name: string): Promise<NodeUsbDevices> {
+    const node = await this.get(p, name);
+    return (await this.usbDevices(node.name))!;
+  }
+
+  /** Every node, for the controller's own use (scans, placement). */
+  async all(): Promise<NodeJson[]> {
     const [rows, counts] = await Promise.all([
       nodesDb.listNodes(this.sql),
       camerasDb.countByNode(this.sql),
@@ -100,7 +134,8 @@ export class NodeService {
     return rows.map((r) => nodeJson(r, counts.get(r.name) ?? 0));
   }
 
-  async get(name: string): Promise<NodeJson | null> {
+  /** The node, or null; for the controller's own use. */
+  async find(name: string): Promise<NodeJson | null> {
     const row = await nodesDb.getNode(this.sql, name);
     if (!row) return null;
     const counts = await camerasDb.countByNode(this.sql);
@@ -172,7 +207,12 @@ export class NodeService {
 
   // --- protocol ---
 
-  async heartbeat(name: string, hb: Heartbeat): Promise<DesiredState> {
+  async heartbeat(
+    p: Principal,
+    name: string,
+    hb: Heartbeat,
+  ): Promise<DesiredState> {
+    authorize(p, "node.report", { node: name });
     this.#lastSeen.set(name, Date.now());
     this.#addresses.set(name, hb.address);
     const { desired_etag: _etag, cameras: reported, ...facts } = hb;
@@ -213,8 +253,7 @@ export class NodeService {
       relay_idle_grace_ms: s
         ? relayIdleGraceMs(s)
         : this.#opts.relayIdleGraceMs,
-      storage: await storagePolicyFor(
-        this.sql,
+      storage: await this.cameras.storagePolicyFor(
         name,
         s && {
           min_free_ratio: s.min_free_percent / 100,
@@ -230,11 +269,13 @@ export class NodeService {
    * or after `waitMs`. A poll aborted by the client counts toward liveness.
    */
   async waitDesired(
+    p: Principal,
     name: string,
     etag: string | null,
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DesiredState | null> {
+    authorize(p, "node.report", { node: name });
     this.#polls.set(name, (this.#polls.get(name) ?? 0) + 1);
     this.#lastSeen.set(name, Date.now());
     try {

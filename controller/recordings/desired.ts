@@ -17,12 +17,14 @@ import type { CameraRow } from "../db/cameras.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/recordings.ts";
 
-/** Segment length the nodes are told to use (wall-clock aligned); the `segment_seconds` setting's built-in default. */
-export const DEFAULT_SEGMENT_SECONDS = 60;
-/** Node-wide free-space floor: keep at least this share of the disk free (default of `min_free_percent`). */
-export const MIN_FREE_RATIO = 0.05;
-/** And at least this many bytes (default of `min_free_gib`). */
-export const MIN_FREE_BYTES = 5 * 1024 ** 3;
+// The recording defaults are protocol (lib/protocol/desired.ts): settings/
+// reads them too, without importing recordings/.
+import {
+  DEFAULT_SEGMENT_SECONDS,
+  MIN_FREE_BYTES,
+  MIN_FREE_RATIO,
+} from "../../lib/protocol/desired.ts";
+export { DEFAULT_SEGMENT_SECONDS, MIN_FREE_BYTES, MIN_FREE_RATIO };
 
 export interface SessionChange {
   type: "started" | "ended";

@@ -47,13 +47,14 @@ import type { Sql } from "../db/client.ts";
 import { listNodes } from "../db/nodes.ts";
 import * as db from "../db/recordings.ts";
 import type { EventBus, RecordingEvent } from "../events/bus.ts";
-import {
-  listCameraFiles,
-  type NodeFile,
-  type NodeStorage,
-  type NodeTarget,
-  storageOf,
-} from "./node_files.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
+import type {
+  NodeClient,
+  NodeFile,
+  NodeLink,
+  NodeStorage,
+} from "../nodes/client.ts";
 import { UUID } from "./schema.ts";
 import type { RecordingNodes } from "./service.ts";
 import { sessionJson } from "./view.ts";
@@ -236,7 +237,8 @@ export class RecordingReconciler {
       sql: Sql;
       bus: EventBus;
       nodes: RecordingNodes;
-      nodeToken: string;
+      /** The node agents' file API (storage, listings). */
+      client: NodeClient;
     },
     opts: ReconcileOptions = {},
   ) {
@@ -293,6 +295,15 @@ export class RecordingReconciler {
    * whose counts differ (`drift`), and every camera once `fullEveryMs` has
    * passed since the node's last full comparison.
    */
+  /** A run asked for by `p` (`POST /api/recordings/reconcile`): admins only. */
+  request(
+    p: Principal,
+    opts: { full?: boolean } = {},
+  ): Promise<ReconcileReport> {
+    authorize(p, "recording.reconcile");
+    return this.run(opts);
+  }
+
   run(opts: { full?: boolean } = {}): Promise<ReconcileReport> {
     const full = opts.full ?? true;
     const current = this.#running;
@@ -358,13 +369,9 @@ export class RecordingReconciler {
 
     for (const node of await listNodes(sql)) {
       if (node.status !== "online") continue;
-      const address = await this.deps.nodes.address(node.name);
-      if (!address) continue;
-      const target: NodeTarget = {
-        node: node.name,
-        address,
-        token: this.deps.nodeToken,
-      };
+      // Went offline since the list was read: next run.
+      const target = await this.deps.client.online(node.name).catch(() => null);
+      if (!target) continue;
       const entry: ReconcileReport["nodes"][number] = {
         node: node.name,
         ok: true,
@@ -372,7 +379,7 @@ export class RecordingReconciler {
       };
       report.nodes.push(entry);
       try {
-        const storage = await storageOf(target);
+        const storage = await target.storage();
         entry.free_bytes = storage.free_bytes;
         entry.total_bytes = storage.total_bytes;
         const known = await db.usageOnNode(sql, node.name);
@@ -406,7 +413,7 @@ export class RecordingReconciler {
    * step 5). Null when the node offers no listing.
    */
   async #files(
-    t: NodeTarget,
+    t: NodeLink,
     storage: NodeStorage,
     known: Map<string, { segments: number; bytes: number }>,
     only: Set<string> | null,
@@ -445,7 +452,7 @@ export class RecordingReconciler {
       }
       // Rows first, then the listing: see the module comment.
       const rows = await this.#rowsOf(t.node, cameraId);
-      const files = await listCameraFiles(t, cameraId);
+      const files = await t.listCameraFiles(cameraId);
       if (files === null) return null;
       const cam = await this.#camera(t, cameraId, rows, files, {
         withholdDeletes: out.deletes_withheld !== undefined,
@@ -484,7 +491,7 @@ export class RecordingReconciler {
   }
 
   async #camera(
-    t: NodeTarget,
+    t: NodeLink,
     cameraId: string,
     rows: KnownRow[],
     files: NodeFile[],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../lib/errors.ts";
-import { encodePath } from "./node_files.ts";
+import { encodePath } from "../nodes/client.ts";
 import {
   isSafeRelativePath,
   parseListQuery,

@@ -16,14 +16,10 @@ import { getCamera } from "../db/cameras.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/recordings.ts";
 import type { EventBus, RecordingEvent } from "../events/bus.ts";
-import {
-  deleteFile,
-  joinSegments,
-  type NodeTarget,
-  openJoined,
-  openRendition,
-  requestRendition,
-} from "./node_files.ts";
+import type { NodeClient, NodeLink } from "../nodes/client.ts";
+import { authorize, cameraScope, precheck } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
+import { cameraTimeline } from "./timeline.ts";
 import {
   eventsBodySchema,
   keepSchema,
@@ -88,9 +84,10 @@ export interface RecordingServiceDeps {
   /** Camera rows by id, 404 for unknown ids. */
   cameras: { row(id: string): Promise<CameraRow> };
   nodes: RecordingNodes;
-  nodeToken: string;
   /** A node event took effect (not a repeat): metrics count segments here. */
   onApplied?: (event: ValidNodeEvent) => void;
+  /** The node agents' file API (joins, renditions, deletes). */
+  client: NodeClient;
 }
 
 /** `GET /api/cameras/{id}/recording/status` (lib/api/recordings.ts). */
@@ -105,8 +102,8 @@ export class RecordingService {
   // --- per camera ---
 
   /** Starts a manual recording; 409 when one is already open. */
-  async start(cameraId: string): Promise<SessionJson> {
-    const cam = await this.deps.cameras.row(cameraId);
+  async start(p: Principal, cameraId: string): Promise<SessionJson> {
+    const cam = await this.#camera(p, "recording.start", cameraId);
     const made = await db.insertSession(this.deps.sql, {
       camera_id: cam.id,
       camera_name: cam.name,
@@ -129,8 +126,8 @@ export class RecordingService {
   }
 
   /** Stops the camera's manual recording. */
-  async stop(cameraId: string): Promise<SessionJson> {
-    const cam = await this.deps.cameras.row(cameraId);
+  async stop(p: Principal, cameraId: string): Promise<SessionJson> {
+    const cam = await this.#camera(p, "recording.stop", cameraId);
     const open = await db.openSessionOf(this.deps.sql, cam.id);
     if (!open) {
       throw new AppError("conflict", `Camera "${cam.name}" is not recording`);
@@ -155,8 +152,8 @@ export class RecordingService {
     return json;
   }
 
-  async status(cameraId: string): Promise<RecordingStatus> {
-    const cam = await this.deps.cameras.row(cameraId);
+  async status(p: Principal, cameraId: string): Promise<RecordingStatus> {
+    const cam = await this.#camera(p, "recording.read", cameraId);
     const open = await db.openSessionOf(this.deps.sql, cam.id);
     return open
       ? {
@@ -169,9 +166,14 @@ export class RecordingService {
 
   // --- sessions ---
 
+  /**
+   * The recordings `p` may see (viewers: of their granted cameras; those of
+   * deleted cameras are admin-only); 403 naming camera_id for a camera not
+   * granted.
+   */
   async list(
+    p: Principal,
     q: ListQuery,
-    visible: Set<string> | null,
   ): Promise<
     {
       recordings: RecordingJson[];
@@ -180,6 +182,14 @@ export class RecordingService {
       offset: number;
     }
   > {
+    authorize(p, "recording.list");
+    const visible = cameraScope(p);
+    if (visible && q.cameraId) {
+      authorize(p, "recording.read", {
+        cameraId: q.cameraId,
+        field: "camera_id",
+      });
+    }
     const { rows, total } = await db.listSessions(this.deps.sql, {
       ...q,
       visible: visible ? [...visible] : null,
@@ -203,8 +213,8 @@ export class RecordingService {
     return row;
   }
 
-  async get(id: string): Promise<RecordingDetail> {
-    await this.row(id);
+  async get(p: Principal, id: string): Promise<RecordingDetail> {
+    await this.#session(p, id);
     const row = await db.getSessionWithStats(this.deps.sql, id);
     if (!row) {
       throw new AppError("not_found", `Recording "${id}" does not exist`, {
@@ -215,7 +225,12 @@ export class RecordingService {
     return { ...recordingJson(row), segments: segments.map(segmentJson) };
   }
 
-  async setKeep(id: string, body: unknown): Promise<RecordingJson> {
+  async setKeep(
+    p: Principal,
+    id: string,
+    body: unknown,
+  ): Promise<RecordingJson> {
+    authorize(p, "recording.keep");
     const parsed = keepSchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const before = await this.row(id);
@@ -237,8 +252,14 @@ export class RecordingService {
    * The session row goes with the last segment.
    */
   async delete(
+    p: Principal,
     id: string,
-  ): Promise<{ message: string; id: string; deleted_segments: number }> {
+  ): Promise<{
+    result: { message: string; id: string; deleted_segments: number };
+    /** The deleted session's row, for the audit log. */
+    session: db.SessionRow;
+  }> {
+    authorize(p, "recording.delete");
     const session = await this.row(id);
     if (session.status === "recording") {
       throw new AppError(
@@ -251,7 +272,7 @@ export class RecordingService {
       );
     }
     const segments = await db.segmentsOf(this.deps.sql, id);
-    const targets = new Map<string, NodeTarget>();
+    const targets = new Map<string, NodeLink>();
     for (const node of new Set(segments.map((s) => s.node_name))) {
       targets.set(node, await this.#target(node, "nothing was deleted"));
     }
@@ -261,7 +282,7 @@ export class RecordingService {
     const worker = async () => {
       for (let seg = queue.shift(); seg; seg = queue.shift()) {
         try {
-          await deleteFile(targets.get(seg.node_name)!, seg.path);
+          await targets.get(seg.node_name)!.deleteFile(seg.path);
           await db.deleteSegmentById(this.deps.sql, seg.id);
           deleted++;
         } catch (e) {
@@ -286,9 +307,12 @@ export class RecordingService {
     if (session.keep) this.deps.nodes.changed(session.node_name);
     this.#publish({ type: "deleted", id, camera_id: session.camera_id });
     return {
-      message: `Recording of "${session.camera_name}" deleted`,
-      id,
-      deleted_segments: deleted,
+      result: {
+        message: `Recording of "${session.camera_name}" deleted`,
+        id,
+        deleted_segments: deleted,
+      },
+      session,
     };
   }
 
@@ -300,11 +324,12 @@ export class RecordingService {
    * `{state, progress, retry_after_ms}` until it is ready.
    */
   async download(
+    p: Principal,
     id: string,
     req: Request,
     format: FootageFormat = "original",
   ): Promise<Response> {
-    const session = await this.row(id);
+    const session = await this.#session(p, id);
     const segments = await db.segmentsOf(this.deps.sql, id);
     if (segments.length === 0) {
       throw new AppError(
@@ -322,13 +347,14 @@ export class RecordingService {
 
   /** Footage of a camera between two times (≤ 24 h), streamed inline. */
   async playback(
+    p: Principal,
     cameraId: string,
     startRaw: string | undefined,
     endRaw: string | undefined,
     req: Request,
     format: FootageFormat = "original",
   ): Promise<Response> {
-    const cam = await this.deps.cameras.row(cameraId);
+    const cam = await this.#camera(p, "recording.read", cameraId);
     const { start, end } = parseRange(startRaw, endRaw);
     const segments = await db.segmentsInRange(
       this.deps.sql,
@@ -388,7 +414,9 @@ export class RecordingService {
       segments.some((s) => isHevc(s.video_codec));
     if (web) {
       const durationMs = segments.reduce((n, s) => n + s.duration_ms, 0);
-      const r = await requestRendition(target, paths, durationMs, req.signal);
+      const r = await target.requestRendition(paths, durationMs, {
+        signal: req.signal,
+      });
       if (r.state === "working") {
         return Response.json({
           state: "working",
@@ -415,10 +443,14 @@ export class RecordingService {
           }`,
         );
       }
-      upstream = await openRendition(target, r.id, range, req.signal);
+      upstream = await target.openRendition(r.id, range, {
+        signal: req.signal,
+      });
     } else {
-      const joined = await joinSegments(target, paths, req.signal);
-      upstream = await openJoined(target, joined.id, range, req.signal);
+      const joined = await target.join(paths, { signal: req.signal });
+      upstream = await target.openJoined(joined.id, range, {
+        signal: req.signal,
+      });
     }
     const headers = new Headers({
       "content-type": "video/mp4",
@@ -449,7 +481,12 @@ export class RecordingService {
    * acknowledged without effect. An event that fails to apply is not acked
    * (the node sends it again); the others still are.
    */
-  async applyEvents(node: string, body: unknown): Promise<{ acked: string[] }> {
+  async applyEvents(
+    p: Principal,
+    node: string,
+    body: unknown,
+  ): Promise<{ acked: string[] }> {
+    authorize(p, "node.report", { node });
     const parsed = eventsBodySchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const acked: string[] = [];
@@ -561,18 +598,45 @@ export class RecordingService {
     }
   }
 
+  /** Recorded spans of one UTC day of a camera `p` may see (merged in SQL). */
+  async timeline(
+    p: Principal,
+    cameraId: string,
+    day: string | undefined,
+  ): Promise<Awaited<ReturnType<typeof cameraTimeline>>> {
+    const cam = await this.#camera(p, "recording.read", cameraId);
+    return await cameraTimeline(this.deps.sql, cam.id, day);
+  }
+
   // --- helpers ---
 
-  /** Address of an online node, or 503 naming it. */
-  async #target(node: string, consequence: string): Promise<NodeTarget> {
-    const address = await this.deps.nodes.address(node);
-    if (!address || !(await this.deps.nodes.isOnline(node))) {
-      throw new AppError(
-        "unavailable",
-        `Node "${node}" is offline; ${consequence}. Try again when it is back.`,
-      );
-    }
-    return { node, address, token: this.deps.nodeToken };
+  /** The camera's row once the policy allowed `action` on it: 403 (role) / 404 / 403 (grant). */
+  async #camera(
+    p: Principal,
+    action: "recording.start" | "recording.stop" | "recording.read",
+    cameraId: string,
+  ): Promise<CameraRow> {
+    precheck(p, action);
+    const cam = await this.deps.cameras.row(cameraId);
+    authorize(p, action, { cameraId: cam.id, what: `camera "${cameraId}"` });
+    return cam;
+  }
+
+  /** The session's row once `p` may read it (404, then 403). */
+  async #session(p: Principal, id: string): Promise<db.SessionRow> {
+    const row = await this.row(id);
+    authorize(p, "recording.read", {
+      cameraId: row.camera_id,
+      what: `recording "${row.id}"`,
+    });
+    return row;
+  }
+
+  /** The online node, or 503 naming it and what that means. */
+  #target(node: string, consequence: string): Promise<NodeLink> {
+    return this.deps.client.online(node, {
+      consequence: `${consequence}. Try again when it is back.`,
+    });
   }
 
   async #nodesOf(id: string): Promise<string[]> {

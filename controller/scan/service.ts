@@ -16,7 +16,6 @@
  */
 import { parseSubnet } from "../../lib/cidr.ts";
 import { AppError } from "../../lib/errors.ts";
-import { errorMessage } from "../../lib/log.ts";
 import type {
   ScanFinding,
   ScanNodeOutcome,
@@ -30,16 +29,19 @@ import type {
 import { redactText } from "../../lib/redact.ts";
 import { deniedHost } from "../../lib/targets.ts";
 import { NODE_NAME } from "../cameras/schema.ts";
+import type { NodeClient } from "../nodes/client.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 
 /** What the scan needs of the node service. */
 export interface ScanNodes {
-  list(): Promise<{ name: string; status: string }[]>;
-  address(name: string): Promise<string | null>;
+  /** Every node (internal: the caller was authorized already). */
+  all(): Promise<{ name: string; status: string }[]>;
 }
 
 /** What it needs of the cameras: their redacted sources. */
 export interface ScanCameras {
-  list(): Promise<ScanCamera[]>;
+  all(): Promise<ScanCamera[]>;
 }
 
 export interface ScanCamera {
@@ -55,11 +57,10 @@ export interface ScanCamera {
 export interface ScanServiceOptions {
   nodes: ScanNodes;
   cameras: ScanCameras;
-  nodeToken: string;
+  /** The node agents' API (`POST /v1/scan`). */
+  client: NodeClient;
   /** Longest wait for one node's answer (its own limit is 20 s). @default 30000 */
   nodeTimeoutMs?: number;
-  /** Injected for tests. @default globalThis.fetch */
-  fetch?: typeof fetch;
   /**
    * `--allow-private-camera-targets`: loopback and link-local ranges may be
    * port-probed too (issue 11 #8). @default false
@@ -159,7 +160,18 @@ export class ScanService {
    * Runs the scan. 404 naming `node` for an unknown node, 503 when it (or
    * every node) is offline, 409 when a node it needs is already scanning.
    */
-  async scan(q: ScanQuery): Promise<ScanResponse> {
+  async scan(
+    p: Principal,
+    query: Record<string, string | undefined>,
+    opts: {
+      signal?: AbortSignal;
+      /** Called with the checked query before any node is asked (the audit log). */
+      started?: (q: ScanQuery) => Promise<void>;
+    } = {},
+  ): Promise<ScanResponse> {
+    authorize(p, "node.scan");
+    const q = parseScanQuery(query);
+    const { signal } = opts;
     const started = performance.now();
     // A port probe of this machine or of link-local (cloud metadata) is a port
     // oracle, not a camera search: refused unless the admin allowed it.
@@ -173,7 +185,7 @@ export class ScanService {
         { field: "subnet" },
       );
     }
-    const all = await this.#opts.nodes.list();
+    const all = await this.#opts.nodes.all();
     let targets: string[];
     if (q.node) {
       const n = all.find((x) => x.name === q.node);
@@ -222,11 +234,12 @@ export class ScanService {
         `A scan is already running on node "${busy.node}" (for ${s} s); try again when it ends`,
       );
     }
+    await opts.started?.(q);
     for (const a of asks) this.#busy.set(a.node, Date.now());
     try {
       const [outcomes, cameras] = await Promise.all([
-        Promise.all(asks.map((a) => this.#ask(a.node, a.req))),
-        this.#opts.cameras.list(),
+        Promise.all(asks.map((a) => this.#ask(a.node, a.req, signal))),
+        this.#opts.cameras.all(),
       ]);
       const reports = outcomes.flatMap((o) => o.report ? [o.report] : []);
       return {
@@ -242,6 +255,7 @@ export class ScanService {
   async #ask(
     node: string,
     req: ScanRequest,
+    signal: AbortSignal | undefined,
   ): Promise<{ outcome: ScanNodeOutcome; report: ScanReport | null }> {
     const started = performance.now();
     const failed = (error: string) => ({
@@ -256,36 +270,17 @@ export class ScanService {
       },
       report: null,
     });
-    const address = await this.#opts.nodes.address(node);
-    if (!address) return failed(`Node "${node}" has no address`);
-    const timeoutMs = this.#opts.nodeTimeoutMs ?? 30_000;
-    let res: Response;
+    let report: ScanReport;
     try {
-      res = await (this.#opts.fetch ?? fetch)(`${address}/v1/scan`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${this.#opts.nodeToken}`,
-          "content-type": "application/json",
-        },
-        body: JSON.stringify(req),
-        signal: AbortSignal.timeout(timeoutMs),
+      const link = await this.#opts.client.online(node);
+      report = await link.scan(req, {
+        timeoutMs: this.#opts.nodeTimeoutMs ?? 30_000,
+        signal,
       });
     } catch (e) {
-      return failed(
-        e instanceof DOMException && e.name === "TimeoutError"
-          ? `Node "${node}" did not answer within ${timeoutMs / 1000} s`
-          : `Node "${node}" did not answer: ${errorMessage(e)}`,
-      );
+      if (signal?.aborted) throw e;
+      return failed(e instanceof AppError ? e.message : String(e));
     }
-    const body = await res.json().catch(() => null);
-    if (!res.ok || !body || !Array.isArray(body.results)) {
-      return failed(
-        body?.error?.message
-          ? `Node "${node}": ${body.error.message}`
-          : `Node "${node}" answered ${res.status}`,
-      );
-    }
-    const report = body as ScanReport;
     return {
       outcome: {
         node,

@@ -7,6 +7,10 @@ import {
   type ScanCamera,
   ScanService,
 } from "./service.ts";
+import { system } from "../access/principal.ts";
+import { NodeClient } from "../nodes/client.ts";
+
+const ADMIN = system("scan test");
 
 function field(fn: () => unknown): string | undefined {
   try {
@@ -196,28 +200,32 @@ Deno.test("ScanService sends the subnet to one node and refuses overlapping scan
   const gate = new Promise<void>((r) => release = r);
   const svc = new ScanService({
     nodes: {
-      list: () =>
+      all: () =>
         Promise.resolve([
           { name: "b", status: "online" },
           { name: "a", status: "online" },
           { name: "c", status: "offline" },
         ]),
-      address: (n) => Promise.resolve(`http://${n}.invalid:1`),
     },
-    cameras: { list: () => Promise.resolve([]) },
-    nodeToken: "t".repeat(20),
-    fetch: async (url, init) => {
-      asked.push({ url: String(url), body: JSON.parse(String(init!.body)) });
-      await gate;
-      return Response.json(report(String(url).slice(7, 8), []));
-    },
+    cameras: { all: () => Promise.resolve([]) },
+    client: new NodeClient({
+      nodes: {
+        address: (n) => Promise.resolve(`http://${n}.invalid:1`),
+        isOnline: () => Promise.resolve(true),
+      },
+      token: "t".repeat(20),
+      fetch: async (url, init) => {
+        asked.push({ url: String(url), body: JSON.parse(String(init!.body)) });
+        await gate;
+        return Response.json(report(String(url).slice(7, 8), []));
+      },
+    }),
   });
-  const q = parseScanQuery({ usb: "1", subnet: "10.0.0.0/30" });
-  const first = svc.scan(q);
+  const first = svc.scan(ADMIN, { usb: "1", subnet: "10.0.0.0/30" });
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(svc.busyNodes.sort(), ["a", "b"]);
   await assert.rejects(
-    svc.scan(parseScanQuery({ usb: "1", node: "b" })),
+    svc.scan(ADMIN, { usb: "1", node: "b" }),
     (e) => e instanceof AppError && e.kind === "conflict",
   );
   release();
@@ -235,12 +243,12 @@ Deno.test("ScanService sends the subnet to one node and refuses overlapping scan
   );
   assert.deepEqual(svc.busyNodes, []);
   await assert.rejects(
-    svc.scan(parseScanQuery({ usb: "1", node: "c" })),
+    svc.scan(ADMIN, { usb: "1", node: "c" }),
     (e) =>
       e instanceof AppError && e.kind === "unavailable" && e.field === "node",
   );
   await assert.rejects(
-    svc.scan(parseScanQuery({ usb: "1", node: "zz" })),
+    svc.scan(ADMIN, { usb: "1", node: "zz" }),
     (e) => e instanceof AppError && e.kind === "not_found",
   );
 });

@@ -7,7 +7,7 @@ import {
   DEFAULT_SEGMENT_SECONDS,
   MIN_FREE_BYTES,
   MIN_FREE_RATIO,
-} from "../recordings/desired.ts";
+} from "../../lib/protocol/desired.ts";
 
 export {
   isSettingKey,

@@ -10,6 +10,8 @@ import {
   settingsPatchSchema,
   type SettingUpdate,
 } from "../../lib/api/settings.ts";
+import { authorize } from "../access/policy.ts";
+import type { Principal } from "../access/principal.ts";
 import { AppError } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
 import { invalidInput } from "../../lib/validation.ts";
@@ -126,6 +128,22 @@ export class SettingsService implements SettingsSource {
    * or the first unknown key), saves the ones that change in one
    * transaction, then tells listeners and the event bus.
    */
+  /** The settings as `GET /api/settings` answers them, for a principal allowed to read them. */
+  read(p: Principal): SettingsJson {
+    authorize(p, "settings.read");
+    return this.json();
+  }
+
+  /** `update()` asked for by `p` (admins). */
+  change(
+    p: Principal,
+    body: unknown,
+    by: string | null = null,
+  ): Promise<SettingsUpdate> {
+    authorize(p, "settings.update");
+    return this.update(body, by);
+  }
+
   update(
     body: unknown,
     by: string | null = null,

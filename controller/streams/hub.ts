@@ -15,21 +15,17 @@ import { readMjpeg } from "../../lib/mjpeg.ts";
 
 const log = logger("streams");
 
-/** Where a camera's frames come from: the node agent URL and its token. */
-export interface UpstreamTarget {
-  url: string;
-  token: string;
-}
-
 export interface StreamHubOptions {
-  /** Resolves a camera id to its node agent stream URL; throws AppError when it cannot run. */
-  resolve: (
-    cameraId: string,
-    kind: "stream" | "snapshot",
-  ) => Promise<UpstreamTarget>;
+  /**
+   * Opens the camera's MJPEG stream on the node that runs it
+   * (`NodeLink.stream()`), aborted by `signal`; throws the AppError saying
+   * why it cannot run now (no node, node offline).
+   */
+  open: (cameraId: string, signal: AbortSignal) => Promise<Response>;
+  /** Throws that AppError without opening anything. */
+  check: (cameraId: string) => Promise<void>;
   /** @default 5000 */
   idleGraceMs?: number;
-  fetch?: typeof fetch;
 }
 
 interface Upstream {
@@ -45,11 +41,9 @@ interface Upstream {
 export class StreamHub {
   #upstreams = new Map<string, Upstream>();
   #opts: StreamHubOptions;
-  #fetch: typeof fetch;
 
   constructor(opts: StreamHubOptions) {
     this.#opts = opts;
-    this.#fetch = opts.fetch ?? fetch;
   }
 
   /** Cameras with an entry (watched now or within the idle grace). */
@@ -79,7 +73,7 @@ export class StreamHub {
    * node offline), so a viewer gets a clear 503 instead of a silent stream.
    */
   async check(cameraId: string): Promise<void> {
-    await this.#opts.resolve(cameraId, "stream");
+    await this.#opts.check(cameraId);
   }
 
   /** Joins a camera's stream; call `leave` exactly once when the viewer goes. */
@@ -169,16 +163,8 @@ export class StreamHub {
     let backoff = 250;
     while (!ac.signal.aborted) {
       try {
-        const target = await this.#opts.resolve(cameraId, "stream");
-        const res = await this.#fetch(target.url, {
-          headers: { authorization: `Bearer ${target.token}` },
-          signal: ac.signal,
-        });
-        if (!res.ok || !res.body) {
-          await res.body?.cancel();
-          throw new Error(`node agent answered ${res.status}`);
-        }
-        for await (const jpeg of readMjpeg(res.body, { signal: ac.signal })) {
+        const res = await this.#opts.open(cameraId, ac.signal);
+        for await (const jpeg of readMjpeg(res.body!, { signal: ac.signal })) {
           up.hub.publish(jpeg);
           up.lastError = null;
           backoff = 250;

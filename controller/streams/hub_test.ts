@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mjpegPart } from "../../lib/mjpeg.ts";
+import { NodeClient } from "../nodes/client.ts";
 import { StreamHub } from "./hub.ts";
 
 const FRAME = new Uint8Array(40_000);
@@ -56,6 +57,24 @@ function fakeNodeAgent() {
   };
 }
 
+/** The hub's upstream through the real node client. */
+function nodeStreams(url: string) {
+  const client = new NodeClient({
+    nodes: {
+      address: () => Promise.resolve(url),
+      isOnline: () => Promise.resolve(true),
+    },
+    token: "t",
+  });
+  return {
+    open: async (id: string, signal: AbortSignal) =>
+      await (await client.online("n1")).stream(id, { signal }),
+    check: async () => {
+      await client.online("n1");
+    },
+  };
+}
+
 Deno.test({
   name:
     "StreamHub closes every upstream connection after its viewers leave, even after garbage collection",
@@ -64,11 +83,7 @@ Deno.test({
   async fn() {
     const agent = fakeNodeAgent();
     const hub = new StreamHub({
-      resolve: (id) =>
-        Promise.resolve({
-          url: `${agent.url}/v1/cameras/${id}/stream`,
-          token: "t",
-        }),
+      ...nodeStreams(agent.url),
       idleGraceMs: 100,
     });
     try {
@@ -121,11 +136,7 @@ Deno.test({
   async fn() {
     const agent = fakeNodeAgent();
     const hub = new StreamHub({
-      resolve: (id) =>
-        Promise.resolve({
-          url: `${agent.url}/v1/cameras/${id}/stream`,
-          token: "t",
-        }),
+      ...nodeStreams(agent.url),
       idleGraceMs: 100,
     });
     const waitFor = async (ok: () => boolean, what: string) => {

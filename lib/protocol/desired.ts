@@ -83,3 +83,10 @@ export const desiredStateSchema = z.object({
   storage: storagePolicySchema.optional(),
 });
 export type DesiredState = z.infer<typeof desiredStateSchema>;
+
+/** Segment length the nodes are told to use (wall-clock aligned); the `segment_seconds` setting's built-in default. */
+export const DEFAULT_SEGMENT_SECONDS = 60;
+/** Node-wide free-space floor: keep at least this share of the disk free (default of `min_free_percent`). */
+export const MIN_FREE_RATIO = 0.05;
+/** And at least this many bytes (default of `min_free_gib`). */
+export const MIN_FREE_BYTES = 5 * 1024 ** 3;

@@ -185,7 +185,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       };
       agents.push(agent);
       await eventually(
-        async () => (await controller.nodes.get(name))?.status === "online",
+        async () => (await controller.nodes.find(name))?.status === "online",
         20000,
         `node ${name} online`,
       );

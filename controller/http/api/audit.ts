@@ -4,11 +4,10 @@ import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { AuditLog } from "../../audit/mod.ts";
-import { type AuthEnv, requireRole } from "../middleware/auth.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
 
 export function auditApi(audit: AuditLog): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.use("*", requireRole("admin"));
   const list = async (c: import("hono").Context<AuthEnv>) => {
     const limit = intParam(c.req.query("limit"), "limit", 50, 1, 500);
     const offset = intParam(
@@ -25,7 +24,7 @@ export function auditApi(audit: AuditLog): Hono<AuthEnv> {
       });
     }
     return c.json({
-      ...(await audit.list({ limit, offset, action })),
+      ...(await audit.list(c.get("access"), { limit, offset, action })),
       limit,
       offset,
     });

@@ -15,36 +15,31 @@ import { NODE_NAME } from "../../cameras/schema.ts";
 import { cameraFor } from "../../cameras/view.ts";
 import type { StreamHub } from "../../streams/hub.ts";
 import type { StreamGuard } from "../middleware/stream_guard.ts";
-import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
+import type { Principal } from "../../access/principal.ts";
+import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export interface CamerasApiDeps {
   cameras: CameraService;
   streams: StreamHub;
   /** Fetches a snapshot from the node agent when no fresh frame is at hand. */
-  snapshot: (cameraId: string) => Promise<Uint8Array>;
+  snapshot: (cameraId: string, signal?: AbortSignal) => Promise<Uint8Array>;
   auth: AuthService;
   audit: AuditLog;
   trustProxy: boolean;
   /** "Test connection": opens a source on its node before the camera is saved. */
-  probe: (body: unknown) => Promise<unknown>;
+  probe: (
+    p: Principal,
+    body: unknown,
+    signal?: AbortSignal,
+  ) => Promise<unknown>;
   /** Ends live streams when access goes, and after their maximum life. */
   guard?: StreamGuard;
 }
 
 export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  const admin = requireRole("admin");
-
-  /** 404 for unknown ids, 403 for cameras not granted to the caller. */
-  const visibleRow = async (c: Context<AuthEnv>, id: string) => {
-    const row = await deps.cameras.row(id);
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible && !visible.has(row.id)) {
-      throw new AppError("forbidden", `No access to camera "${id}"`);
-    }
-    return row;
-  };
+  // Who may do what is the camera service's decision (controller/access).
 
   const list = async (c: Context<AuthEnv>) => {
     // protocol and status were checked against API.cameras.list's query schema.
@@ -59,14 +54,15 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
       );
     }
     const principal = c.get("principal");
-    const visible = await deps.auth.visibleCameras(principal);
-    const cameras = (await deps.cameras.list({ protocol, status, node }))
-      .filter((cam) => !visible || visible.has(cam.id))
-      .map((cam) => cameraFor(principal, cam));
+    const cameras = (await deps.cameras.list(c.get("access"), {
+      protocol,
+      status,
+      node,
+    })).map((cam) => cameraFor(principal, cam));
     return c.json({ cameras, total: cameras.length });
   };
   const create = async (c: Context<AuthEnv>) => {
-    const cam = await deps.cameras.create(await jsonBody(c));
+    const cam = await deps.cameras.create(c.get("access"), await jsonBody(c));
     await deps.audit.record(
       actorOf(c, deps.trustProxy),
       "camera.create",
@@ -84,23 +80,30 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   const createRoute = api(API.cameras.create);
   app.get("/", listRoute, list);
   app.get("", listRoute, list);
-  app.post("/", admin, createRoute, create);
-  app.post("", admin, createRoute, create);
+  app.post("/", createRoute, create);
+  app.post("", createRoute, create);
   app.post(
     "/probe",
-    admin,
     api(API.cameras.probe),
-    async (c) => c.json(await deps.probe(await jsonBody(c))),
+    async (c) =>
+      c.json(
+        await deps.probe(c.get("access"), await jsonBody(c), c.req.raw.signal),
+      ),
   );
-  app.get("/:id", api(API.cameras.get), async (c) => {
-    await visibleRow(c, c.req.param("id"));
-    return c.json(
-      cameraFor(c.get("principal"), await deps.cameras.get(c.req.param("id"))),
-    );
-  });
-  app.patch("/:id", admin, api(API.cameras.update), async (c) => {
+  app.get("/:id", api(API.cameras.get), async (c) =>
+    c.json(
+      cameraFor(
+        c.get("principal"),
+        await deps.cameras.get(c.get("access"), c.req.param("id")),
+      ),
+    ));
+  app.patch("/:id", api(API.cameras.update), async (c) => {
     const body = await jsonBody(c);
-    const cam = await deps.cameras.update(c.req.param("id"), body);
+    const cam = await deps.cameras.update(
+      c.get("access"),
+      c.req.param("id"),
+      body,
+    );
     const fields = body && typeof body === "object" ? Object.keys(body) : [];
     await deps.audit.record(
       actorOf(c, deps.trustProxy),
@@ -116,8 +119,8 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
     );
     return c.json(cam);
   });
-  app.delete("/:id", admin, api(API.cameras.delete), async (c) => {
-    const out = await deps.cameras.delete(c.req.param("id"));
+  app.delete("/:id", api(API.cameras.delete), async (c) => {
+    const out = await deps.cameras.delete(c.get("access"), c.req.param("id"));
     const id = out.id; // canonical: the hub is keyed by row ids
     deps.streams.forget(id);
     await deps.audit.record(
@@ -131,7 +134,7 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
 
   app.get("/:id/stream", api(API.cameras.stream), async (c) => {
     // 404/403 before any upstream work; the hub is keyed by the row's id.
-    const { id } = await visibleRow(c, c.req.param("id"));
+    const { id } = await deps.cameras.watch(c.get("access"), c.req.param("id"));
     await deps.streams.check(id); // 503 naming the reason when it cannot run now
     const signal = deps.guard
       ? deps.guard.watch(
@@ -145,8 +148,9 @@ export function camerasApi(deps: CamerasApiDeps): Hono<AuthEnv> {
   });
 
   app.get("/:id/snapshot", api(API.cameras.snapshot), async (c) => {
-    const { id } = await visibleRow(c, c.req.param("id"));
-    const jpeg = deps.streams.fresh(id)?.data ?? await deps.snapshot(id);
+    const { id } = await deps.cameras.watch(c.get("access"), c.req.param("id"));
+    const jpeg = deps.streams.fresh(id)?.data ??
+      await deps.snapshot(id, c.req.raw.signal);
     return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "image/jpeg",
       "cache-control": "no-store",

@@ -11,7 +11,7 @@
 import { Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
-import type { AuthService } from "../../auth/service.ts";
+import { authorize, cameraScope } from "../../access/policy.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
 import type { StreamGuard } from "../middleware/stream_guard.ts";
@@ -28,16 +28,17 @@ export interface EventsApiOptions {
 
 export function eventsApi(
   bus: EventBus,
-  auth: AuthService,
   opts: EventsApiOptions = {},
 ): Hono<AuthEnv> {
   const keepAliveMs = opts.keepAliveMs ?? 15000;
   const app = new Hono<AuthEnv>();
-  app.get("/", api(API.events.stream), async (c) => {
+  app.get("/", api(API.events.stream), (c) => {
     const principal = c.get("principal");
+    const access = c.get("access");
+    authorize(access, "events.subscribe");
     // Viewers get camera and recording events of their granted cameras only
-    // (as of connecting), no node events.
-    const visible = await auth.visibleCameras(principal);
+    // (as of connecting), no node events: the policy's camera scope.
+    const visible = cameraScope(access);
     const allowed = (ev: FalconEvent) => {
       if (!visible) return true;
       if (ev.kind === "camera") {

@@ -1,5 +1,5 @@
 /**
- * /api/nodes (admins; `app.ts` guards the prefix): the nodes that run
+ * /api/nodes (admins: the node service asks the access policy): the nodes that run
  * cameras, with their last heartbeat facts.
  *
  *   GET /                  {nodes, total}
@@ -19,69 +19,60 @@ import { api } from "./registry.ts";
 import type { NodeStorage } from "../../../lib/api/nodes.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { NodeService } from "../../nodes/service.ts";
-import { NODE_NAME } from "../../cameras/schema.ts";
-import { storageOf } from "../../recordings/node_files.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
+import type { NodeClient } from "../../nodes/client.ts";
 
 /** `GET /api/nodes/{name}/storage` (lib/api/nodes.ts). */
 export type NodeStorageJson = NodeStorage;
 
 export interface NodesApiOptions {
-  /** Bearer token of the node agents' file API; without it /storage answers 503. */
-  nodeToken?: string;
+  /** The node agents' API; without it /storage answers 503. */
+  client?: NodeClient;
   /** Camera names for the storage view. */
-  cameras?: { list(): Promise<{ id: string; name: string }[]> };
+  cameras?: { all(): Promise<{ id: string; name: string }[]> };
 }
 
 const num = (v: unknown) =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
 
-export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
-  const app = new Hono();
-  const list = async (c: Context) => {
-    const all = await nodes.list();
+export function nodesApi(
+  nodes: NodeService,
+  opts: NodesApiOptions = {},
+): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  const list = async (c: Context<AuthEnv>) => {
+    const all = await nodes.list(c.get("access"));
     return c.json({ nodes: all, total: all.length });
   };
   const listRoute = api(API.nodes.list);
   app.get("/", listRoute, list);
   app.get("", listRoute, list);
 
-  const known = async (name: string) => {
-    const node = NODE_NAME.test(name) ? await nodes.get(name) : null;
-    if (!node) {
-      throw new AppError("not_found", `Node "${name}" does not exist`, {
-        field: "name",
-      });
-    }
-    return node;
-  };
-
   app.get(
     "/:name",
     api(API.nodes.get),
-    async (c) => c.json(await known(c.req.param("name"))),
+    async (c) => c.json(await nodes.get(c.get("access"), c.req.param("name"))),
   );
 
   // The device picker of the camera form: the node's last heartbeat, not a live query.
-  app.get("/:name/devices/usb", api(API.nodes.usbDevices), async (c) => {
-    const node = await known(c.req.param("name"));
-    return c.json(await nodes.usbDevices(node.name));
-  });
+  app.get(
+    "/:name/devices/usb",
+    api(API.nodes.usbDevices),
+    async (c) =>
+      c.json(await nodes.devices(c.get("access"), c.req.param("name"))),
+  );
 
   app.get("/:name/storage", api(API.nodes.storage), async (c) => {
-    const node = await known(c.req.param("name"));
-    const address = await nodes.address(node.name);
-    if (!opts.nodeToken) {
+    const node = await nodes.get(c.get("access"), c.req.param("name"));
+    if (!opts.client) {
       throw new AppError("unavailable", "Node storage is not available here");
     }
-    if (!address || !(await nodes.isOnline(node.name))) {
-      throw new AppError(
-        "unavailable",
-        `Node "${node.name}" is offline; its storage can be read when it is back`,
-      );
-    }
+    const link = await opts.client.online(node.name, {
+      consequence: "its storage can be read when it is back",
+    });
     const [storage, cameras] = await Promise.all([
-      storageOf({ node: node.name, address, token: opts.nodeToken }),
-      opts.cameras?.list() ?? Promise.resolve([]),
+      link.storage({ signal: c.req.raw.signal }),
+      opts.cameras?.all() ?? Promise.resolve([]),
     ]);
     const names = new Map(cameras.map((cam) => [cam.id, cam.name]));
     const rows = storage.cameras

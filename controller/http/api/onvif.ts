@@ -10,47 +10,46 @@
 import { Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
-import { AppError } from "../../../lib/errors.ts";
 import type { AuthService } from "../../auth/service.ts";
 import { inspectOnvifCamera } from "../../cameras/onvif.ts";
 import { ptzCommand, ptzPresets } from "../../cameras/ptz.ts";
 import type { CameraService } from "../../cameras/service.ts";
+import type { NodeClient } from "../../nodes/client.ts";
 import type { NodeService } from "../../nodes/service.ts";
-import { type AuthEnv, requireRole } from "../middleware/auth.ts";
+import type { AuthEnv } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export interface OnvifApiDeps {
   cameras: CameraService;
   nodes: NodeService;
-  nodeToken: string;
+  client: NodeClient;
   auth: AuthService;
 }
 
 export function onvifApi(deps: OnvifApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  const admin = requireRole("admin");
-
-  app.post(
-    "/onvif/inspect",
-    admin,
-    api(API.cameras.onvifInspect),
-    async (c) => c.json(await inspectOnvifCamera(deps, await jsonBody(c))),
-  );
-  app.post(
-    "/:id/ptz",
-    admin,
-    api(API.cameras.ptz),
-    async (c) =>
-      c.json(await ptzCommand(deps, c.req.param("id"), await jsonBody(c))),
-  );
+  // Who may: the ONVIF functions ask the access policy (controller/access).
+  app.post("/onvif/inspect", api(API.cameras.onvifInspect), async (c) =>
+    c.json(
+      await inspectOnvifCamera(deps, c.get("access"), await jsonBody(c), {
+        signal: c.req.raw.signal,
+      }),
+    ));
+  app.post("/:id/ptz", api(API.cameras.ptz), async (c) =>
+    c.json(
+      await ptzCommand(
+        deps,
+        c.get("access"),
+        c.req.param("id"),
+        await jsonBody(c),
+        { signal: c.req.raw.signal },
+      ),
+    ));
   app.get("/:id/ptz/presets", api(API.cameras.ptzPresets), async (c) => {
-    const id = c.req.param("id");
-    const row = await deps.cameras.row(id);
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible && !visible.has(row.id)) {
-      throw new AppError("forbidden", `No access to camera "${id}"`);
-    }
-    return c.json({ presets: await ptzPresets(deps, id) });
+    const presets = await ptzPresets(deps, c.get("access"), c.req.param("id"), {
+      signal: c.req.raw.signal,
+    });
+    return c.json({ presets });
   });
   return app;
 }

@@ -23,13 +23,15 @@
  *
  * Viewers read the recordings of the cameras granted to them (403 otherwise,
  * and recordings of deleted cameras are admin-only); only admins change
- * anything, and every change is audited.
+ * anything, and every change is audited. The recording service decides
+ * (controller/access); these handlers pass the caller on.
  */
 import { type Context, Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { AuditLog } from "../../audit/mod.ts";
+import { precheck } from "../../access/policy.ts";
 import type { AuthService } from "../../auth/service.ts";
 import type { CameraService } from "../../cameras/service.ts";
 import type { Sql } from "../../db/client.ts";
@@ -39,9 +41,8 @@ import type {
 } from "../../recordings/mod.ts";
 import { parseListQuery } from "../../recordings/mod.ts";
 import { parseFormat } from "../../recordings/service.ts";
-import { cameraTimeline } from "../../recordings/timeline.ts";
 import { FootageLimiter } from "../../recordings/limits.ts";
-import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
+import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export interface RecordingsApiDeps {
@@ -75,24 +76,9 @@ async function withFootageSlot(
   }
 }
 
-/** 403 unless the caller may see the camera (admins see all, deleted cameras too). */
-async function checkVisible(
-  c: Context<AuthEnv>,
-  auth: AuthService,
-  cameraId: string | null,
-  what: string,
-) {
-  const visible = await auth.visibleCameras(c.get("principal"));
-  if (visible && (cameraId === null || !visible.has(cameraId))) {
-    throw new AppError("forbidden", `No access to ${what}`);
-  }
-  return visible;
-}
-
 export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const footage = deps.footage ?? new FootageLimiter();
-  const admin = requireRole("admin");
   const audit = (
     c: Context<AuthEnv>,
     action: string,
@@ -100,28 +86,26 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     details = {},
   ) => deps.audit.record(actorOf(c, deps.trustProxy), action, id, details);
 
-  const list = async (c: Context<AuthEnv>) => {
-    const q = parseListQuery(c.req.query());
-    const visible = await deps.auth.visibleCameras(c.get("principal"));
-    if (visible && q.cameraId && !visible.has(q.cameraId)) {
-      throw new AppError("forbidden", `No access to camera "${q.cameraId}"`, {
-        field: "camera_id",
-      });
-    }
-    return c.json(await deps.recordings.list(q, visible));
-  };
+  const list = async (c: Context<AuthEnv>) =>
+    c.json(
+      await deps.recordings.list(
+        c.get("access"),
+        parseListQuery(c.req.query()),
+      ),
+    );
   const listRoute = api(API.recordings.list);
   app.get("/", listRoute, list);
   app.get("", listRoute, list);
 
-  app.post("/reconcile", admin, api(API.recordings.reconcile), async (c) => {
+  app.post("/reconcile", api(API.recordings.reconcile), async (c) => {
     if (!deps.reconciler) {
+      precheck(c.get("access"), "recording.reconcile");
       throw new AppError(
         "unavailable",
         "The reconcile job is not running here",
       );
     }
-    const report = await deps.reconciler.run();
+    const report = await deps.reconciler.request(c.get("access"));
     await audit(c, "recording.reconcile", "recordings", {
       interrupted: report.interrupted.length,
       rotated: report.rotated.length,
@@ -129,16 +113,17 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     return c.json(report);
   });
 
-  app.get("/:id", api(API.recordings.get), async (c) => {
-    const row = await deps.recordings.row(c.req.param("id"));
-    await checkVisible(c, deps.auth, row.camera_id, `recording "${row.id}"`);
-    return c.json(await deps.recordings.get(row.id));
-  });
+  app.get(
+    "/:id",
+    api(API.recordings.get),
+    async (c) =>
+      c.json(await deps.recordings.get(c.get("access"), c.req.param("id"))),
+  );
 
-  app.patch("/:id", admin, api(API.recordings.update), async (c) => {
+  app.patch("/:id", api(API.recordings.update), async (c) => {
     const id = c.req.param("id");
     const body = await jsonBody(c);
-    const rec = await deps.recordings.setKeep(id, body);
+    const rec = await deps.recordings.setKeep(c.get("access"), id, body);
     await audit(c, "recording.keep", rec.id, {
       keep: rec.keep,
       camera: rec.camera_name,
@@ -146,28 +131,31 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
     return c.json(rec);
   });
 
-  app.delete("/:id", admin, api(API.recordings.delete), async (c) => {
-    const id = c.req.param("id");
-    const row = await deps.recordings.row(id);
-    const out = await deps.recordings.delete(row.id);
-    await audit(c, "recording.delete", row.id, {
-      camera: row.camera_name,
-      node: row.node_name,
-      segments: out.deleted_segments,
+  app.delete("/:id", api(API.recordings.delete), async (c) => {
+    const { result, session } = await deps.recordings.delete(
+      c.get("access"),
+      c.req.param("id"),
+    );
+    await audit(c, "recording.delete", session.id, {
+      camera: session.camera_name,
+      node: session.node_name,
+      segments: result.deleted_segments,
     });
-    return c.json(out);
+    return c.json(result);
   });
 
-  app.get("/:id/download", api(API.recordings.download), async (c) => {
-    const row = await deps.recordings.row(c.req.param("id"));
-    await checkVisible(c, deps.auth, row.camera_id, `recording "${row.id}"`);
-    return await withFootageSlot(c, footage, () =>
-      deps.recordings.download(
-        row.id,
-        c.req.raw,
-        parseFormat(c.req.query("format")),
-      ));
-  });
+  app.get(
+    "/:id/download",
+    api(API.recordings.download),
+    async (c) =>
+      await withFootageSlot(c, footage, () =>
+        deps.recordings.download(
+          c.get("access"),
+          c.req.param("id"),
+          c.req.raw,
+          parseFormat(c.req.query("format")),
+        )),
+  );
 
   return app;
 }
@@ -176,21 +164,15 @@ export function recordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
 export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const footage = deps.footage ?? new FootageLimiter();
-  const admin = requireRole("admin");
-
-  /** 404 for unknown ids, 403 for cameras not granted to the caller. */
-  const visibleCamera = async (c: Context<AuthEnv>, id: string) => {
-    const row = await deps.cameras.row(id);
-    await checkVisible(c, deps.auth, row.id, `camera "${id}"`);
-    return row;
-  };
 
   app.post(
     "/:id/recording/start",
-    admin,
     api(API.cameras.recordingStart),
     async (c) => {
-      const session = await deps.recordings.start(c.req.param("id"));
+      const session = await deps.recordings.start(
+        c.get("access"),
+        c.req.param("id"),
+      );
       await deps.audit.record(
         actorOf(c, deps.trustProxy),
         "recording.start",
@@ -203,10 +185,12 @@ export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
 
   app.post(
     "/:id/recording/stop",
-    admin,
     api(API.cameras.recordingStop),
     async (c) => {
-      const session = await deps.recordings.stop(c.req.param("id"));
+      const session = await deps.recordings.stop(
+        c.get("access"),
+        c.req.param("id"),
+      );
       await deps.audit.record(
         actorOf(c, deps.trustProxy),
         "recording.stop",
@@ -220,31 +204,37 @@ export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   app.get(
     "/:id/recording/status",
     api(API.cameras.recordingStatus),
-    async (c) => {
-      const cam = await visibleCamera(c, c.req.param("id"));
-      return c.json(await deps.recordings.status(cam.id));
-    },
+    async (c) =>
+      c.json(await deps.recordings.status(c.get("access"), c.req.param("id"))),
   );
 
-  app.get("/:id/playback", api(API.cameras.playback), async (c) => {
-    const cam = await visibleCamera(c, c.req.param("id"));
-    return await withFootageSlot(c, footage, () =>
-      deps.recordings.playback(
-        cam.id,
-        c.req.query("start"),
-        c.req.query("end"),
-        c.req.raw,
-        parseFormat(c.req.query("format")),
-      ));
-  });
+  app.get(
+    "/:id/playback",
+    api(API.cameras.playback),
+    async (c) =>
+      await withFootageSlot(c, footage, () =>
+        deps.recordings.playback(
+          c.get("access"),
+          c.req.param("id"),
+          c.req.query("start"),
+          c.req.query("end"),
+          c.req.raw,
+          parseFormat(c.req.query("format")),
+        )),
+  );
 
-  app.get("/:id/timeline", api(API.cameras.timeline), async (c) => {
-    const cam = await visibleCamera(c, c.req.param("id"));
-    if (!deps.sql) {
-      throw new AppError("unavailable", "The timeline is not available here");
-    }
-    return c.json(await cameraTimeline(deps.sql, cam.id, c.req.query("day")));
-  });
+  app.get(
+    "/:id/timeline",
+    api(API.cameras.timeline),
+    async (c) =>
+      c.json(
+        await deps.recordings.timeline(
+          c.get("access"),
+          c.req.param("id"),
+          c.req.query("day"),
+        ),
+      ),
+  );
 
   return app;
 }

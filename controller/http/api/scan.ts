@@ -1,18 +1,18 @@
 /**
  * `POST /api/nodes/scan/cameras` with a JSON body `{usb, onvif, subnet,
- * ports, node}` (admins; `app.ts` guards the `/api/nodes` prefix): scans on
+ * ports, node}` (admins: the scan service asks the access policy): scans on
  * the node agents and answers `ScanResponse` (controller/scan/service.ts).
  * A POST, not a GET: a scan sends packets into the network, so it needs the
  * CSRF token with a cookie, and read-only tokens are refused
  * (docs/design/security.md § Review findings #13). Every scan is audited as
  * `camera.scan`, with the range when one was probed, before it starts.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
 import { AppError } from "../../../lib/errors.ts";
 import type { AuditLog } from "../../audit/mod.ts";
-import { parseScanQuery, type ScanService } from "../../scan/service.ts";
+import type { ScanQuery, ScanService } from "../../scan/service.ts";
 import { jsonBody } from "../middleware/errors.ts";
 import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 
@@ -67,8 +67,16 @@ export function scanBodyToQuery(
 export function scanApi(deps: ScanApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.post("/cameras", api(API.nodes.scan), async (c) => {
-    const q = parseScanQuery(scanBodyToQuery(await jsonBody(c)));
-    await deps.audit.record(
+    const query = scanBodyToQuery(await jsonBody(c));
+    const out = await deps.scans.scan(c.get("access"), query, {
+      signal: c.req.raw.signal,
+      // Audited once the query is valid, before the scan starts.
+      started: (q) => audit(c, q),
+    });
+    return c.json(out);
+  });
+  const audit = (c: Context<AuthEnv>, q: ScanQuery) =>
+    deps.audit.record(
       actorOf(c, deps.trustProxy),
       "camera.scan",
       q.subnet,
@@ -80,7 +88,5 @@ export function scanApi(deps: ScanApiDeps): Hono<AuthEnv> {
         node: q.node,
       },
     );
-    return c.json(await deps.scans.scan(q));
-  });
   return app;
 }

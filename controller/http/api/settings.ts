@@ -8,7 +8,7 @@ import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
 import type { AuditLog } from "../../audit/mod.ts";
 import type { SettingsService } from "../../settings/service.ts";
-import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
+import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export interface SettingsApiDeps {
@@ -19,11 +19,13 @@ export interface SettingsApiDeps {
 
 export function settingsApi(deps: SettingsApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.use("*", requireRole("admin"));
-  const get = (c: Context<AuthEnv>) => c.json(deps.settings.json());
+  // Who may: the settings service asks the access policy.
+  const get = (c: Context<AuthEnv>) =>
+    c.json(deps.settings.read(c.get("access")));
   const patch = async (c: Context<AuthEnv>) => {
     const actor = actorOf(c, deps.trustProxy);
-    const { settings, previous, changed } = await deps.settings.update(
+    const { settings, previous, changed } = await deps.settings.change(
+      c.get("access"),
       await jsonBody(c),
       actor.name,
     );
@@ -34,7 +36,7 @@ export function settingsApi(deps: SettingsApiDeps): Hono<AuthEnv> {
         ),
       });
     }
-    return c.json(deps.settings.json());
+    return c.json(deps.settings.read(c.get("access")));
   };
   const getRoute = api(API.settings.get);
   const patchRoute = api(API.settings.update);

@@ -15,7 +15,7 @@ import type { AuthEnv } from "../middleware/auth.ts";
 import type { StreamGuard } from "../middleware/stream_guard.ts";
 
 export interface StreamsApiDeps {
-  cameras: Pick<CameraService, "row">;
+  cameras: Pick<CameraService, "watch">;
   streams: Pick<StreamHub, "join">;
   /** Viewers may only multiplex the cameras granted to them. */
   auth: Pick<AuthService, "visibleCameras">;
@@ -51,18 +51,13 @@ export function streamsApi(deps: StreamsApiDeps): Hono<AuthEnv> {
   app.get("/live", api(API.events.live), async (c) => {
     const principal = c.get("principal");
     const asked = parseCameraIds(c.req.queries("cameras"));
-    const visible = await deps.auth.visibleCameras(principal);
-    // 404 naming the first unknown id, 403 the first not granted, before any
-    // upstream work. The rows give the canonical ids: case variants of one
-    // UUID are one camera (one hub entry, one part per frame).
+    // 404 naming the first unknown id, 403 for one not granted, before any
+    // upstream work (the access policy decides). The rows give the canonical
+    // ids: case variants of one UUID are one camera (one hub entry, one part
+    // per frame).
     const ids: string[] = [];
     for (const raw of asked) {
-      const { id } = await deps.cameras.row(raw);
-      if (visible && !visible.has(id)) {
-        throw new AppError("forbidden", `No access to camera "${raw}"`, {
-          field: "cameras",
-        });
-      }
+      const { id } = await deps.cameras.watch(c.get("access"), raw, "cameras");
       if (!ids.includes(id)) ids.push(id);
     }
     const signal = deps.guard

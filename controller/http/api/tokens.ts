@@ -12,7 +12,7 @@ export function tokensApi(
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const list = async (c: import("hono").Context<AuthEnv>) => {
-    const tokens = await auth.listTokens(c.get("principal"));
+    const tokens = await auth.listTokens(c.get("access"));
     return c.json({ tokens, total: tokens.length });
   };
   const listRoute = api(API.tokens.list);
@@ -21,7 +21,7 @@ export function tokensApi(
   const create = async (c: import("hono").Context<AuthEnv>) =>
     c.json(
       await auth.createToken(
-        c.get("principal"),
+        c.get("access"),
         await jsonBody(c),
         actorOf(c, opts.trustProxy),
       ),
@@ -37,7 +37,7 @@ export function tokensApi(
     async (c) =>
       c.json(
         await auth.revokeAllTokens(
-          c.get("principal"),
+          c.get("access"),
           await jsonBody(c),
           actorOf(c, opts.trustProxy),
         ),
@@ -49,7 +49,7 @@ export function tokensApi(
     async (c) =>
       c.json(
         await auth.revokeToken(
-          c.get("principal"),
+          c.get("access"),
           c.req.param("id"),
           actorOf(c, opts.trustProxy),
         ),

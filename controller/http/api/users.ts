@@ -4,24 +4,28 @@ import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
 import type { AuthService } from "../../auth/service.ts";
 import { jsonBody } from "../middleware/errors.ts";
-import { actorOf, type AuthEnv, requireRole } from "../middleware/auth.ts";
+import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 
 export function usersApi(
   auth: AuthService,
   opts: { trustProxy: boolean },
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.use("*", requireRole("admin"));
-  const list = async (c: import("hono").Context) => {
-    const users = await auth.listUsers();
+  // Who may: the account service asks the access policy.
+  const list = async (c: import("hono").Context<AuthEnv>) => {
+    const users = await auth.listUsers(c.get("access"));
     return c.json({ users, total: users.length });
   };
   const listRoute = api(API.users.list);
   app.get("/", listRoute, list);
   app.get("", listRoute, list);
-  const create = async (c: import("hono").Context) =>
+  const create = async (c: import("hono").Context<AuthEnv>) =>
     c.json(
-      await auth.createUser(await jsonBody(c), actorOf(c, opts.trustProxy)),
+      await auth.createUser(
+        c.get("access"),
+        await jsonBody(c),
+        actorOf(c, opts.trustProxy),
+      ),
       201,
     );
   const createRoute = api(API.users.create);
@@ -30,7 +34,7 @@ export function usersApi(
   app.get(
     "/:id",
     api(API.users.get),
-    async (c) => c.json(await auth.getUser(c.req.param("id"))),
+    async (c) => c.json(await auth.getUser(c.get("access"), c.req.param("id"))),
   );
   app.patch(
     "/:id",
@@ -38,6 +42,7 @@ export function usersApi(
     async (c) =>
       c.json(
         await auth.updateUser(
+          c.get("access"),
           c.req.param("id"),
           await jsonBody(c),
           actorOf(c, opts.trustProxy),
@@ -49,7 +54,11 @@ export function usersApi(
     api(API.users.delete),
     async (c) =>
       c.json(
-        await auth.deleteUser(c.req.param("id"), actorOf(c, opts.trustProxy)),
+        await auth.deleteUser(
+          c.get("access"),
+          c.req.param("id"),
+          actorOf(c, opts.trustProxy),
+        ),
       ),
   );
   app.post(
@@ -58,6 +67,7 @@ export function usersApi(
     async (c) =>
       c.json(
         await auth.resetPassword(
+          c.get("access"),
           c.req.param("id"),
           await jsonBody(c),
           actorOf(c, opts.trustProxy),

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import type { RecordingService } from "../../recordings/mod.ts";
+import { nodeCaller } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export function nodeEventsApi(recordings: RecordingService): Hono {
@@ -19,7 +20,9 @@ export function nodeEventsApi(recordings: RecordingService): Hono {
         field: "node",
       });
     }
-    return c.json(await recordings.applyEvents(node, await jsonBody(c)));
+    return c.json(
+      await recordings.applyEvents(nodeCaller(c), node, await jsonBody(c)),
+    );
   });
   return app;
 }

@@ -8,6 +8,7 @@ import { heartbeatSchema } from "../../../lib/protocol/mod.ts";
 import { invalidInput } from "../../../lib/validation.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import type { NodeService } from "../../nodes/service.ts";
+import { nodeCaller } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 
 export function nodeProtocolApi(nodes: NodeService): Hono {
@@ -32,7 +33,7 @@ export function nodeProtocolApi(nodes: NodeService): Hono {
         { field: "node" },
       );
     }
-    return c.json(await nodes.heartbeat(name, parsed.data));
+    return c.json(await nodes.heartbeat(nodeCaller(c), name, parsed.data));
   });
 
   app.get("/:node/desired", async (c) => {
@@ -49,7 +50,13 @@ export function nodeProtocolApi(nodes: NodeService): Hono {
         { field: "node" },
       );
     }
-    const state = await nodes.waitDesired(name, etag, waitMs, c.req.raw.signal);
+    const state = await nodes.waitDesired(
+      nodeCaller(c),
+      name,
+      etag,
+      waitMs,
+      c.req.raw.signal,
+    );
     // null: the node hung up while waiting, so nobody reads this answer
     // (499, "client closed request", for the access log only).
     return state ? c.json(state) : new Response(null, { status: 499 });

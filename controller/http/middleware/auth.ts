@@ -17,6 +17,10 @@ import { bearer, timingSafeEqual } from "../../../lib/bearer.ts";
 export { bearer, timingSafeEqual };
 import type { Actor } from "../../audit/mod.ts";
 import type { AuthService, Principal } from "../../auth/service.ts";
+import type {
+  NodePrincipal,
+  Principal as AccessPrincipal,
+} from "../../access/principal.ts";
 
 export type { Principal };
 export const SESSION_COOKIE = SESSION_COOKIE_NAME;
@@ -27,6 +31,8 @@ export type AuthEnv = {
     principal: Principal;
     /** The client's address, set once per request by `resolveClientAddress`. */
     clientAddress?: string | null;
+    /** Who asks, as the domain services take it (controller/access). */
+    access: AccessPrincipal;
   };
 };
 
@@ -78,6 +84,7 @@ export function requireAuth(auth: AuthService): MiddlewareHandler<AuthEnv> {
       if (principal.kind === "session") checkCsrf(c, principal);
     }
     c.set("principal", principal);
+    c.set("access", await auth.accessPrincipal(principal));
     await next();
   };
 }
@@ -116,6 +123,15 @@ export function requireNodeToken(token: string): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/**
+ * The node principal of a node-protocol request (behind `requireNodeToken`).
+ * The shared node token does not say which node sent it, so the path's
+ * `:node` names it; per-node credentials will name it here instead.
+ */
+export function nodeCaller(c: Context): NodePrincipal {
+  return { kind: "node", node: c.req.param("node") ?? "" };
 }
 
 /** Who acts and from where, for the audit log and rate limits. */
