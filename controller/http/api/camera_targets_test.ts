@@ -113,9 +113,10 @@ Deno.test({
         }
       });
       await t.step("a loopback scan is refused", async () => {
-        const res = await stack.api(
-          "/api/nodes/scan/cameras?node=n1&subnet=127.0.0.0/24",
-        );
+        const res = await stack.api("/api/nodes/scan/cameras", {
+          method: "POST",
+          json: { node: "n1", subnet: "127.0.0.0/24" },
+        });
         const text = await res.text();
         assert.equal(res.status, 400, text);
         assert.equal(JSON.parse(text).error.field, "subnet", text);
