@@ -96,27 +96,29 @@ function Fields({ schema }: { schema: JsonSchema }) {
   const rows = fieldRows(schema);
   if (rows.length === 0) return <p class="mut">{typeText(schema)}</p>;
   return (
-    <table class="tbl">
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Type</th>
-          <th scope="col">Required</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.name}>
-            <td class="mono">{r.name}</td>
-            <td>
-              {r.type}
-              {r.description && <div class="mut">{r.description}</div>}
-            </td>
-            <td>{r.required ? "yes" : ""}</td>
+    <div class="scroll">
+      <table class="tbl">
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">Type</th>
+            <th scope="col">Required</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.name}>
+              <td class="mono">{r.name}</td>
+              <td>
+                {r.type}
+                {r.description && <div class="mut">{r.description}</div>}
+              </td>
+              <td>{r.required ? "yes" : ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -144,29 +146,31 @@ function Operation(
       {params.length > 0 && (
         <>
           <h5>Parameters</h5>
-          <table class="tbl">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">In</th>
-                <th scope="col">Type</th>
-                <th scope="col">Required</th>
-              </tr>
-            </thead>
-            <tbody>
-              {params.map((p) => (
-                <tr key={`${p.in}:${p.name}`}>
-                  <td class="mono">{p.name}</td>
-                  <td>{p.in}</td>
-                  <td>
-                    {typeText(p.schema)}
-                    {p.description && <div class="mut">{p.description}</div>}
-                  </td>
-                  <td>{p.required ? "yes" : ""}</td>
+          <div class="scroll">
+            <table class="tbl">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">In</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Required</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {params.map((p) => (
+                  <tr key={`${p.in}:${p.name}`}>
+                    <td class="mono">{p.name}</td>
+                    <td>{p.in}</td>
+                    <td>
+                      {typeText(p.schema)}
+                      {p.description && <div class="mut">{p.description}</div>}
+                    </td>
+                    <td>{p.required ? "yes" : ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
       {body && (
