@@ -120,7 +120,14 @@ export async function runFootprint(args: FootprintArgs): Promise<
       seconds: args.seconds,
       controllerPeakMb: round2(peak),
       controllerSteadyMb: round2(memoryMb(up.pid)?.rss ?? NaN),
-      nodeAgentMb: round2(memoryMb(agent)?.rss ?? NaN),
+      // Looked up again: `falcon up` restarts a node agent that died.
+      nodeAgentMb: round2(
+        memoryMb(
+          descendantPids(up.pid).find((p) =>
+            cmdline(p).includes("node-agent")
+          ) ?? agent,
+        )?.rss ?? NaN,
+      ),
       idleCpuSecondsPerMinute: round2((cpu1 - cpu0) / minutes),
       processes,
       pass: false,
