@@ -9,6 +9,7 @@
  */
 import { parseDashboardArgs, runDashboard } from "./dashboard.ts";
 import { parseFanoutArgs, runFanout } from "./fanout.ts";
+import { parseFootprintArgs, runFootprint } from "./footprint.ts";
 import { parseRecordingArgs, runRecording } from "./recording.ts";
 
 /** What a benchmark hands back to this runner. */
@@ -45,6 +46,12 @@ export const BENCHMARKS: Benchmark[] = [
     about:
       "the camera grid with 16 cameras in Chromium: JavaScript of the first load, server render time of /, time to the first and to every live frame",
     run: (args) => runDashboard(parseDashboardArgs(args, { lenient: true })),
+  },
+  {
+    name: "footprint",
+    about:
+      "falcon up with the demo camera, nobody watching: controller RSS (peak during start, steady), node agent RSS, idle CPU of the whole process tree",
+    run: (args) => runFootprint(parseFootprintArgs(args, { lenient: true })),
   },
 ];
 

@@ -57,3 +57,32 @@ Deno.test("the controller loads esbuild only to bundle at start (no prebuilt ass
   assert.ok(g.packages.includes("postgres"), "the graph was read");
   assert.ok(!g.packages.includes("esbuild"), "esbuild is imported statically");
 });
+
+Deno.test("deno.start.lock (deno task start) is up to date and pins no test-only package", async () => {
+  const root = new URL("../", import.meta.url).pathname;
+  const lock = JSON.parse(await Deno.readTextFile(`${root}deno.start.lock`));
+  const pkgs = Object.keys(lock.npm ?? {}).map((k) =>
+    k.replace(/^((?:@[^/]+\/)?[^@/]+)@.*$/, "$1")
+  );
+  assert.ok(pkgs.includes("postgres"), "the lock was read");
+  assert.deepEqual(pkgs.filter((p) => TEST_PACKAGES.includes(p)), []);
+  const check = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "cache",
+      "--lock=deno.start.lock",
+      "--frozen",
+      "main.ts",
+      "tools/build_assets.ts",
+    ],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(
+    check.code,
+    0,
+    `deno.start.lock is stale; run \`deno task lock:start\`:\n${
+      new TextDecoder().decode(check.stderr)
+    }`,
+  );
+});

@@ -97,7 +97,18 @@ export function selfArgs(): string[] {
   const isDeno = /(^|\/)deno(\.exe)?$/.test(Deno.execPath());
   if (!isDeno) return [];
   const config = new URL("../../deno.json", import.meta.url);
-  return ["run", "-A", "--config", config.pathname, main];
+  // The start path's lockfile (no test-only packages, so nothing more is
+  // installed for the child); main.ts's graph covers the node agent's.
+  const lock = new URL("../../deno.start.lock", import.meta.url);
+  return [
+    "run",
+    "-A",
+    "--config",
+    config.pathname,
+    "--lock",
+    lock.pathname,
+    main,
+  ];
 }
 
 async function addDemoCameraOnFirstRun(
