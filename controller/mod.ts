@@ -29,6 +29,7 @@ import { SettingsService } from "./settings/service.ts";
 import { StreamHub, type UpstreamTarget } from "./streams/hub.ts";
 import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
+import { plainHttpWarning } from "../lib/transport.ts";
 import { buildIslands } from "./web/islands.ts";
 import { mountDashboard } from "./web/mod.ts";
 
@@ -37,7 +38,8 @@ const log = logger("controller");
 export interface Controller {
   url: string;
   port: number;
-  nodeToken: string;
+  /** Join token node agents exchange once for their own secret (FALCON_NODE_TOKEN). */
+  joinToken: string;
   db: Database;
   cameras: CameraService;
   nodes: NodeService;
@@ -54,6 +56,28 @@ export interface Controller {
   close(): Promise<void>;
 }
 
+/** A PEM file named by a setting, or a clear error naming the setting. */
+async function readPem(path: string, setting: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new AppError(
+      "invalid_input",
+      `${setting}: cannot read ${path}: ${errorMessage(e)}`,
+      { field: setting.replace(/^--/, "") },
+    );
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new AppError(
+      "invalid_input",
+      `${setting}: ${path} holds no PEM certificate`,
+      { field: setting.replace(/^--/, "") },
+    );
+  }
+  return text;
+}
+
 export async function startController(
   cfg: ControllerConfig,
   opts: { web?: boolean; auth?: AuthOptions } = {},
@@ -66,8 +90,11 @@ export async function startController(
     const box = await SecretBox.fromKey(
       await loadSecretKey({ envValue: cfg.secretKey, dataDir: cfg.dataDir }),
     );
-    const nodeToken = cfg.nodeToken ??
+    const joinToken = cfg.nodeToken ??
       await loadOrCreateToken(`${cfg.dataDir}/node.token`);
+    const nodeCaCerts = cfg.nodeCaFile
+      ? [await readPem(cfg.nodeCaFile, "--node-ca-file")]
+      : undefined;
 
     const bus = new EventBus();
     // The flag/env values are the settings' defaults; stored settings win.
@@ -84,7 +111,12 @@ export async function startController(
       offlineAfterMs: cfg.nodeOfflineAfterMs,
       relayIdleGraceMs: cfg.relayIdleGraceMs,
       settings,
+      box,
+      nodeCaCerts,
     });
+    for (const n of await nodes.plainHttpNodes()) {
+      log.warn(plainHttpWarning(`node "${n.name}" is enrolled at`, n.address));
+    }
     const cameras = new CameraService({
       sql: db.sql,
       box,
@@ -106,16 +138,17 @@ export async function startController(
           `Camera "${cam.name}" has no node to run on: no node agent is online`,
         );
       }
-      const address = await nodes.address(cam.assigned_node);
-      if (!address || !(await nodes.isOnline(cam.assigned_node))) {
+      const node = await nodes.target(cam.assigned_node);
+      if (!node || !(await nodes.isOnline(cam.assigned_node))) {
         throw new AppError(
           "unavailable",
           `Camera "${cam.name}" is offline: node "${cam.assigned_node}" is not reachable`,
         );
       }
       return {
-        url: `${address}/v1/cameras/${cameraId}/${kind}`,
-        token: nodeToken,
+        url: `${node.address}/v1/cameras/${cameraId}/${kind}`,
+        token: node.token,
+        ...(node.client ? { client: node.client } : {}),
       };
     };
     const streams = new StreamHub({ resolve });
@@ -126,6 +159,7 @@ export async function startController(
         res = await fetch(target.url, {
           headers: { authorization: `Bearer ${target.token}` },
           signal: AbortSignal.timeout(10000),
+          ...(target.client ? { client: target.client } : {}),
         });
       } catch (e) {
         throw new AppError(
@@ -150,13 +184,11 @@ export async function startController(
       bus,
       cameras,
       nodes,
-      nodeToken,
     });
     const reconciler = new RecordingReconciler({
       sql: db.sql,
       bus,
       nodes,
-      nodeToken,
     });
 
     const islands = opts.web === false ? null : await buildIslands();
@@ -169,11 +201,11 @@ export async function startController(
       auth,
       audit,
       settings,
-      nodeToken,
+      joinToken,
       snapshot,
       recordings,
       reconciler,
-      probe: (body) => probeCamera({ cameras, nodes, box, nodeToken }, body),
+      probe: (body) => probeCamera({ cameras, nodes, box }, body),
       version: VERSION,
       trustProxy: cfg.trustProxy,
       styleHashes: [await styleHash()],
@@ -258,7 +290,7 @@ export async function startController(
     return {
       url,
       port,
-      nodeToken,
+      joinToken,
       db,
       cameras,
       nodes,

@@ -7,11 +7,10 @@
  */
 import { AppError, type ErrorKind } from "../../lib/errors.ts";
 import { errorMessage } from "../../lib/log.ts";
-import type { NodeService } from "../nodes/service.ts";
+import type { NodeService, NodeTarget } from "../nodes/service.ts";
 
 export interface OnvifNodeDeps {
   nodes: NodeService;
-  nodeToken: string;
 }
 
 /** Kinds of node errors that are about the camera, shown as they are. */
@@ -27,7 +26,7 @@ const PASS_THROUGH = new Set<ErrorKind>([
 export async function onlineNode(
   deps: OnvifNodeDeps,
   name: string | null,
-): Promise<{ node: string; address: string }> {
+): Promise<NodeTarget> {
   const node = name ?? await deps.nodes.pickNode();
   if (!node) {
     throw new AppError(
@@ -35,19 +34,19 @@ export async function onlineNode(
       "No node agent is online to reach the camera from",
     );
   }
-  const address = await deps.nodes.address(node);
-  if (!address || !(await deps.nodes.isOnline(node))) {
+  const target = await deps.nodes.target(node);
+  if (!target || !(await deps.nodes.isOnline(node))) {
     throw new AppError("unavailable", `Node "${node}" is offline`, {
       field: "node_name",
     });
   }
-  return { node, address };
+  return target;
 }
 
 /** POSTs `body` to the node's `path`; resolves to its JSON answer. */
 export async function callNode<T>(
-  deps: OnvifNodeDeps,
-  target: { node: string; address: string },
+  _deps: OnvifNodeDeps,
+  target: NodeTarget,
   path: string,
   body: unknown,
   timeoutMs: number,
@@ -57,11 +56,12 @@ export async function callNode<T>(
     res = await fetch(`${target.address}${path}`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${deps.nodeToken}`,
+        authorization: `Bearer ${target.token}`,
         "content-type": "application/json",
       },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
+      ...(target.client ? { client: target.client } : {}),
     });
   } catch (e) {
     throw new AppError(

@@ -16,7 +16,7 @@ import type {
 } from "../../lib/protocol.ts";
 import { CAMERA_PROTOCOLS, RTSP_TRANSPORTS } from "../../lib/protocol.ts";
 import { invalidInput } from "../../lib/validation.ts";
-import type { NodeService } from "../nodes/service.ts";
+import type { NodeService, NodeTarget } from "../nodes/service.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
 import { checkRecordSource, checkSource, NODE_NAME } from "./schema.ts";
 import {
@@ -60,7 +60,6 @@ export interface ProbeDeps {
   cameras: CameraService;
   nodes: NodeService;
   box: SecretBox;
-  nodeToken: string;
 }
 
 export async function probeCamera(
@@ -112,14 +111,14 @@ export async function probeCamera(
       "No node agent is online to test the source from",
     );
   }
-  const address = await deps.nodes.address(node);
-  if (!address || !(await deps.nodes.isOnline(node))) {
+  const target = await deps.nodes.target(node);
+  if (!target || !(await deps.nodes.isOnline(node))) {
     throw new AppError("unavailable", `Node "${node}" is offline`, {
       field: "node_name",
     });
   }
   const ask = (source_url: string | null) =>
-    askNode(node, address, deps.nodeToken, {
+    askNode(target, {
       protocol: input.protocol,
       source_url,
       device_path: src.device_path,
@@ -145,21 +144,21 @@ export async function probeCamera(
 
 /** One POST /v1/probe; an unreachable node or an error answer throws. */
 async function askNode(
-  node: string,
-  address: string,
-  token: string,
+  target: NodeTarget,
   req: ProbeRequest,
 ): Promise<ProbeResult> {
+  const node = target.node;
   let res: Response;
   try {
-    res = await fetch(`${address}/v1/probe`, {
+    res = await fetch(`${target.address}/v1/probe`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${target.token}`,
         "content-type": "application/json",
       },
       body: JSON.stringify(req),
       signal: AbortSignal.timeout(20000),
+      ...(target.client ? { client: target.client } : {}),
     });
   } catch (e) {
     throw new AppError(

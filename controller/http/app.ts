@@ -36,7 +36,7 @@ import { nodeProtocolApi } from "./internal/nodes.ts";
 import {
   type AuthEnv,
   requireAuth,
-  requireNodeToken,
+  requireNodeCredential,
   requireRole,
 } from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
@@ -53,7 +53,8 @@ export interface ControllerAppDeps {
   audit: AuditLog;
   /** Runtime settings (controller/settings), for /api/settings. */
   settings: SettingsService;
-  nodeToken: string;
+  /** Join token: exchanged once by each node agent for its own secret. */
+  joinToken: string;
   snapshot: (cameraId: string) => Promise<Uint8Array>;
   /** "Test connection" for a camera source (controller/cameras/probe.ts). */
   probe: (body: unknown) => Promise<unknown>;
@@ -99,14 +100,20 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   });
 
   const limit = limitBody(deps.maxBodyBytes ?? 1024 * 1024);
-  app.use("/internal/*", limit, requireNodeToken(deps.nodeToken));
+  app.use(
+    "/internal/*",
+    limit,
+    requireNodeCredential({
+      joinToken: deps.joinToken,
+      authenticate: (secret) => deps.nodes.authenticate(secret),
+    }),
+  );
   app.route("/internal/v1/nodes", nodeProtocolApi(deps.nodes));
   const recordings = deps.recordings ?? new RecordingService({
     sql: deps.sql,
     bus: deps.bus,
     cameras: deps.cameras,
     nodes: deps.nodes,
-    nodeToken: deps.nodeToken,
   });
   app.route("/internal/v1/nodes", nodeEventsApi(recordings));
 
@@ -125,7 +132,6 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     onvifApi({
       cameras: deps.cameras,
       nodes: deps.nodes,
-      nodeToken: deps.nodeToken,
       auth: deps.auth,
     }),
   );
@@ -161,7 +167,6 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
       scans: new ScanService({
         nodes: deps.nodes,
         cameras: deps.cameras,
-        nodeToken: deps.nodeToken,
       }),
       audit: deps.audit,
       trustProxy,
@@ -170,8 +175,9 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   app.route(
     "/api/nodes",
     nodesApi(deps.nodes, {
-      nodeToken: deps.nodeToken,
       cameras: deps.cameras,
+      audit: deps.audit,
+      trustProxy,
     }),
   );
   app.route("/api/events", eventsApi(deps.bus, deps.auth));

@@ -26,10 +26,13 @@ export interface NodeStorage {
   cameras: { camera_id: string; bytes: number; segments: number }[];
 }
 
+/** URL and credential of one node agent (controller/nodes NodeService.target). */
 export interface NodeTarget {
   node: string;
   address: string;
   token: string;
+  /** Verifies the node agent's https certificate against its CA, when configured. */
+  client?: Deno.HttpClient;
 }
 
 /** `a/b c/d.mp4` → `a/b%20c/d.mp4`: each segment encoded, slashes kept. */
@@ -56,6 +59,7 @@ async function call(
       headers,
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       signal: init.signal,
+      ...(t.client ? { client: t.client } : {}),
     });
   } catch (e) {
     if (

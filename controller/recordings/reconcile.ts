@@ -237,7 +237,6 @@ export class RecordingReconciler {
       sql: Sql;
       bus: EventBus;
       nodes: RecordingNodes;
-      nodeToken: string;
     },
     opts: ReconcileOptions = {},
   ) {
@@ -351,13 +350,10 @@ export class RecordingReconciler {
 
     for (const node of await listNodes(sql)) {
       if (node.status !== "online") continue;
-      const address = await this.deps.nodes.address(node.name);
-      if (!address) continue;
-      const target: NodeTarget = {
-        node: node.name,
-        address,
-        token: this.deps.nodeToken,
-      };
+      const target: NodeTarget | null = await this.deps.nodes.target(
+        node.name,
+      );
+      if (!target) continue;
       const entry: ReconcileReport["nodes"][number] = {
         node: node.name,
         ok: true,

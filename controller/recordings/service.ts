@@ -74,7 +74,8 @@ export const RENDITION_RETRY_MS = 2000;
 
 /** What recordings need from node management. */
 export interface RecordingNodes {
-  address(name: string): Promise<string | null>;
+  /** URL + credential of a node agent (NodeService.target); null = not enrolled. */
+  target(name: string): Promise<NodeTarget | null>;
   isOnline(name: string): Promise<boolean>;
   changed(name: string | null): void;
 }
@@ -85,7 +86,6 @@ export interface RecordingServiceDeps {
   /** Camera rows by id, 404 for unknown ids. */
   cameras: { row(id: string): Promise<CameraRow> };
   nodes: RecordingNodes;
-  nodeToken: string;
 }
 
 export interface RecordingStatus {
@@ -448,17 +448,35 @@ export class RecordingService {
    * acknowledged without effect. An event that fails to apply is not acked
    * (the node sends it again); the others still are.
    */
-  async applyEvents(node: string, body: unknown): Promise<{ acked: string[] }> {
+  async applyEvents(
+    node: string,
+    body: unknown,
+  ): Promise<{ acked: string[]; refused: { id: string; reason: string }[] }> {
     const parsed = eventsBodySchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const acked: string[] = [];
+    const refused: { id: string; reason: string }[] = [];
     for (const ev of parsed.data.events) {
       const publish: RecordingEvent[] = [];
       try {
+        let refusal: string | null = null;
         await this.deps.sql.begin(async (tx) => {
+          refusal = await refusalOf(tx as unknown as Sql, node, ev);
+          if (refusal) return;
           if (!(await db.markApplied(tx, ev.id, node))) return;
           await this.#apply(tx as unknown as Sql, node, ev, publish);
         });
+        if (refusal) {
+          // Acked all the same: no retry could make it acceptable, and the
+          // outbox must not hold it forever. Nothing was changed.
+          log.warn("node event refused", {
+            node,
+            event: ev.id,
+            type: ev.type,
+            reason: refusal,
+          });
+          refused.push({ id: ev.id, reason: refusal });
+        }
         acked.push(ev.id);
         for (const p of publish) this.#publish(p);
       } catch (e) {
@@ -470,7 +488,7 @@ export class RecordingService {
         });
       }
     }
-    return { acked };
+    return { acked, refused };
   }
 
   async #apply(
@@ -561,14 +579,14 @@ export class RecordingService {
 
   /** Address of an online node, or 503 naming it. */
   async #target(node: string, consequence: string): Promise<NodeTarget> {
-    const address = await this.deps.nodes.address(node);
-    if (!address || !(await this.deps.nodes.isOnline(node))) {
+    const target = await this.deps.nodes.target(node);
+    if (!target || !(await this.deps.nodes.isOnline(node))) {
       throw new AppError(
         "unavailable",
         `Node "${node}" is offline; ${consequence}. Try again when it is back.`,
       );
     }
-    return { node, address, token: this.deps.nodeToken };
+    return target;
   }
 
   async #nodesOf(id: string): Promise<string[]> {
@@ -580,4 +598,30 @@ export class RecordingService {
   #publish(data: RecordingEvent) {
     this.deps.bus.publish({ kind: "recording", data });
   }
+}
+
+/**
+ * Why `node` may not report this event, or null when it may (finding #6 of
+ * issue 11): footage and failures only of recordings made on that node, or
+ * of cameras assigned to it. `segment.deleted` only ever touches the
+ * reporting node's own rows (deleteSegmentByPath is keyed by node).
+ */
+async function refusalOf(
+  tx: Sql,
+  node: string,
+  ev: ValidNodeEvent,
+): Promise<string | null> {
+  if (ev.type === "segment.deleted") return null;
+  const session = UUID.test(ev.session_id)
+    ? await db.getSession(tx, ev.session_id)
+    : null;
+  if (session?.node_name === node) return null;
+  const camera = UUID.test(ev.camera_id)
+    ? await getCamera(tx, ev.camera_id)
+    : null;
+  if (camera?.assigned_node === node) return null;
+  // Footage of a camera and recording the controller no longer knows (a
+  // restored database) is kept, under this node's name.
+  if (!session && !camera) return null;
+  return `camera ${ev.camera_id} and recording ${ev.session_id} are not on node "${node}"`;
 }

@@ -31,7 +31,10 @@ import { NODE_NAME } from "../cameras/schema.ts";
 /** What the scan needs of the node service. */
 export interface ScanNodes {
   list(): Promise<{ name: string; status: string }[]>;
-  address(name: string): Promise<string | null>;
+  /** URL + credential of a node agent (NodeService.target). */
+  target(name: string): Promise<
+    { address: string; token: string; client?: Deno.HttpClient } | null
+  >;
 }
 
 /** What it needs of the cameras: their redacted sources. */
@@ -52,7 +55,6 @@ export interface ScanCamera {
 export interface ScanServiceOptions {
   nodes: ScanNodes;
   cameras: ScanCameras;
-  nodeToken: string;
   /** Longest wait for one node's answer (its own limit is 20 s). @default 30000 */
   nodeTimeoutMs?: number;
   /** Injected for tests. @default globalThis.fetch */
@@ -236,19 +238,20 @@ export class ScanService {
       },
       report: null,
     });
-    const address = await this.#opts.nodes.address(node);
-    if (!address) return failed(`Node "${node}" has no address`);
+    const target = await this.#opts.nodes.target(node);
+    if (!target) return failed(`Node "${node}" is not enrolled`);
     const timeoutMs = this.#opts.nodeTimeoutMs ?? 30_000;
     let res: Response;
     try {
-      res = await (this.#opts.fetch ?? fetch)(`${address}/v1/scan`, {
+      res = await (this.#opts.fetch ?? fetch)(`${target.address}/v1/scan`, {
         method: "POST",
         headers: {
-          authorization: `Bearer ${this.#opts.nodeToken}`,
+          authorization: `Bearer ${target.token}`,
           "content-type": "application/json",
         },
         body: JSON.stringify(req),
         signal: AbortSignal.timeout(timeoutMs),
+        ...(target.client ? { client: target.client } : {}),
       });
     } catch (e) {
       return failed(

@@ -15,6 +15,8 @@ const log = logger("streams");
 export interface UpstreamTarget {
   url: string;
   token: string;
+  /** Verifies the node agent's https certificate (NodeTarget.client). */
+  client?: Deno.HttpClient;
 }
 
 export interface StreamHubOptions {
@@ -150,6 +152,7 @@ export class StreamHub {
         const res = await this.#fetch(target.url, {
           headers: { authorization: `Bearer ${target.token}` },
           signal: ac.signal,
+          ...(target.client ? { client: target.client } : {}),
         });
         if (!res.ok || !res.body) {
           await res.body?.cancel();

@@ -12,9 +12,14 @@
  *                          {node, root, total_bytes, free_bytes, recordings_bytes,
  *                           cameras: [{camera_id, camera_name, bytes, segments}]}
  *                          503 naming the node when it is offline or does not answer.
+ *   DELETE /{name}/enrolment forgets the node's credentials (its secret stops working,
+ *                          it goes offline) so it can enrol again, e.g. after a
+ *                          reinstall or at a new address; audited. → the node
  */
 import { type Context, Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
+import type { AuditLog } from "../../audit/mod.ts";
+import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 import type { NodeService } from "../../nodes/service.ts";
 import { NODE_NAME } from "../../cameras/schema.ts";
 import { storageOf } from "../../recordings/node_files.ts";
@@ -37,17 +42,21 @@ export interface NodeStorageJson {
 }
 
 export interface NodesApiOptions {
-  /** Bearer token of the node agents' file API; without it /storage answers 503. */
-  nodeToken?: string;
   /** Camera names for the storage view. */
   cameras?: { list(): Promise<{ id: string; name: string }[]> };
+  /** Records enrolment resets. */
+  audit?: AuditLog;
+  trustProxy?: boolean;
 }
 
 const num = (v: unknown) =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
 
-export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
-  const app = new Hono();
+export function nodesApi(
+  nodes: NodeService,
+  opts: NodesApiOptions = {},
+): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
   const list = async (c: Context) => {
     const all = await nodes.list();
     return c.json({ nodes: all, total: all.length });
@@ -75,18 +84,15 @@ export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
 
   app.get("/:name/storage", async (c) => {
     const node = await known(c.req.param("name"));
-    const address = await nodes.address(node.name);
-    if (!opts.nodeToken) {
-      throw new AppError("unavailable", "Node storage is not available here");
-    }
-    if (!address || !(await nodes.isOnline(node.name))) {
+    const target = await nodes.target(node.name);
+    if (!target || !(await nodes.isOnline(node.name))) {
       throw new AppError(
         "unavailable",
         `Node "${node.name}" is offline; its storage can be read when it is back`,
       );
     }
     const [storage, cameras] = await Promise.all([
-      storageOf({ node: node.name, address, token: opts.nodeToken }),
+      storageOf(target),
       opts.cameras?.list() ?? Promise.resolve([]),
     ]);
     const names = new Map(cameras.map((cam) => [cam.id, cam.name]));
@@ -109,6 +115,18 @@ export function nodesApi(nodes: NodeService, opts: NodesApiOptions = {}): Hono {
       recordings_bytes: rows.reduce((n, r) => n + r.bytes, 0),
       cameras: rows,
     };
+    return c.json(out);
+  });
+
+  app.delete("/:name/enrolment", async (c) => {
+    const node = await known(c.req.param("name"));
+    const out = await nodes.resetEnrolment(node.name);
+    await opts.audit?.record(
+      actorOf(c, opts.trustProxy ?? false),
+      "node.enrolment_reset",
+      node.name,
+      { address: node.address },
+    );
     return c.json(out);
   });
   return app;

@@ -20,7 +20,6 @@ import { jsonBody } from "../middleware/errors.ts";
 export interface OnvifApiDeps {
   cameras: CameraService;
   nodes: NodeService;
-  nodeToken: string;
   auth: AuthService;
 }
 
