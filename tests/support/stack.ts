@@ -439,7 +439,13 @@ export async function registerNode(
   stack: Stack,
   node: string,
   overrides: Partial<Heartbeat> = {},
-): Promise<{ headers: Record<string, string>; desired: DesiredState }> {
+): Promise<
+  {
+    headers: Record<string, string>;
+    desired: DesiredState;
+    credential: TestNodeCredential;
+  }
+> {
   const cred = credentialsOf(stack).get(node) ??
     await enrollNode(stack, node, { address: overrides.address });
   const headers = cred.headers;
@@ -454,7 +460,7 @@ export async function registerNode(
   if (res.status !== 200) {
     throw new Error(`heartbeat of ${node} answered ${res.status}: ${text}`);
   }
-  return { headers, desired: JSON.parse(text) };
+  return { headers, desired: JSON.parse(text), credential: cred };
 }
 
 /** The desired state of a registered node now, read as the node reads it. */
