@@ -62,6 +62,8 @@ export interface NodeView {
   version?: string | null;
   /** Cameras placed on the node. */
   cameras?: number;
+  /** When the node enrolled (its address is pinned since); null = not enrolled. */
+  enrolled_at?: string | null;
   /**
    * Facts of the last heartbeat as the node service stores them (`ffmpeg`,
    * `usb_devices`, `disk`, `load`, `camera_runtime`, `started_at`); read it
@@ -107,6 +109,8 @@ export interface NodeDetailView {
   disk: { path: string; total_bytes: number; free_bytes: number } | null;
   load: NodeLoad | null;
   camera_runtime: CameraRuntimeView[];
+  /** When the node enrolled; null = not enrolled (reset, or never). Absent = unknown. */
+  enrolled_at?: string | null;
 }
 
 /** A node as the camera forms offer it: where a camera can run, and its USB devices. */
