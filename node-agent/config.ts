@@ -77,7 +77,7 @@ export const nodeAgentSettings = {
     flag: "advertise-url",
     env: "FALCON_NODE_ADVERTISE_URL",
     description:
-      "URL the controller uses to reach this node agent; default http://<POD_IP or 127.0.0.1>:<port>",
+      "URL the controller uses to reach this node agent; default http(s)://<POD_IP or 127.0.0.1>:<port>",
     accepts: "an http:// or https:// URL",
     parse: parsers.url(["http", "https"]),
   } as Setting<string | undefined>,

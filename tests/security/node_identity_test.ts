@@ -17,12 +17,15 @@ const A = "node-a";
 const B = "node-b";
 const SECRET_URL = "rtsp://admin:b-node-Secret-99@10.9.9.9:554/stream";
 
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
 async function call(
   stack: Stack,
   path: string,
   token: string,
   body?: unknown,
-): Promise<{ status: number; json: any }> {
+): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${stack.url}${path}`, {
     method: body === undefined ? "GET" : "POST",
     headers: {
@@ -32,7 +35,7 @@ async function call(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: any = null;
+  let json: Json = null;
   try {
     json = JSON.parse(text);
   } catch { /* not JSON */ }
