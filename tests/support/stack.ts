@@ -34,6 +34,8 @@ export interface StackOptions {
    * "" and `api()` sends no credentials unless given.
    */
   setupAdmin?: boolean;
+  /** More controller flags, e.g. `{"node-ca-file": path}`. */
+  controllerFlags?: Record<string, string>;
 }
 
 export interface Stack {
@@ -51,7 +53,7 @@ export interface Stack {
   ): Promise<Response>;
   startNodeAgent(
     name: string,
-    opts?: { heartbeatMs?: number },
+    opts?: { heartbeatMs?: number; env?: Record<string, string> },
   ): Promise<NodeAgentProcess>;
   events(): Promise<EventRecorder>;
   /**
@@ -83,6 +85,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     "log-level": opts.verbose ? "info" : "error",
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
+  Object.assign(flags, opts.controllerFlags ?? {});
   const cfg = loadConfig(controllerSettings, flags, () => undefined);
   // close() may be called by a test and again by stack.close(): once is enough.
   const closeOnce = (c: Controller): Controller => {
@@ -145,6 +148,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           FALCON_HEARTBEAT_MS: String(o.heartbeatMs ?? 1000),
           FALCON_LOG_LEVEL: opts.verbose ? "info" : "warn",
           FALCON_PARENT_PID: String(Deno.pid),
+          ...o.env,
         },
         stdin: "null",
         stdout: "inherit",
