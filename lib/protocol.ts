@@ -79,8 +79,10 @@ export interface StoragePolicy {
 /**
  * Node → controller, through the node's durable outbox:
  * `POST /internal/v1/nodes/{node}/events` body `{ events: NodeEvent[] }` →
- * `{ acked: string[] }`. Each event has a unique id; the controller applies it
- * idempotently and the node deletes it only once acked.
+ * `{ acked: string[], refused?: {id, reason}[] }`. Each event has a unique id;
+ * the controller applies it idempotently and the node deletes it only once
+ * acked. Events about recordings not on the reporting node are acked but
+ * refused (not applied), so the outbox lets go of them.
  */
 export type NodeEvent =
   | SegmentClosedEvent
