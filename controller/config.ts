@@ -51,10 +51,18 @@ export const controllerSettings = {
     flag: "node-token",
     env: "FALCON_NODE_TOKEN",
     description:
-      "shared token between controller and node agents; generated into the data dir when absent",
+      "join token: a node agent exchanges it once for its own credential (enrolment); generated into the data dir when absent",
     accepts: "a string of at least 16 characters",
     parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
     secret: true,
+  } as Setting<string | undefined>,
+  nodeCaFile: {
+    flag: "node-ca-file",
+    env: "FALCON_NODE_CA_FILE",
+    description:
+      "PEM certificate(s) that node agents' https certificates are checked against (their CA, or a self-signed node certificate); default: the system's roots",
+    accepts: "a path to a PEM file",
+    parse: parsers.nonEmpty,
   } as Setting<string | undefined>,
   trustProxy: {
     flag: "trust-proxy",

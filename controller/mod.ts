@@ -3,7 +3,7 @@
  * server. Returns a handle whose close() stops everything it started.
  */
 import { AppError } from "../lib/errors.ts";
-import { logger } from "../lib/log.ts";
+import { errorMessage, logger } from "../lib/log.ts";
 import { CameraService } from "./cameras/service.ts";
 import { cameraFor } from "./cameras/view.ts";
 import { probeCamera } from "./cameras/probe.ts";
@@ -41,6 +41,7 @@ import {
 } from "./metrics/mod.ts";
 import { currentRequestId } from "../lib/request_context.ts";
 import { type Clock, realClock } from "../lib/time/clock.ts";
+import { plainHttpWarning } from "../lib/transport.ts";
 import { mountDashboard } from "./web/mod.ts";
 // The composition root gives the framework (web/) its pages.
 import { manifest as routes } from "../routes/_manifest.ts";
@@ -50,7 +51,8 @@ const log = logger("controller");
 export interface Controller {
   url: string;
   port: number;
-  nodeToken: string;
+  /** Join token node agents exchange once for their own secret (FALCON_NODE_TOKEN). */
+  joinToken: string;
   db: Database;
   cameras: CameraService;
   nodes: NodeService;
@@ -71,6 +73,28 @@ export interface Controller {
   close(): Promise<void>;
 }
 
+/** A PEM file named by a setting, or a clear error naming the setting. */
+async function readPem(path: string, setting: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new AppError(
+      "invalid_input",
+      `${setting}: cannot read ${path}: ${errorMessage(e)}`,
+      { field: setting.replace(/^--/, "") },
+    );
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new AppError(
+      "invalid_input",
+      `${setting}: ${path} holds no PEM certificate`,
+      { field: setting.replace(/^--/, "") },
+    );
+  }
+  return text;
+}
+
 export async function startController(
   cfg: ControllerConfig,
   opts: { web?: boolean; auth?: AuthOptions; clock?: Clock } = {},
@@ -84,8 +108,11 @@ export async function startController(
     const box = await SecretBox.fromKey(
       await loadSecretKey({ envValue: cfg.secretKey, dataDir: cfg.dataDir }),
     );
-    const nodeToken = cfg.nodeToken ??
+    const joinToken = cfg.nodeToken ??
       await loadOrCreateToken(`${cfg.dataDir}/node.token`);
+    const nodeCaCerts = cfg.nodeCaFile
+      ? [await readPem(cfg.nodeCaFile, "--node-ca-file")]
+      : undefined;
 
     const bus = new EventBus();
     // The flag/env values are the settings' defaults; stored settings win.
@@ -102,7 +129,12 @@ export async function startController(
       offlineAfterMs: cfg.nodeOfflineAfterMs,
       relayIdleGraceMs: cfg.relayIdleGraceMs,
       settings,
+      box,
+      nodeCaCerts,
     });
+    for (const n of await nodes.plainHttpNodes()) {
+      log.warn(plainHttpWarning(`node "${n.name}" is enrolled at`, n.address));
+    }
     const cameras = new CameraService({
       sql: db.sql,
       box,
@@ -116,7 +148,6 @@ export async function startController(
 
     const nodeClient = new NodeClient({
       nodes,
-      token: nodeToken,
       requestIdProvider: currentRequestId,
     });
     /** The node that runs a camera, or a 503 saying why there is none now. */
@@ -195,7 +226,7 @@ export async function startController(
       auth,
       audit,
       settings,
-      nodeToken,
+      joinToken,
       nodeClient,
       snapshot,
       recordings,
@@ -300,7 +331,7 @@ export async function startController(
     return {
       url,
       port,
-      nodeToken,
+      joinToken,
       db,
       cameras,
       nodes,

@@ -7,6 +7,9 @@
  * node). Recordings storage (bytes per camera, free space) is asked of each
  * online node once after hydration (`GET /api/nodes/{name}/storage`) and
  * again on Refresh; it is not polled. Everything else is as of the page load.
+ * "Reset enrolment" (after a confirmation) forgets the node's credentials
+ * (`DELETE /api/nodes/{name}/enrolment`) so a reinstalled or moved node agent
+ * can enrol again with the join token.
  */
 import { useEffect, useState } from "preact/hooks";
 import { DiskChart } from "../components/DiskChart.tsx";
@@ -157,6 +160,22 @@ export default function NodesView(props: NodesViewProps) {
       }
     }), []);
 
+  const resetEnrolment = async (name: string): Promise<string | null> => {
+    const res = await apiRequest<{ enrolled_at: string | null }>(
+      "DELETE",
+      `/api/nodes/${encodeURIComponent(name)}/enrolment`,
+    );
+    if (!res.ok) return res.error.message;
+    setNodes((prev) =>
+      prev.map((n) =>
+        n.name === name
+          ? { ...n, enrolled_at: res.value.enrolled_at, status: "offline" }
+          : n
+      )
+    );
+    return null;
+  };
+
   if (nodes.length === 0) {
     return (
       <p class="empty">
@@ -175,6 +194,7 @@ export default function NodesView(props: NodesViewProps) {
           series={series[n.name]}
           storage={storage[n.name]}
           onRefreshStorage={() => void loadStorage(n.name)}
+          onResetEnrolment={() => resetEnrolment(n.name)}
         />
       ))}
     </ul>
@@ -182,12 +202,14 @@ export default function NodesView(props: NodesViewProps) {
 }
 
 export function NodeCard(
-  { node, series, storage, onRefreshStorage }: {
+  { node, series, storage, onRefreshStorage, onResetEnrolment }: {
     node: NodeDetailView;
     series?: LoadSeries;
     /** Undefined: not asked (yet), e.g. on the server or for an offline node. */
     storage?: StorageState;
     onRefreshStorage?: () => void;
+    /** Resolves with an error message, or null once reset. */
+    onResetEnrolment?: () => Promise<string | null>;
   },
 ) {
   const id = `node-${node.name}`;
@@ -240,6 +262,27 @@ export function NodeCard(
             )
             : "none"}
         </dd>
+        {node.enrolled_at !== undefined && (
+          <>
+            <dt>Enrolment</dt>
+            <dd>
+              {node.enrolled_at
+                ? (
+                  <>
+                    enrolled {when(node.enrolled_at)}; address pinned
+                  </>
+                )
+                : (
+                  <span class="warn">
+                    not enrolled: the node agent enrols with the join token
+                  </span>
+                )}
+              {node.enrolled_at && (
+                <ResetEnrolment node={node} onReset={onResetEnrolment} />
+              )}
+            </dd>
+          </>
+        )}
         <dt>Last heartbeat</dt>
         <dd>{when(node.last_heartbeat_at)}</dd>
         <dt>Agent started</dt>
@@ -287,6 +330,54 @@ export function NodeCard(
         <RuntimeTable node={node} />
       </div>
     </li>
+  );
+}
+
+/** Two steps, as it takes the node offline until it enrols again. */
+function ResetEnrolment(
+  { node, onReset }: {
+    node: NodeDetailView;
+    onReset?: () => Promise<string | null>;
+  },
+) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const id = `node-${node.name}-reset`;
+  if (!asking) {
+    return (
+      <div class="acts-inline">
+        <button type="button" onClick={() => setAsking(true)}>
+          Reset enrolment…
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div class="stack" role="group" aria-labelledby={id}>
+      <p id={id} class="hint">
+        Its credentials stop working now and the node goes offline until its
+        agent enrols again with the join token (it does so by itself; a
+        reinstalled node too). Use it after a reinstall or to move the node.
+      </p>
+      {error && <p class="err" role="alert">{error}</p>}
+      <div class="acts-inline">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            const err = await (onReset?.() ?? Promise.resolve(null));
+            setBusy(false);
+            setError(err);
+            if (!err) setAsking(false);
+          }}
+        >
+          {busy ? "Resetting…" : `Reset ${node.name}'s enrolment`}
+        </button>
+        <button type="button" onClick={() => setAsking(false)}>Cancel</button>
+      </div>
+    </div>
   );
 }
 

@@ -333,6 +333,14 @@ Deno.test("toNodeDetail() checks every fact of the stored heartbeat", () => {
   assert.equal(d.camera_runtime.length, 1, "malformed entries are dropped");
   assert.equal(d.camera_runtime[0].name, "Porch");
   assert.equal(d.started_at, "2026-01-01T00:00:00.000Z");
+  // Enrolment (issue 11 #6): shown when the API says it, null = not enrolled.
+  assert.equal(d.enrolled_at, undefined);
+  assert.equal(
+    toNodeDetail({ ...NODE, enrolled_at: "2026-01-01T00:00:00.000Z" })
+      .enrolled_at,
+    "2026-01-01T00:00:00.000Z",
+  );
+  assert.equal(toNodeDetail({ ...NODE, enrolled_at: null }).enrolled_at, null);
 
   const bare = toNodeDetail({
     name: "n",

@@ -20,17 +20,41 @@ export const nodeAgentSettings = {
     flag: "controller-url",
     env: "FALCON_CONTROLLER_URL",
     description: "base URL of the controller",
-    accepts: "an http:// or https:// URL",
+    accepts: "an http:// or https:// URL without user, query or fragment",
     default: "http://127.0.0.1:30900",
-    parse: parsers.url(["http", "https"]),
+    parse: controllerUrl,
   } as Setting<string>,
   nodeToken: {
     flag: "node-token",
     env: "FALCON_NODE_TOKEN",
-    description: "shared token between controller and node agents",
+    description:
+      "join token: exchanged once with the controller for this node's own credential, kept in <data dir>/node/<node>/credential.json",
     accepts: "a string of at least 16 characters",
     parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
     secret: true,
+  } as Setting<string | undefined>,
+  controllerCaFile: {
+    flag: "controller-ca-file",
+    env: "FALCON_CONTROLLER_CA_FILE",
+    description:
+      "PEM certificate(s) the controller's https certificate is checked against; default: the system's roots",
+    accepts: "a path to a PEM file",
+    parse: parsers.nonEmpty,
+  } as Setting<string | undefined>,
+  tlsCert: {
+    flag: "tls-cert",
+    env: "FALCON_NODE_TLS_CERT",
+    description:
+      "PEM certificate chain: serve the node agent's API over https (with --tls-key)",
+    accepts: "a path to a PEM file",
+    parse: parsers.nonEmpty,
+  } as Setting<string | undefined>,
+  tlsKey: {
+    flag: "tls-key",
+    env: "FALCON_NODE_TLS_KEY",
+    description: "PEM private key of --tls-cert",
+    accepts: "a path to a PEM file",
+    parse: parsers.nonEmpty,
   } as Setting<string | undefined>,
   port: {
     flag: "port",
@@ -53,7 +77,7 @@ export const nodeAgentSettings = {
     flag: "advertise-url",
     env: "FALCON_NODE_ADVERTISE_URL",
     description:
-      "URL the controller uses to reach this node agent; default http://<POD_IP or 127.0.0.1>:<port>",
+      "URL the controller uses to reach this node agent; default http(s)://<POD_IP or 127.0.0.1>:<port>",
     accepts: "an http:// or https:// URL",
     parse: parsers.url(["http", "https"]),
   } as Setting<string | undefined>,
@@ -124,5 +148,21 @@ export const nodeAgentSettings = {
     parse: parsers.oneOf(LOG_FORMATS),
   } as Setting<typeof LOG_FORMATS[number]>,
 };
+
+/**
+ * The controller URL: http or https only, and nothing a credential could
+ * leak through or be misdirected by (user info, query, fragment).
+ */
+function controllerUrl(raw: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return undefined;
+  if (u.username || u.password || u.search || u.hash) return undefined;
+  return u.href.replace(/\/+$/, "");
+}
 
 export type NodeAgentConfig = ConfigOf<typeof nodeAgentSettings>;

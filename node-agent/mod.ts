@@ -18,6 +18,12 @@ import { ffprobePathFor, probeSource } from "./ffmpeg/source_probe.ts";
 import { createNodeApp } from "./http/app.ts";
 import { createScanner } from "./scan/mod.ts";
 import { ControllerLink } from "./link/controller_link.ts";
+import { CredentialStore, NodeEnrolment, randomKey } from "./link/enrolment.ts";
+import {
+  isLoopbackHost,
+  isPlainHttpOffLoopback,
+  plainHttpWarning,
+} from "../lib/transport.ts";
 import { Outbox } from "./outbox/outbox.ts";
 import { RecorderManager } from "./recorder/manager.ts";
 import { recoverRecordings } from "./recorder/recovery.ts";
@@ -42,12 +48,36 @@ export interface NodeAgent {
 
 export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
   configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
-  if (!cfg.nodeToken) {
+  if (!!cfg.tlsCert !== !!cfg.tlsKey) {
+    throw new Error("--tls-cert and --tls-key go together: give both or none");
+  }
+  const tls = cfg.tlsCert && cfg.tlsKey
+    ? {
+      cert: await readFile(cfg.tlsCert, "--tls-cert"),
+      key: await readFile(cfg.tlsKey, "--tls-key"),
+    }
+    : null;
+  // Talking to the controller: its CA when given, else the system's roots.
+  const controllerClient = cfg.controllerCaFile
+    ? Deno.createHttpClient({
+      caCerts: [await readFile(cfg.controllerCaFile, "--controller-ca-file")],
+    })
+    : undefined;
+  const controllerFetch: typeof fetch = controllerClient
+    ? (input, init) => fetch(input, { ...init, client: controllerClient })
+    : fetch;
+  const credentials = new CredentialStore(
+    `${cfg.dataDir}/node/${cfg.nodeName}/credential.json`,
+  );
+  const stored = await credentials.load();
+  if (!cfg.nodeToken && !stored) {
     throw new Error(
-      "FALCON_NODE_TOKEN is required: the node agent and controller share it",
+      "FALCON_NODE_TOKEN (the join token) is required: this node has no credential yet and enrols with it",
     );
   }
-  const token = cfg.nodeToken;
+  if (isPlainHttpOffLoopback(cfg.controllerUrl)) {
+    log.warn(plainHttpWarning("the controller URL", cfg.controllerUrl));
+  }
   const startedAt = new Date().toISOString();
   const ffmpeg = await detectFfmpeg(cfg.ffmpeg);
   // Device formats come from v4l2-ctl, else this ffmpeg (devices/usb.ts).
@@ -69,9 +99,12 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     idleGraceMs: 10000,
     onChange: () => link?.poke(),
   });
+  // The node's own key (kept with its credential) seals the saved state.
+  let enrolment: NodeEnrolment | null = null;
+  const apiKey = stored?.api_key ?? randomKey();
   const store = new DesiredStore(
     `${cfg.dataDir}/node/${cfg.nodeName}/desired-state.bin`,
-    token,
+    apiKey,
   );
 
   // Recording (docs/design/recording.md): outbox → crash recovery → recorders + retention.
@@ -83,7 +116,8 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     dir: `${cfg.dataDir}/node/${cfg.nodeName}/outbox`,
     controllerUrl: cfg.controllerUrl,
     nodeName: cfg.nodeName,
-    token,
+    token: () => enrolment?.secret ?? null,
+    fetch: controllerFetch,
     onQueued: (event) => metrics.eventQueued(event),
   });
   metrics.attach({ relays, outbox });
@@ -161,13 +195,34 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     hostname: cfg.host,
     signal: ac.signal,
     onListen: () => {},
+    ...(tls ?? {}),
   }, (req) => app.fetch(req));
   const port = server.addr.port;
   const advertise = cfg.advertiseUrl ??
-    `http://${
+    `${tls ? "https" : "http"}://${
       Deno.env.get("POD_IP") ??
         (cfg.host === "0.0.0.0" || cfg.host === "::" ? "127.0.0.1" : cfg.host)
     }:${port}`;
+  if (!tls && !isLoopbackHost(cfg.host)) {
+    log.warn(
+      plainHttpWarning(
+        `the node agent's API (listening on ${cfg.host}:${port}, advertised as ${advertise})`,
+        "without --tls-cert/--tls-key",
+      ),
+    );
+  }
+  enrolment = new NodeEnrolment({
+    store: credentials,
+    controllerUrl: cfg.controllerUrl,
+    nodeName: cfg.nodeName,
+    joinToken: cfg.nodeToken ?? "",
+    address: advertise,
+    apiKey,
+    fetch: controllerFetch,
+  });
+  await enrolment.init();
+  const enrolled = enrolment;
+  const enrolSignal = new AbortController();
 
   const heartbeat = async (): Promise<Heartbeat> => ({
     node: cfg.nodeName,
@@ -184,7 +239,8 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     cameras: relays.runtimes(),
   });
   const app = createNodeApp({
-    token,
+    // The controller presents the key this node chose at enrolment; the join token does not work here.
+    token: enrolled.apiKey,
     relays,
     status: heartbeat,
     usbDevices: listUsbDevices,
@@ -207,7 +263,11 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
   link = new ControllerLink({
     controllerUrl: cfg.controllerUrl,
     nodeName: cfg.nodeName,
-    token,
+    credential: async (rejected) => {
+      await enrolled.ensure(enrolSignal.signal, rejected);
+      return enrolled.secret;
+    },
+    fetch: controllerFetch,
     heartbeatMs: cfg.heartbeatMs,
     heartbeat,
     apply,
@@ -228,6 +288,7 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
     outbox,
     retention,
     async close() {
+      enrolSignal.abort();
       await link?.stop();
       // Recorders first: each finalises and reports its open segment (frames-in
       // ones still read their relay), then the relays, then the background loops.
@@ -238,6 +299,16 @@ export async function startNodeAgent(cfg: NodeAgentConfig): Promise<NodeAgent> {
       ac.abort();
       await server.finished.catch(() => {});
       metrics.close();
+      controllerClient?.close();
     },
   };
+}
+
+/** A file named by a setting, or an error naming the setting. */
+async function readFile(path: string, setting: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(`${setting}: cannot read ${path}: ${errorMessage(e)}`);
+  }
 }

@@ -75,7 +75,7 @@ function superviseNodeAgent(
           "0",
         ],
         env: {
-          FALCON_NODE_TOKEN: controller.nodeToken,
+          FALCON_NODE_TOKEN: controller.joinToken,
           FALCON_CONTROLLER_URL: `http://127.0.0.1:${controller.port}`,
           FALCON_DATA_DIR: dataDir,
           FALCON_LOG_LEVEL: logLevel,

@@ -61,6 +61,7 @@ export const RULES = {
   "node.list": admin(false),
   "node.read": admin(false),
   "node.scan": admin(false),
+  "node.reset_enrolment": admin(true),
   "node.report": { role: "admin", write: true, node: true },
   "settings.read": admin(false),
   "settings.update": admin(true),

@@ -412,7 +412,7 @@ async function fixture(stack: Stack): Promise<Fixture> {
       (await c.auth.tokenPrincipal(t.token))!,
     );
   };
-  const client = new NodeClient({ nodes: c.nodes, token: c.nodeToken });
+  const client = new NodeClient({ nodes: c.nodes });
   const deps = {
     cameras: c.cameras,
     nodes: c.nodes,

@@ -40,7 +40,7 @@ import { nodeProtocolApi } from "./internal/nodes.ts";
 import {
   type AuthEnv,
   requireAuth,
-  requireNodeToken,
+  requireNodeCredential,
   resolveClientAddress,
 } from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
@@ -61,8 +61,9 @@ export interface ControllerAppDeps {
   audit: AuditLog;
   /** Runtime settings (controller/settings), for /api/settings. */
   settings: SettingsService;
-  nodeToken: string;
-  /** The node agents' API; made from `nodes` and `nodeToken` when not given. */
+  /** Join token: exchanged once by each node agent for its own secret. */
+  joinToken: string;
+  /** The node agents' API; made from `nodes` when not given. */
   nodeClient?: NodeClient;
   snapshot: (cameraId: string, signal?: AbortSignal) => Promise<Uint8Array>;
   /** "Test connection" for a camera source (controller/cameras/probe.ts). */
@@ -136,10 +137,17 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   });
 
   const limit = limitBody(deps.maxBodyBytes ?? 1024 * 1024);
-  app.use("/internal/*", limit, requireNodeToken(deps.nodeToken));
+  app.use(
+    "/internal/*",
+    limit,
+    requireNodeCredential({
+      joinToken: deps.joinToken,
+      authenticate: (secret) => deps.nodes.authenticate(secret),
+    }),
+  );
   app.route("/internal/v1/nodes", nodeProtocolApi(deps.nodes));
   const client = deps.nodeClient ??
-    new NodeClient({ nodes: deps.nodes, token: deps.nodeToken });
+    new NodeClient({ nodes: deps.nodes });
   const recordings = deps.recordings ?? new RecordingService({
     sql: deps.sql,
     bus: deps.bus,
@@ -213,6 +221,8 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     nodesApi(deps.nodes, {
       client,
       cameras: deps.cameras,
+      audit: deps.audit,
+      trustProxy,
     }),
   );
   app.route("/api/events", eventsApi(deps.bus, { guard }));

@@ -48,20 +48,25 @@ import type {
 } from "../../lib/protocol/mod.ts";
 import { redactText } from "../../lib/redact.ts";
 
+/** Where and how to reach one enrolled node (NodeService.target). */
+export interface NodeAddress {
+  /** Base URL of the node agent, pinned at enrolment. */
+  address: string;
+  /** The node's own API key (per-node credential, issue 11 #6). */
+  token: string;
+  /** The https client trusting the node CA (`--node-ca-file`), when set. */
+  client?: Deno.HttpClient;
+}
+
 /** What the client needs to know about nodes (NodeService has it). */
 export interface NodeDirectory {
-  /** Base URL of the node agent, from its heartbeats; null when unknown. */
-  address(name: string): Promise<string | null>;
+  /** The node's address and credential; null when it never enrolled. */
+  target(name: string): Promise<NodeAddress | null>;
   isOnline(name: string): Promise<boolean>;
 }
 
 export interface NodeClientOptions {
   nodes: NodeDirectory;
-  /**
-   * The bearer token sent to a node: one shared token, or a lookup per node
-   * (per-node credentials plug in here).
-   */
-  token: string | ((node: string) => string | Promise<string>);
   /** Request id of the current request, sent as `X-Request-Id` when a call names none. */
   requestIdProvider?: () => string | undefined;
   /** Injected for tests. @default globalThis.fetch */
@@ -134,9 +139,9 @@ export class NodeClient {
    * node's address, liveness and credential are looked up.
    */
   async online(node: string, o: OnlineOptions = {}): Promise<NodeLink> {
-    const address = await this.#opts.nodes.address(node);
-    if (!address || !(await this.#opts.nodes.isOnline(node))) {
-      const why = address ? "" : " (no node agent of that name has reported)";
+    const target = await this.#opts.nodes.target(node);
+    if (!target || !(await this.#opts.nodes.isOnline(node))) {
+      const why = target ? "" : " (no node agent of that name has enrolled)";
       throw new AppError(
         "unavailable",
         `Node "${node}" is offline${why}${
@@ -145,11 +150,11 @@ export class NodeClient {
         { field: o.field },
       );
     }
-    const t = this.#opts.token;
     return new NodeLink({
       node,
-      base: address.replace(/\/+$/, ""),
-      token: typeof t === "string" ? t : await t(node),
+      base: target.address.replace(/\/+$/, ""),
+      token: target.token,
+      client: target.client,
       fetch: this.#opts.fetch ?? fetch,
       requestId: this.#opts.requestIdProvider,
     });
@@ -165,6 +170,7 @@ interface LinkTarget {
   node: string;
   base: string;
   token: string;
+  client?: Deno.HttpClient;
   fetch: typeof fetch;
   requestId?: () => string | undefined;
 }
@@ -584,6 +590,7 @@ export class NodeLink {
         headers,
         body: x.body !== undefined ? JSON.stringify(x.body) : undefined,
         signal,
+        ...(this.#t.client ? { client: this.#t.client } : {}),
       });
       if (x.streams) clearTimeout(timer);
       if (!res.ok && !x.accept?.(res.status)) {

@@ -32,15 +32,18 @@ function fakeNode(
 function clientFor(
   url: string | null,
   online = true,
-  extra: Partial<ConstructorParameters<typeof NodeClient>[0]> = {},
+  extra: Partial<ConstructorParameters<typeof NodeClient>[0]> & {
+    tokenOf?: (node: string) => string;
+  } = {},
 ) {
+  const { tokenOf = () => "node-secret-token", ...rest } = extra;
   return new NodeClient({
     nodes: {
-      address: () => Promise.resolve(url),
+      target: (name) =>
+        Promise.resolve(url ? { address: url, token: tokenOf(name) } : null),
       isOnline: () => Promise.resolve(online),
     },
-    token: "node-secret-token",
-    ...extra,
+    ...rest,
   });
 }
 
@@ -94,11 +97,11 @@ Deno.test("NodeClient sends the bearer token and the request id", async () => {
   }
 });
 
-Deno.test("NodeClient looks the token up per node when given a function", async () => {
+Deno.test("NodeClient sends each node its own key", async () => {
   const node = fakeNode(() => Response.json({ devices: [] }));
   try {
     const client = clientFor(node.url, true, {
-      token: (name) => Promise.resolve(`token-of-${name}`),
+      tokenOf: (name) => `token-of-${name}`,
     });
     assert.deepEqual(await (await client.online("pi-7")).usbDevices(), []);
     assert.equal(node.seen[0].auth, "Bearer token-of-pi-7");
@@ -122,7 +125,10 @@ Deno.test("NodeClient refuses an offline or unknown node at once, naming it", as
     );
     await assert.rejects(
       clientFor(null, false).online("ghost"),
-      isKind("unavailable", /Node "ghost" is offline \(no node agent/),
+      isKind(
+        "unavailable",
+        /Node "ghost" is offline \(no node agent of that name has enrolled/,
+      ),
     );
     assert.equal(node.seen.length, 0, "the node was not asked");
   } finally {

@@ -18,6 +18,17 @@ import { AppError } from "../../lib/errors.ts";
 import { authorize } from "../access/policy.ts";
 import type { Principal } from "../access/principal.ts";
 import { NODE_NAME } from "../../lib/protocol/mod.ts";
+import {
+  isPlainHttpOffLoopback,
+  plainHttpWarning,
+} from "../../lib/transport.ts";
+import type { SecretBox } from "../secrets/secret_box.ts";
+import {
+  type Enrolment,
+  hashNodeSecret,
+  newNodeSecret,
+  parseEnrolRequest,
+} from "./enrolment.ts";
 import type { Sql } from "../db/client.ts";
 import * as camerasDb from "../db/cameras.ts";
 import * as nodesDb from "../db/nodes.ts";
@@ -41,6 +52,27 @@ export interface NodeServiceOptions {
    * the long polls so nodes pick up a new desired state at once.
    */
   settings?: SettingsSource;
+  /** Seals the keys the controller presents to node agents; enrolment needs it. */
+  box?: SecretBox;
+  /**
+   * PEM certificates to trust for node agents served over https (their CA, or
+   * a node's self-signed certificate); absent = the system's roots.
+   */
+  nodeCaCerts?: string[];
+}
+
+/**
+ * Where and how the controller reaches one node agent: the ONE answer to
+ * "URL + credential for node X" (NodeService.target). `client` is set when
+ * node agents are verified against their own CA; pass it to fetch.
+ */
+export interface NodeTarget {
+  node: string;
+  /** Base URL pinned at enrolment, no trailing slash. */
+  address: string;
+  /** Bearer key the node agent accepts from the controller. */
+  token: string;
+  client?: Deno.HttpClient;
 }
 
 /** A node as the API answers it (lib/api/nodes.ts). */
@@ -68,12 +100,16 @@ export class NodeService {
   #waiters = new Map<string, Set<() => void>>();
   #polls = new Map<string, number>();
   #lastSeen = new Map<string, number>();
-  #addresses = new Map<string, string>();
+  #targets = new Map<string, NodeTarget>();
+  #client: Deno.HttpClient | undefined;
   /** Load last published in a `node` event, per node (see `loadChanged`). */
   #publishedLoad = new Map<string, NodeLoad>();
   #pollTimers = new Set<ReturnType<typeof setTimeout>>();
-  #opts: Required<Omit<NodeServiceOptions, "settings">>;
+  #opts: Required<
+    Omit<NodeServiceOptions, "settings" | "box" | "nodeCaCerts">
+  >;
   #settings: SettingsSource | undefined;
+  #box: SecretBox | undefined;
   #unsubscribe: (() => void) | undefined;
   cameras!: NodeCameras;
 
@@ -82,7 +118,11 @@ export class NodeService {
     private bus: EventBus,
     opts: NodeServiceOptions = {},
   ) {
-    const { settings, ...rest } = opts;
+    const { settings, box, nodeCaCerts, ...rest } = opts;
+    this.#box = box;
+    if (nodeCaCerts?.length) {
+      this.#client = Deno.createHttpClient({ caCerts: nodeCaCerts });
+    }
     this.#opts = {
       offlineAfterMs: 15000,
       pollGraceMs: 1500,
@@ -99,6 +139,8 @@ export class NodeService {
     for (const t of this.#pollTimers) clearTimeout(t);
     this.#pollTimers.clear();
     for (const set of this.#waiters.values()) for (const w of set) w();
+    this.#client?.close();
+    this.#client = undefined;
   }
 
   /** The nodes, for an admin (or a principal allowed `node.list`). */
@@ -142,11 +184,131 @@ export class NodeService {
     return nodeJson(row, counts.get(name) ?? 0);
   }
 
-  /** Base URL of a node agent, from its heartbeats. */
+  /** Base URL of a node agent, pinned at enrolment; null when not enrolled. */
   async address(name: string): Promise<string | null> {
-    const known = this.#addresses.get(name);
+    return (await this.target(name))?.address ?? null;
+  }
+
+  /**
+   * URL and credential for calling node `name`'s agent, or null when the node
+   * is unknown or not enrolled. Every controller → node call gets its target
+   * here, so the credential rules live in one place.
+   */
+  async target(name: string): Promise<NodeTarget | null> {
+    const known = this.#targets.get(name);
     if (known) return known;
-    return (await nodesDb.getNode(this.sql, name))?.address ?? null;
+    const row = await nodesDb.getNode(this.sql, name);
+    if (!row?.secret_hash || !row.api_key_sealed || !row.address) return null;
+    if (!this.#box) return null;
+    const t: NodeTarget = {
+      node: name,
+      address: row.address,
+      token: await this.#box.open(row.api_key_sealed),
+      ...(this.#client ? { client: this.#client } : {}),
+    };
+    // A reset or re-enrolment meanwhile clears the cache; do not put back a stale one.
+    if (
+      (await nodesDb.getNode(this.sql, name))?.secret_hash === row.secret_hash
+    ) {
+      this.#targets.set(name, t);
+    }
+    return t;
+  }
+
+  // --- enrolment (nodes/enrolment.ts) ---
+
+  /**
+   * Exchanges the join token (checked by the caller) for a per-node secret.
+   * 409 when the node is enrolled already, unless `secret` is its current one.
+   */
+  async enroll(name: string, body: unknown): Promise<Enrolment> {
+    if (!this.#box) {
+      throw new AppError("unavailable", "Node enrolment is not available here");
+    }
+    const req = parseEnrolRequest(body);
+    const existing = await nodesDb.getNode(this.sql, name);
+    let replacing: string | null = null;
+    if (existing?.secret_hash) {
+      const given = req.secret ? await hashNodeSecret(req.secret) : null;
+      if (given !== existing.secret_hash) {
+        throw new AppError(
+          "conflict",
+          `Node "${name}" is enrolled already (at ${existing.address}); an admin must reset its enrolment (Nodes page) before it can enrol again`,
+          { field: "node" },
+        );
+      }
+      replacing = existing.secret_hash;
+    }
+    const secret = newNodeSecret();
+    const row = await nodesDb.enrollNode(this.sql, {
+      name,
+      address: req.address,
+      secretHash: await hashNodeSecret(secret),
+      apiKeySealed: await this.#box.seal(req.api_key),
+      replacing,
+    });
+    if (!row) {
+      throw new AppError(
+        "conflict",
+        `Node "${name}" enrolled concurrently; reset its enrolment to try again`,
+        { field: "node" },
+      );
+    }
+    this.#targets.delete(name);
+    log.info(replacing ? "node moved" : "node enrolled", {
+      node: name,
+      address: req.address,
+      ...(existing?.address && existing.address !== req.address
+        ? { from: existing.address }
+        : {}),
+    });
+    if (isPlainHttpOffLoopback(req.address)) {
+      log.warn(plainHttpWarning(`node "${name}" at`, req.address));
+    }
+    if (existing && (existing.address !== req.address || replacing)) {
+      this.bus.publish({ kind: "node", data: nodeEvent(row) });
+    }
+    return { node: name, secret, address: req.address };
+  }
+
+  /** The enrolled node a presented secret belongs to, or null. */
+  async authenticate(secret: string): Promise<string | null> {
+    if (secret.length < 32 || secret.length > 256) return null;
+    const row = await nodesDb.nodeBySecretHash(
+      this.sql,
+      await hashNodeSecret(secret),
+    );
+    return row?.name ?? null;
+  }
+
+  /**
+   * Forgets a node's credentials (admin, e.g. after a reinstall): its secret
+   * stops working at once and it may enrol again, at a new address too.
+   */
+  /** Forgets a node's credential (it enrols again with the join token); 404 naming an unknown node. */
+  async resetEnrolment(p: Principal, name: string): Promise<NodeJson | null> {
+    authorize(p, "node.reset_enrolment");
+    await this.get(p, name);
+    const row = await nodesDb.resetEnrolment(this.sql, name);
+    this.#targets.delete(name);
+    if (!row) return null;
+    log.warn("node enrolment reset", { node: name });
+    this.changed(name);
+    await this.markOffline(name, "its enrolment was reset");
+    const counts = await camerasDb.countByNode(this.sql);
+    return nodeJson(
+      (await nodesDb.getNode(this.sql, name)) ?? row,
+      counts.get(name) ?? 0,
+    );
+  }
+
+  /** Nodes enrolled at plain http addresses off loopback (the startup warning). */
+  async plainHttpNodes(): Promise<{ name: string; address: string }[]> {
+    return (await nodesDb.listNodes(this.sql))
+      .filter((n) =>
+        n.secret_hash && n.address && isPlainHttpOffLoopback(n.address)
+      )
+      .map((n) => ({ name: n.name, address: n.address! }));
   }
 
   async isOnline(name: string): Promise<boolean> {
@@ -185,10 +347,9 @@ export class NodeService {
   async agentAddresses(): Promise<string[]> {
     const rows = await nodesDb.listNodes(this.sql);
     return [
-      ...new Set([
-        ...rows.map((r) => r.address).filter((a): a is string => !!a),
-        ...this.#addresses.values(),
-      ]),
+      ...new Set(
+        rows.map((r) => r.address).filter((a): a is string => !!a),
+      ),
     ];
   }
 
@@ -213,8 +374,19 @@ export class NodeService {
     hb: Heartbeat,
   ): Promise<DesiredState> {
     authorize(p, "node.report", { node: name });
+    // The address is pinned at enrolment: a heartbeat cannot re-point it.
+    const pinned = (await this.target(name))?.address;
+    if (pinned === undefined) {
+      throw new AppError("unauthorized", `Node "${name}" is not enrolled`);
+    }
+    if (hb.address.replace(/\/+$/, "") !== pinned) {
+      throw new AppError(
+        "conflict",
+        `address: node "${name}" is enrolled at ${pinned}, not ${hb.address}; it moves by enrolling again (join token and its secret), or after an admin resets its enrolment`,
+        { field: "address" },
+      );
+    }
     this.#lastSeen.set(name, Date.now());
-    this.#addresses.set(name, hb.address);
     const { desired_etag: _etag, cameras: reported, ...facts } = hb;
     // A node's error texts are ffmpeg's words: redacted before they are stored
     // or shown, whatever the node did already (issue 11 #1).
@@ -223,12 +395,15 @@ export class NodeService {
       error: rt.error === null ? null : redactText(rt.error),
       ...(typeof rt.note === "string" ? { note: redactText(rt.note) } : {}),
     }));
-    const { row, cameOnline } = await nodesDb.recordHeartbeat(this.sql, {
+    const recorded = await nodesDb.recordHeartbeat(this.sql, {
       name,
-      address: hb.address,
       version: hb.version,
       info: { ...facts, camera_runtime: cameras },
     });
+    if (!recorded) {
+      throw new AppError("unauthorized", `Node "${name}" is not enrolled`);
+    }
+    const { row, cameOnline } = recorded;
     const load = loadOf(hb.load);
     if (cameOnline) {
       log.info("node online", { node: name, address: hb.address });
@@ -408,6 +583,7 @@ function nodeJson(r: nodesDb.NodeRow, cameras: number): NodeJson {
       : null,
     info: r.info,
     cameras,
+    enrolled_at: r.enrolled_at ? new Date(r.enrolled_at).toISOString() : null,
   };
 }
 

@@ -23,7 +23,10 @@ import {
 } from "../../tests/support/fake_node_files.ts";
 import { createDatabase, startPostgres } from "../../tests/support/postgres.ts";
 import {
+  nodeHeaders,
   nodeHeartbeat,
+  nodeRequest,
+  randomNodeKey,
   type Stack,
   startStack,
 } from "../../tests/support/stack.ts";
@@ -88,19 +91,12 @@ interface Harness {
   reconcile(): Promise<ReconcileReport>;
 }
 
-function harness(stack: Stack): Harness {
-  const nodeHeaders = {
-    authorization: `Bearer ${stack.controller.nodeToken}`,
-    "content-type": "application/json",
-  };
+/** `apiKey`: the key the node (a fake, or a real node app) accepts from the controller. */
+function harness(stack: Stack, apiKey: string): Harness {
   const h: Harness = {
     stack,
     node: (path, body) =>
-      fetch(`${stack.url}${path}`, {
-        method: "POST",
-        headers: nodeHeaders,
-        body: JSON.stringify(body),
-      }),
+      nodeRequest(stack, path, { method: "POST", json: body }, { apiKey }),
     async events(node, events) {
       const res = await h.node(`/internal/v1/nodes/${node}/events`, {
         events,
@@ -213,11 +209,10 @@ Deno.test({
       databaseUrl: await createDatabase(pg),
       nodeOfflineAfterMs: 600000,
     });
-    const fake: FakeNodeFiles = await startFakeNodeFiles(
-      stack.controller.nodeToken,
-    );
-    const empty = await startFakeNodeFiles(stack.controller.nodeToken);
-    const h = harness(stack);
+    const key = randomNodeKey();
+    const fake: FakeNodeFiles = await startFakeNodeFiles(key);
+    const empty = await startFakeNodeFiles(key);
+    const h = harness(stack, key);
     const sql = stack.controller.db.sql;
     const NODE = "fk-node";
     const count = async (q: string, id: string) => {
@@ -794,7 +789,8 @@ Deno.test({
       databaseUrl: await createDatabase(pg),
       nodeOfflineAfterMs: 600000,
     });
-    const h = harness(stack);
+    const key = randomNodeKey();
+    const h = harness(stack, key);
     const dir = await Deno.realPath(await Deno.makeTempDir());
     const root = `${dir}/recordings`;
     await Deno.mkdir(root);
@@ -802,7 +798,14 @@ Deno.test({
       dir: `${dir}/outbox`,
       controllerUrl: stack.url,
       nodeName: "real-node",
-      token: stack.controller.nodeToken,
+      // The node's own secret, once the test enrolled it (register below).
+      token: () => {
+        try {
+          return nodeHeaders(stack, "real-node").authorization.slice(7);
+        } catch {
+          return null;
+        }
+      },
     });
     await outbox.init();
     const renditions = new RenditionManager({
@@ -811,7 +814,7 @@ Deno.test({
       redactPaths: [root],
     });
     const app = createNodeApp({
-      token: stack.controller.nodeToken,
+      token: key,
       relays: new RelayManager(),
       status: () => Promise.reject(new Error("unused")),
       probe: () => Promise.reject(new Error("unused")),

@@ -15,6 +15,8 @@ import { createDatabase, startPostgres } from "../../tests/support/postgres.ts";
 import {
   eventually,
   nodeHeartbeat,
+  nodeRequest,
+  randomNodeKey,
   type Stack,
   startStack,
 } from "../../tests/support/stack.ts";
@@ -100,20 +102,15 @@ Deno.test({
       databaseUrl: url,
       nodeOfflineAfterMs: 600000,
     });
-    const fake = await startFakeNodeFiles(stack.controller.nodeToken);
-    const nodeHeaders = {
-      authorization: `Bearer ${stack.controller.nodeToken}`,
-      "content-type": "application/json",
-    };
+    // Each node enrols on first use (tests/support/stack.ts nodeRequest) with
+    // the fake's key, so the controller's calls reach the fake.
+    const fakeKey = randomNodeKey();
+    const fake = await startFakeNodeFiles(fakeKey);
     const ctx: Ctx = {
       stack,
       fake,
       node: (path, init = {}) =>
-        fetch(`${stack.url}${path}`, {
-          ...init,
-          headers: nodeHeaders,
-          body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-        }),
+        nodeRequest(stack, path, init, { apiKey: fakeKey }),
       events: (events, node = NODE) =>
         ctx.node(`/internal/v1/nodes/${node}/events`, {
           method: "POST",

@@ -73,8 +73,7 @@ export const RENDITION_RETRY_MS = 2000;
 
 /** What recordings need from node management. */
 export interface RecordingNodes {
-  address(name: string): Promise<string | null>;
-  isOnline(name: string): Promise<boolean>;
+  /** Wakes the node's long poll: its desired state changed. */
   changed(name: string | null): void;
 }
 
@@ -485,20 +484,35 @@ export class RecordingService {
     p: Principal,
     node: string,
     body: unknown,
-  ): Promise<{ acked: string[] }> {
+  ): Promise<{ acked: string[]; refused: { id: string; reason: string }[] }> {
     authorize(p, "node.report", { node });
     const parsed = eventsBodySchema.safeParse(body);
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const acked: string[] = [];
+    const refused: { id: string; reason: string }[] = [];
     for (const ev of parsed.data.events) {
       const publish: RecordingEvent[] = [];
       let applied = false;
       try {
+        let refusal: string | null = null;
         await this.deps.sql.begin(async (tx) => {
+          refusal = await refusalOf(tx as unknown as Sql, node, ev);
+          if (refusal) return;
           if (!(await db.markApplied(tx, ev.id, node))) return;
           await this.#apply(tx as unknown as Sql, node, ev, publish);
           applied = true;
         });
+        if (refusal) {
+          // Acked all the same: no retry could make it acceptable, and the
+          // outbox must not hold it forever. Nothing was changed.
+          log.warn("node event refused", {
+            node,
+            event: ev.id,
+            type: ev.type,
+            reason: refusal,
+          });
+          refused.push({ id: ev.id, reason: refusal });
+        }
         acked.push(ev.id);
         if (applied) this.deps.onApplied?.(ev);
         for (const p of publish) this.#publish(p);
@@ -511,7 +525,7 @@ export class RecordingService {
         });
       }
     }
-    return { acked };
+    return { acked, refused };
   }
 
   async #apply(
@@ -648,4 +662,30 @@ export class RecordingService {
   #publish(data: RecordingEvent) {
     this.deps.bus.publish({ kind: "recording", data });
   }
+}
+
+/**
+ * Why `node` may not report this event, or null when it may (finding #6 of
+ * issue 11): footage and failures only of recordings made on that node, or
+ * of cameras assigned to it. `segment.deleted` only ever touches the
+ * reporting node's own rows (deleteSegmentByPath is keyed by node).
+ */
+async function refusalOf(
+  tx: Sql,
+  node: string,
+  ev: ValidNodeEvent,
+): Promise<string | null> {
+  if (ev.type === "segment.deleted") return null;
+  const session = UUID.test(ev.session_id)
+    ? await db.getSession(tx, ev.session_id)
+    : null;
+  if (session?.node_name === node) return null;
+  const camera = UUID.test(ev.camera_id)
+    ? await getCamera(tx, ev.camera_id)
+    : null;
+  if (camera?.assigned_node === node) return null;
+  // Footage of a camera and recording the controller no longer knows (a
+  // restored database) is kept, under this node's name.
+  if (!session && !camera) return null;
+  return `camera ${ev.camera_id} and recording ${ev.session_id} are not on node "${node}"`;
 }

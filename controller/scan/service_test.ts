@@ -210,11 +210,20 @@ Deno.test("ScanService sends the subnet to one node and refuses overlapping scan
     cameras: { all: () => Promise.resolve([]) },
     client: new NodeClient({
       nodes: {
-        address: (n) => Promise.resolve(`http://${n}.invalid:1`),
+        target: (n) =>
+          Promise.resolve({
+            address: `http://${n}.invalid:1`,
+            token: `key-of-${n}`.padEnd(32, "x"),
+          }),
         isOnline: () => Promise.resolve(true),
       },
-      token: "t".repeat(20),
       fetch: async (url, init) => {
+        // Each node is called with its own key (NodeService.target).
+        const node = String(url).slice(7, 8);
+        assert.equal(
+          new Headers(init!.headers).get("authorization"),
+          `Bearer ${`key-of-${node}`.padEnd(32, "x")}`,
+        );
         asked.push({ url: String(url), body: JSON.parse(String(init!.body)) });
         await gate;
         return Response.json(report(String(url).slice(7, 8), []));

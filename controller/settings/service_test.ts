@@ -8,7 +8,7 @@ import { AppError } from "../../lib/errors.ts";
 import { configureLog } from "../../lib/log.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
-import { recordHeartbeat } from "../db/nodes.ts";
+import { enrollNode, recordHeartbeat } from "../db/nodes.ts";
 import { EventBus } from "../events/bus.ts";
 import {
   defaultSettings,
@@ -133,9 +133,15 @@ Deno.test({
       });
 
       await t.step("a PATCH saves only what changed, and tells", async () => {
-        await recordHeartbeat(db.sql, {
+        await enrollNode(db.sql, {
           name: "node-b",
           address: "http://127.0.0.1:9",
+          secretHash: "h".repeat(64),
+          apiKeySealed: "v1:unused",
+          replacing: null,
+        });
+        await recordHeartbeat(db.sql, {
+          name: "node-b",
           version: "t",
           info: {},
         });

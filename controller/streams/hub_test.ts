@@ -61,10 +61,9 @@ function fakeNodeAgent() {
 function nodeStreams(url: string) {
   const client = new NodeClient({
     nodes: {
-      address: () => Promise.resolve(url),
+      target: () => Promise.resolve({ address: url, token: "t" }),
       isOnline: () => Promise.resolve(true),
     },
-    token: "t",
   });
   return {
     open: async (id: string, signal: AbortSignal) =>

@@ -86,7 +86,7 @@ export type CameraEvent = ApiCameraEvent extends infer E
 /** A node as `GET /api/nodes` lists it; pages may leave out the heartbeat facts. */
 export type NodeView =
   & Pick<Node, "name" | "status" | "address" | "last_heartbeat_at">
-  & Partial<Pick<Node, "version" | "cameras" | "info">>;
+  & Partial<Pick<Node, "version" | "cameras" | "info" | "enrolled_at">>;
 
 /** One camera the node agent runs, as its last heartbeat reported it. */
 export type CameraRuntimeView =
@@ -113,6 +113,8 @@ export type NodeDetailView =
     disk: DiskUsage | null;
     load: NodeLoad | null;
     camera_runtime: CameraRuntimeView[];
+    /** When the node enrolled; null = not enrolled (reset, or never). Absent = unknown. */
+    enrolled_at?: string | null;
   };
 
 /** A node as the camera forms offer it: where a camera can run, and its USB devices. */

@@ -100,6 +100,7 @@ export function toNodeDetail(
     last_heartbeat_at: n.last_heartbeat_at,
     started_at: str(info.started_at),
     cameras: num(n.cameras) ?? 0,
+    ...(n.enrolled_at !== undefined ? { enrolled_at: str(n.enrolled_at) } : {}),
     ffmpeg: ffmpeg
       ? { available: ffmpeg.available === true, version: str(ffmpeg.version) }
       : null,

@@ -13,6 +13,7 @@ type IPodSpec = core.IPodSpec;
 type IProbe = core.IProbe;
 type IService = core.IService;
 type IDaemonSet = apps.IDaemonSet;
+type IDeployment = apps.IDeployment;
 type INetworkPolicy = networking.INetworkPolicy;
 type IClusterRole = rbac.IClusterRole;
 type IClusterRoleBinding = rbac.IClusterRoleBinding;
@@ -437,7 +438,21 @@ export function nodeAgentProblems(objects: K8sObject[]): string[] {
     vol.hostPath.type !== "DirectoryOrCreate"
   ) {
     problems.push(
-      `${where}: FALCON_DATA_DIR must be ${DATA_DIR}, a hostPath (DirectoryOrCreate) of the same path`,
+      `${where}: FALCON_DATA_DIR must be ${DATA_DIR}, a hostPath (DirectoryOrCreate) of the same path (it keeps the node's credential and recordings across pod restarts)`,
+    );
+  }
+  // Enrolment (docs/design/security.md, issue 11 #6): node agents and the
+  // controller read the same join token; each node then keeps its own secret.
+  const join = envOf(c, "FALCON_NODE_TOKEN")?.valueFrom?.secretKeyRef;
+  const ctl = find<IDeployment>(objects, "Deployment", CONTROLLER)?.spec
+    ?.template.spec?.containers.find((x) => x.name === "controller");
+  const ctlJoin = ctl && envOf(ctl, "FALCON_NODE_TOKEN")?.valueFrom
+    ?.secretKeyRef;
+  if (
+    !join || !ctlJoin || join.name !== ctlJoin.name || join.key !== ctlJoin.key
+  ) {
+    problems.push(
+      `${where}: FALCON_NODE_TOKEN (the join token) must come from the same secret key as the controller's`,
     );
   }
   const dev = c.volumeMounts?.find((m) => m.mountPath === "/dev");

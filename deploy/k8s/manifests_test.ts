@@ -463,6 +463,27 @@ const BROKEN: [string, string, RegExp, Mutation][] = [
     },
   ],
   [
+    "the node agent's data dir becomes an emptyDir (its credential lost at every restart)",
+    "nodeAgent",
+    /keeps the node's credential/,
+    (os) => {
+      const pod = (nodeAgentDs(os).spec as Any).template.spec;
+      const v = pod.volumes.find((v: Any) => v.name === "data");
+      delete v.hostPath;
+      v.emptyDir = {};
+    },
+  ],
+  [
+    "the node agent reads another join token than the controller",
+    "nodeAgent",
+    /FALCON_NODE_TOKEN \(the join token\) must come from the same secret key/,
+    (os) => {
+      const env = container(nodeAgentDs(os), "node-agent").env;
+      env.find((e: Any) => e.name === "FALCON_NODE_TOKEN").valueFrom
+        .secretKeyRef.key = "FALCON_SECRET_KEY";
+    },
+  ],
+  [
     "the node token becomes a literal",
     "secrets",
     /env FALCON_NODE_TOKEN is a secret/,

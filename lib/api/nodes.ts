@@ -30,6 +30,8 @@ export const nodeSchema = z.object({
   info: z.record(z.string(), z.unknown()),
   /** Cameras placed on the node. */
   cameras: z.number(),
+  /** When the node enrolled (its address is pinned since); null = not enrolled. */
+  enrolled_at: isoTimeSchema.nullable(),
 });
 export type Node = z.infer<typeof nodeSchema>;
 

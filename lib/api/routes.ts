@@ -565,6 +565,19 @@ export const API = {
       params: nodeParams,
       responses: { 200: json("The node", nodeSchema) },
     },
+    resetEnrolment: {
+      method: "DELETE",
+      path: "/api/nodes/{name}/enrolment",
+      tag: "nodes",
+      summary:
+        "Forget a node's credential: its secret stops working at once and it enrols again with the join token",
+      description: "For a reinstalled or moved node. Audited.",
+      access: "admin",
+      params: nodeParams,
+      responses: {
+        200: json("The node, now not enrolled", nodeSchema.nullable()),
+      },
+    },
     usbDevices: {
       method: "GET",
       path: "/api/nodes/{name}/devices/usb",

@@ -1,8 +1,10 @@
 /**
  * Node → controller, through the node's durable outbox:
  * `POST /internal/v1/nodes/{node}/events` body `{ events: NodeEvent[] }` →
- * `{ acked: string[] }`. Each event has a unique id; the controller applies it
- * idempotently and the node deletes it only once acked. The controller
+ * `{ acked: string[], refused?: {id, reason}[] }`. Each event has a unique id;
+ * the controller applies it idempotently and the node deletes it only once
+ * acked. Events about recordings not on the reporting node are acked but
+ * refused (not applied), so the outbox lets go of them. The controller
  * validates each batch with `eventsBodySchema`.
  */
 import { z } from "zod";
@@ -91,5 +93,8 @@ export const eventsBodySchema = z.object({
 });
 export type EventsBody = z.infer<typeof eventsBodySchema>;
 
-export const eventsAckSchema = z.object({ acked: z.array(z.string()) });
+export const eventsAckSchema = z.object({
+  acked: z.array(z.string()),
+  refused: z.array(z.object({ id: z.string(), reason: z.string() })).optional(),
+});
 export type EventsAck = z.infer<typeof eventsAckSchema>;

@@ -1,5 +1,6 @@
 /**
- * The node agent's own API, reached by the controller only (bearer token):
+ * The node agent's own API, reached by the controller only (bearer: the key
+ * this node chose at enrolment, link/enrolment.ts; the join token does not work):
  * live MJPEG per camera, JPEG snapshot, and status.
  */
 import { Hono } from "hono";
@@ -30,6 +31,7 @@ import {
 const log = logger("node-http");
 
 export interface NodeAppDeps {
+  /** The key the controller presents (NodeEnrolment.apiKey). */
   token: string;
   relays: RelayManager;
   status: () => Promise<NodeStatus>;
@@ -83,7 +85,10 @@ export function createNodeApp(deps: NodeAppDeps): Hono {
   ) => {
     const given = bearer(c.req.header("authorization"));
     if (given === null || !timingSafeEqual(given, deps.token)) {
-      throw new AppError("unauthorized", "Node token required");
+      throw new AppError(
+        "unauthorized",
+        "This node's controller key is required",
+      );
     }
     await next();
   };

@@ -3,7 +3,9 @@
  * (every `heartbeatMs`, or at once when poked because a camera changed state)
  * and a long poll that receives desired-state changes within milliseconds.
  * When the controller is unreachable both loops back off and retry; the node
- * keeps running on the last desired state meanwhile.
+ * keeps running on the last desired state meanwhile. Every call carries the
+ * node's own secret (link/enrolment.ts); when the controller rejects it (401)
+ * or the address (409), the link asks for a new credential and goes on.
  */
 import { errorMessage, logger } from "../../lib/log.ts";
 import type { DesiredState, Heartbeat } from "../../lib/protocol/mod.ts";
@@ -13,13 +15,21 @@ const log = logger("link");
 export interface ControllerLinkOptions {
   controllerUrl: string;
   nodeName: string;
-  token: string;
+  /**
+   * The node's secret, enrolling first when there is none; `rejected` says
+   * the controller refused the last one (401) or the address (409).
+   */
+  credential: (
+    rejected?: { status: 401 | 409; secret: string },
+  ) => Promise<string | null>;
   heartbeatMs: number;
   /** Long-poll wait the controller may hold a request for. @default 25000 */
   pollWaitMs?: number;
   heartbeat: () => Promise<Heartbeat>;
   apply: (state: DesiredState) => Promise<void>;
   etag: () => string | null;
+  /** HTTP client (e.g. bound to the controller's CA). @default globalThis.fetch */
+  fetch?: typeof fetch;
 }
 
 export class ControllerLink {
@@ -57,8 +67,27 @@ export class ControllerLink {
     }${path}`;
   }
 
-  #headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { authorization: `Bearer ${this.opts.token}`, ...extra };
+  async #headers(
+    extra: Record<string, string> = {},
+  ): Promise<Record<string, string>> {
+    const token = await this.opts.credential();
+    if (!token) throw new Error("not enrolled with the controller");
+    return { authorization: `Bearer ${token}`, ...extra };
+  }
+
+  #secretOf(headers: Record<string, string>): string {
+    return headers.authorization.slice("Bearer ".length);
+  }
+
+  get #fetch(): typeof fetch {
+    return this.opts.fetch ?? fetch;
+  }
+
+  /** A 401/409 answer to `secret`: get a new credential before the next try. */
+  async #rejected(status: number, secret: string): Promise<void> {
+    if (status === 401 || status === 409) {
+      await this.opts.credential({ status, secret });
+    }
   }
 
   #setConnected(ok: boolean, error?: string) {
@@ -79,14 +108,18 @@ export class ControllerLink {
       this.#poked = false;
       try {
         const body = await this.opts.heartbeat();
-        const res = await fetch(this.#url("/heartbeat"), {
+        const headers = await this.#headers({
+          "content-type": "application/json",
+        });
+        const res = await this.#fetch(this.#url("/heartbeat"), {
           method: "POST",
-          headers: this.#headers({ "content-type": "application/json" }),
+          headers,
           body: JSON.stringify(body),
           signal: AbortSignal.any([signal, AbortSignal.timeout(10000)]),
         });
         if (!res.ok) {
           const text = await res.text();
+          await this.#rejected(res.status, this.#secretOf(headers));
           throw new Error(
             `controller answered ${res.status}: ${text.slice(0, 300)}`,
           );
@@ -114,12 +147,14 @@ export class ControllerLink {
           wait_ms: String(wait),
           ...(etag ? { etag } : {}),
         });
-        const res = await fetch(this.#url(`/desired?${q}`), {
-          headers: this.#headers(),
+        const headers = await this.#headers();
+        const res = await this.#fetch(this.#url(`/desired?${q}`), {
+          headers,
           signal: AbortSignal.any([signal, AbortSignal.timeout(wait + 10000)]),
         });
         if (!res.ok) {
           await res.body?.cancel();
+          await this.#rejected(res.status, this.#secretOf(headers));
           throw new Error(`controller answered ${res.status}`);
         }
         const state = await res.json() as DesiredState;

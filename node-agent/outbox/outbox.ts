@@ -39,8 +39,8 @@ export interface OutboxOptions {
   /** Base URL of the controller, e.g. http://127.0.0.1:30900 */
   controllerUrl: string;
   nodeName: string;
-  /** Bearer token of the node. */
-  token: string;
+  /** The node's secret (link/enrolment.ts); null while not enrolled yet. */
+  token: string | (() => string | null);
   /** Events per POST. @default 200 */
   batchSize?: number;
   /** Delays between failed deliveries. @default {initialMs: 1000, maxMs: 30000} */
@@ -372,7 +372,11 @@ export class Outbox {
   }
 
   async #post(events: NodeEvent[]): Promise<string[]> {
-    const { controllerUrl, nodeName, token } = this.#opts;
+    const { controllerUrl, nodeName } = this.#opts;
+    const token = typeof this.#opts.token === "function"
+      ? this.#opts.token()
+      : this.#opts.token;
+    if (!token) throw new Error("not enrolled with the controller yet");
     const url = `${controllerUrl.replace(/\/+$/, "")}/internal/v1/nodes/${
       encodeURIComponent(nodeName)
     }/events`;

@@ -14,10 +14,13 @@ import { countFfmpeg } from "../../tests/support/processes.ts";
 import { waitFor } from "../ffmpeg/testing.ts";
 import { startNodeAgent } from "../mod.ts";
 
+/** The join token; the fake hands out SECRET for it, as a controller does. */
 const TOKEN = "agent-test-token-0123456789";
+const SECRET = "agent-test-secret-".padEnd(43, "s");
 
 function fakeController(state: () => DesiredState) {
   const events: NodeEvent[] = [];
+  const enrolments: { address: string; api_key: string }[] = [];
   const ac = new AbortController();
   const server = Deno.serve({
     hostname: "127.0.0.1",
@@ -26,7 +29,19 @@ function fakeController(state: () => DesiredState) {
     onListen: () => {},
   }, async (req) => {
     const url = new URL(req.url);
-    if (req.headers.get("authorization") !== `Bearer ${TOKEN}`) {
+    if (url.pathname.endsWith("/enroll")) {
+      if (req.headers.get("authorization") !== `Bearer ${TOKEN}`) {
+        return new Response("no", { status: 401 });
+      }
+      const body = await req.json();
+      enrolments.push(body);
+      return Response.json({
+        node: "rec-node",
+        secret: SECRET,
+        address: body.address,
+      }, { status: 201 });
+    }
+    if (req.headers.get("authorization") !== `Bearer ${SECRET}`) {
       return new Response("no", { status: 401 });
     }
     if (url.pathname.endsWith("/heartbeat")) {
@@ -49,6 +64,7 @@ function fakeController(state: () => DesiredState) {
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     events,
+    enrolments,
     segments: () =>
       events.filter((e): e is SegmentClosedEvent =>
         e.type === "segment.closed"
@@ -92,6 +108,9 @@ Deno.test({
       nodeName: "rec-node",
       controllerUrl: ctl.url,
       nodeToken: TOKEN,
+      controllerCaFile: undefined,
+      tlsCert: undefined,
+      tlsKey: undefined,
       port: 0,
       host: "127.0.0.1",
       advertiseUrl: undefined,
@@ -116,7 +135,24 @@ Deno.test({
         assert.equal(seg.camera_id, camera.id);
         assert.equal(seg.session_id, "sess-agent-1");
         assert.equal(seg.video_codec, "h264");
-        const auth = { authorization: `Bearer ${TOKEN}` };
+        // Enrolled once; the controller calls it with the key it chose, and
+        // the join token opens nothing on the node.
+        assert.equal(ctl.enrolments.length, 1);
+        assert.equal(ctl.enrolments[0].address, agent.url);
+        const credential = `${dataDir}/node/rec-node/credential.json`;
+        assert.equal((await Deno.stat(credential)).mode! & 0o777, 0o600);
+        assert.equal(
+          JSON.parse(await Deno.readTextFile(credential)).secret,
+          SECRET,
+        );
+        const auth = {
+          authorization: `Bearer ${ctl.enrolments[0].api_key}`,
+        };
+        const byJoin = await fetch(`${agent.url}/v1/storage`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        await byJoin.body?.cancel();
+        assert.equal(byJoin.status, 401);
         const file = await fetch(`${agent.url}/v1/files/${seg.path}`, {
           headers: auth,
         });
@@ -158,6 +194,16 @@ Deno.test({
           "every segment on disk reported",
           10_000,
         );
+        // Restarted on another port: it moves with the stored secret and key
+        // (a DaemonSet pod with a new IP does the same).
+        await waitFor(() => ctl.enrolments.length >= 2, "a move", 10_000);
+        assert.equal(ctl.enrolments.length, 2);
+        assert.equal(ctl.enrolments[1].address, again.url);
+        assert.equal(
+          (ctl.enrolments[1] as { secret?: string }).secret,
+          SECRET,
+        );
+        assert.equal(ctl.enrolments[1].api_key, ctl.enrolments[0].api_key);
       } finally {
         await again.close();
       }

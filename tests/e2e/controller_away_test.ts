@@ -35,8 +35,10 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const stack = await startStack({});
-    const token = stack.controller.nodeToken;
+    const joinToken = stack.controller.joinToken;
     const agent = await stack.startNodeAgent("away-node");
+    // The key the controller presents to this node (it chose it at enrolment).
+    const token = (await stack.controller.nodes.target("away-node"))!.token;
     const res = await stack.api("/api/cameras", {
       method: "POST",
       json: { name: "Demo", protocol: "demo" },
@@ -48,6 +50,14 @@ Deno.test({
       10000,
       "a first snapshot",
     );
+    const byJoinToken = await fetch(
+      `${nodeUrl}/v1/cameras/${cam.id}/snapshot`,
+      {
+        headers: { authorization: `Bearer ${joinToken}` },
+      },
+    );
+    await byJoinToken.body?.cancel();
+    assert.equal(byJoinToken.status, 401, "the join token opens no node API");
 
     // The controller goes away; the node agent keeps serving.
     await stack.controller.close();
@@ -75,7 +85,7 @@ Deno.test({
       ],
       env: {
         FALCON_NODE_NAME: "away-node",
-        FALCON_NODE_TOKEN: token,
+        FALCON_NODE_TOKEN: joinToken,
         FALCON_CONTROLLER_URL: stack.url,
         FALCON_DATA_DIR: stack.dataDir,
       },

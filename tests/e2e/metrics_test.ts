@@ -115,8 +115,10 @@ Deno.test({
       });
       assert.equal(created.status, 201);
       const cam = await created.json();
-      const nodeUrl = (await stack.controller.nodes.address("metrics-node"))!;
-      const nodeToken = stack.controller.nodeToken;
+      // The node's own key (chosen at enrolment) is what its API accepts.
+      const target = (await stack.controller.nodes.target("metrics-node"))!;
+      const nodeUrl = target.address;
+      const nodeToken = target.token;
 
       // Unauthorized scrapes: no credentials, a wrong token, the node token on the controller.
       assert.equal(await status(stack.url), 401);

@@ -72,14 +72,15 @@ Deno.test({
           await new Promise((r) => setTimeout(r, 300));
           // A viewer straight on the node (the controller's own upstream
           // lingers 5 s): the relay is watched, then left.
-          const address = await stack.controller.nodes.address("grace-node");
+          const node = (await stack.controller.nodes.target("grace-node"))!;
+          const address = node.address;
           const frames = await readFrames(
             `${address}/v1/cameras/${cam.id}/stream`,
             {
               count: 2,
               timeoutMs: 5000,
               headers: {
-                authorization: `Bearer ${stack.controller.nodeToken}`,
+                authorization: `Bearer ${node.token}`,
               },
             },
           );

@@ -91,6 +91,18 @@ Deno.test({
       );
       const elapsed = Date.now() - started;
       assert.ok(elapsed < 15000, `demo camera live after ${elapsed} ms`);
+      // With zero configuration the local node enrolled itself: its own
+      // credential, readable by this user only, and enrolled on the Nodes list.
+      const credential = await Deno.stat(
+        `${dataDir}/node/${Deno.hostname()}/credential.json`,
+      );
+      assert.equal(credential.mode! & 0o777, 0o600);
+      const nodes = (await (await fetch(`${base}/api/nodes`, { headers: auth }))
+        .json()).nodes;
+      assert.ok(
+        nodes.length === 1 && nodes[0].enrolled_at,
+        JSON.stringify(nodes),
+      );
 
       const family = descendantPids(up.pid);
       assert.ok(

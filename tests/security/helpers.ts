@@ -41,7 +41,7 @@ export function registeredRoutes(stack: Stack): Route[] {
     auth: c.auth,
     audit: c.audit,
     settings: c.settings,
-    nodeToken: c.nodeToken,
+    joinToken: c.joinToken,
     snapshot: unused,
     probe: unused,
     version: "enumeration",

@@ -12,6 +12,7 @@ import { PUBLIC_API } from "../../controller/http/app.ts";
 import {
   ADMIN_PASSWORD,
   ADMIN_USER,
+  nodeHeaders,
   nodeHeartbeat,
   registerNode,
   type Stack,
@@ -108,6 +109,7 @@ const ADMIN_ONLY = new Set([
   "GET /api/nodes/:name",
   "GET /api/nodes/:name/storage",
   "GET /api/nodes/:name/devices/usb",
+  "DELETE /api/nodes/:name/enrolment",
   "POST /api/nodes/scan/cameras",
   "POST /api/cameras/:id/recording/start",
   "POST /api/cameras/:id/recording/stop",
@@ -117,15 +119,23 @@ const ADMIN_ONLY = new Set([
   "GET /api/settings",
   "PATCH /api/settings",
 ]);
-/** Node protocol: the node token and nothing else. */
+/**
+ * Node protocol: enrolment takes the join token and nothing else; every
+ * other route the secret of the node it names and nothing else.
+ */
 const INTERNAL = new Set([
+  "POST /internal/v1/nodes/:node/enroll",
   "POST /internal/v1/nodes/:node/heartbeat",
   "GET /internal/v1/nodes/:node/desired",
   "POST /internal/v1/nodes/:node/events",
 ]);
 /** A valid body for each node-protocol write. */
 const internalBody = (r: Route) =>
-  r.path.endsWith("/events") ? { events: [] } : nodeHeartbeat(NODE);
+  r.path.endsWith("/events")
+    ? { events: [] }
+    : r.path.endsWith("/enroll")
+    ? { address: "http://127.0.0.1:9", api_key: "k".repeat(43) }
+    : nodeHeartbeat(NODE);
 const LISTS = {
   PUBLIC,
   PUBLIC_PAGES,
@@ -471,8 +481,10 @@ Deno.test({
       );
 
       await t.step(
-        "/internal takes the node token only; /api refuses it",
+        "/internal takes the join token (enrolment) or the named node's secret only; /api refuses both",
         async () => {
+          const own = nodeHeaders(stack, NODE);
+          const other = (await registerNode(stack, "sec-other")).headers;
           const callers: [string, Record<string, string>][] = [
             ["no credentials", {}],
             ["admin API token", stack.auth],
@@ -481,8 +493,8 @@ Deno.test({
             }],
             ["viewer API token", { authorization: `Bearer ${f.viewerToken}` }],
             ["admin session", f.adminSession.write],
-            ["node token without Bearer", {
-              authorization: stack.controller.nodeToken,
+            ["join token without Bearer", {
+              authorization: stack.controller.joinToken,
             }],
           ];
           const internal = routes.filter((r) => INTERNAL.has(key(r)));
@@ -502,33 +514,80 @@ Deno.test({
               );
               assert.equal(err.code, "unauthorized");
             }
+            const join = {
+              authorization: `Bearer ${stack.controller.joinToken}`,
+            };
+            if (r.path.endsWith("/enroll")) {
+              // A node secret is no join token; the join token enrols a new node.
+              for (
+                const [who, headers] of [["own", own], ["other", other]] as [
+                  string,
+                  Record<string, string>,
+                ][]
+              ) {
+                const err = await expectError(
+                  await request(
+                    base,
+                    r,
+                    { node: NODE },
+                    headers,
+                    internalBody(r),
+                  ),
+                  401,
+                  `${who} node secret on ${key(r)}`,
+                );
+                assert.equal(err.code, "unauthorized");
+              }
+              const { status, text } = await call(
+                request(base, r, { node: "sec-new" }, join, internalBody(r)),
+              );
+              assert.equal(status, 201, `join token on ${key(r)}: ${text}`);
+              continue;
+            }
+            const err = await expectError(
+              await request(base, r, { node: NODE }, join, internalBody(r)),
+              401,
+              `join token on ${key(r)}`,
+            );
+            assert.equal(err.code, "unauthorized");
+            const forbidden = await expectError(
+              await request(base, r, { node: NODE }, other, internalBody(r)),
+              403,
+              `another node's secret on ${key(r)}`,
+            );
+            assert.equal(forbidden.code, "forbidden");
             const { status, text } = await call(
-              request(
-                base,
-                r,
-                { node: NODE },
-                { authorization: `Bearer ${stack.controller.nodeToken}` },
-                internalBody(r),
-              ),
+              request(base, r, { node: NODE }, own, internalBody(r)),
             );
             assert.equal(
               status,
               200,
-              `node token on ${key(r)}: ${text.slice(0, 200)}`,
+              `the node's own secret on ${key(r)}: ${text.slice(0, 200)}`,
             );
           }
-          const node = {
-            authorization: `Bearer ${stack.controller.nodeToken}`,
-          };
           for (
-            const r of routes.filter((r) => isApi(r) && !PUBLIC.has(key(r)))
+            const [who, node] of [
+              ["join token", {
+                authorization: `Bearer ${stack.controller.joinToken}`,
+              }],
+              ["node secret", { authorization: own.authorization }],
+            ] as const
           ) {
-            const err = await expectError(
-              await request(base, r, { ...unknownParams(), id: f.camA }, node),
-              401,
-              `node token on ${key(r)}`,
-            );
-            assert.equal(err.code, "unauthorized");
+            for (
+              const r of routes.filter((r) => isApi(r) && !PUBLIC.has(key(r)))
+            ) {
+              const err = await expectError(
+                await request(
+                  base,
+                  r,
+                  { ...unknownParams(), id: f.camA },
+                  node,
+                ),
+                401,
+                `${who} on ${key(r)}`,
+              );
+              assert.equal(err.code, "unauthorized");
+            }
           }
         },
       );

@@ -228,7 +228,7 @@ Deno.test({
     const events = new AbortController();
     try {
       const base = stack.url;
-      const { headers: node } = await registerNode(stack, NODE);
+      const { headers: node, credential } = await registerNode(stack, NODE);
       // The event stream is open while secrets are stored: camera events ride on it.
       const sse = await fetch(`${base}/api/events`, {
         headers: stack.auth,
@@ -284,7 +284,9 @@ Deno.test({
         ["admin API token", stack.adminToken],
         ["admin read-only API token", adminReadToken],
         ["viewer API token", viewerToken],
-        ["node token", stack.controller.nodeToken],
+        ["join token", stack.controller.joinToken],
+        ["node secret", credential.secret],
+        ["node API key", credential.apiKey],
         ["setup token", setupToken],
         ["secret key", secretKey],
       ];

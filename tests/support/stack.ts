@@ -45,6 +45,8 @@ export interface StackOptions {
   flags?: Record<string, string>;
   /** `FALCON_METRICS_TOKEN` of the controller. */
   metricsToken?: string;
+  /** More controller flags, e.g. `{"node-ca-file": path}`. */
+  controllerFlags?: Record<string, string>;
 }
 
 export interface Stack {
@@ -73,8 +75,8 @@ export interface Stack {
   events(): Promise<EventRecorder>;
   /**
    * Brings the controller back on the same port, database and data dir (so
-   * node agents and `api()` reach it at the same URL, with the same node and
-   * admin tokens). Closes the current one first if it is still running;
+   * node agents and `api()` reach it at the same URL, with the same join
+   * token, node credentials and admin token). Closes the current one first if it is still running;
    * `stack.controller` then names the new one.
    */
   restartController(): Promise<Controller>;
@@ -105,6 +107,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   if (opts.databaseUrl) flags["database-url"] = opts.databaseUrl;
   if (opts.metricsToken) flags["metrics-token"] = opts.metricsToken;
+  Object.assign(flags, opts.controllerFlags ?? {});
   const cfg = loadConfig(controllerSettings, flags, () => undefined);
   // close() may be called by a test and again by stack.close(): once is enough.
   const closeOnce = (c: Controller): Controller => {
@@ -161,7 +164,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: {
           FALCON_NODE_NAME: name,
-          FALCON_NODE_TOKEN: controller.nodeToken,
+          FALCON_NODE_TOKEN: controller.joinToken,
           FALCON_CONTROLLER_URL: url,
           FALCON_DATA_DIR: dataDir,
           FALCON_HEARTBEAT_MS: String(o.heartbeatMs ?? 1000),
@@ -340,36 +343,150 @@ export function nodeHeartbeat(
   };
 }
 
-/** Headers for node-protocol calls: the node token and a JSON body. */
-export function nodeHeaders(stack: Stack): Record<string, string> {
-  return {
-    authorization: `Bearer ${stack.controller.nodeToken}`,
-    "content-type": "application/json",
-  };
+/** A node enrolled by a test (no agent process): what a node agent keeps. */
+export interface TestNodeCredential {
+  node: string;
+  /** The node's own secret (node → controller). */
+  secret: string;
+  /** The pinned address. */
+  address: string;
+  /** The key the controller presents to the node (a fake node checks it). */
+  apiKey: string;
+  /** Node-protocol headers: the node's secret and a JSON body. */
+  headers: Record<string, string>;
+}
+
+const enrolled = new WeakMap<Stack, Map<string, TestNodeCredential>>();
+const credentialsOf = (stack: Stack) => {
+  let m = enrolled.get(stack);
+  if (!m) enrolled.set(stack, m = new Map());
+  return m;
+};
+
+/** A random key of the form node agents use (URL-safe base64). */
+export function randomNodeKey(): string {
+  const b = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...b)).replaceAll("+", "-")
+    .replaceAll("/", "_").replace(/=+$/, "");
 }
 
 /**
- * Registers `node` with the stack's controller by posting one heartbeat (no
- * agent process: for tests where nothing has to run), or sends it again to
- * bring an offline node back. Throws unless the controller answers 200.
+ * Enrols `node` with the join token the way a node agent does (no agent
+ * process), at `address` (default: one nothing listens on) and with `apiKey`
+ * (give a fake node's key so the controller's calls reach it). Later helpers
+ * use the credential it returns. Throws unless the controller answers 201.
+ */
+export async function enrollNode(
+  stack: Stack,
+  node: string,
+  opts: { address?: string; apiKey?: string } = {},
+): Promise<TestNodeCredential> {
+  const apiKey = opts.apiKey ?? randomNodeKey();
+  const res = await fetch(`${stack.url}/internal/v1/nodes/${node}/enroll`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${stack.controller.joinToken}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({
+      address: opts.address ?? "http://127.0.0.1:9",
+      api_key: apiKey,
+    }),
+  });
+  const text = await res.text();
+  if (res.status !== 201) {
+    throw new Error(`enrolment of ${node} answered ${res.status}: ${text}`);
+  }
+  const { secret, address } = JSON.parse(text);
+  const cred: TestNodeCredential = {
+    node,
+    secret,
+    address,
+    apiKey,
+    headers: {
+      authorization: `Bearer ${secret}`,
+      "content-type": "application/json",
+    },
+  };
+  credentialsOf(stack).set(node, cred);
+  return cred;
+}
+
+/** Headers for node-protocol calls of an enrolled `node`: its secret and a JSON body. */
+export function nodeHeaders(
+  stack: Stack,
+  node: string,
+): Record<string, string> {
+  const cred = credentialsOf(stack).get(node);
+  if (!cred) throw new Error(`node ${node} is not enrolled (enrollNode)`);
+  return cred.headers;
+}
+
+/**
+ * A node-protocol request as the node the path names
+ * (`/internal/v1/nodes/{node}/…`), enrolling that node first when a test has
+ * not: at the address of the heartbeat it sends, else `opts.address`, with
+ * `opts.apiKey` (a fake node's key).
+ */
+export async function nodeRequest(
+  stack: Stack,
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+  opts: { address?: string; apiKey?: string } = {},
+): Promise<Response> {
+  const node = /^\/internal\/v1\/nodes\/([^/?]+)/.exec(path)?.[1];
+  if (!node) throw new Error(`${path} is not a node-protocol path`);
+  const { json, ...rest } = init;
+  let cred = credentialsOf(stack).get(node);
+  if (!cred) {
+    const hbAddress = path.endsWith("/heartbeat")
+      ? (json as { address?: string } | undefined)?.address
+      : undefined;
+    cred = await enrollNode(stack, node, {
+      address: hbAddress ?? opts.address,
+      apiKey: opts.apiKey,
+    });
+  }
+  return fetch(`${stack.url}${path}`, {
+    ...rest,
+    headers: { ...cred.headers, ...(rest.headers as Record<string, string>) },
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+  });
+}
+
+/**
+ * Registers `node` with the stack's controller by enrolling it (once) and
+ * posting one heartbeat (no agent process: for tests where nothing has to
+ * run), or sends it again to bring an offline node back. Throws unless the
+ * controller answers 200.
  * Returns the node-protocol headers and the desired state it answered with.
  */
 export async function registerNode(
   stack: Stack,
   node: string,
   overrides: Partial<Heartbeat> = {},
-): Promise<{ headers: Record<string, string>; desired: DesiredState }> {
-  const headers = nodeHeaders(stack);
+): Promise<
+  {
+    headers: Record<string, string>;
+    desired: DesiredState;
+    credential: TestNodeCredential;
+  }
+> {
+  const cred = credentialsOf(stack).get(node) ??
+    await enrollNode(stack, node, { address: overrides.address });
+  const headers = cred.headers;
   const res = await fetch(`${stack.url}/internal/v1/nodes/${node}/heartbeat`, {
     method: "POST",
     headers,
-    body: JSON.stringify(nodeHeartbeat(node, overrides)),
+    body: JSON.stringify(
+      nodeHeartbeat(node, { address: cred.address, ...overrides }),
+    ),
   });
   const text = await res.text();
   if (res.status !== 200) {
     throw new Error(`heartbeat of ${node} answered ${res.status}: ${text}`);
   }
-  return { headers, desired: JSON.parse(text) };
+  return { headers, desired: JSON.parse(text), credential: cred };
 }
 
 /** The desired state of a registered node now, read as the node reads it. */
@@ -378,7 +495,7 @@ export async function desiredFor(
   node: string,
 ): Promise<DesiredState> {
   const res = await fetch(`${stack.url}/internal/v1/nodes/${node}/desired`, {
-    headers: nodeHeaders(stack),
+    headers: nodeHeaders(stack, node),
   });
   const text = await res.text();
   if (res.status !== 200) {

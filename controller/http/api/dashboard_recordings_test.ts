@@ -9,7 +9,12 @@
  */
 import assert from "node:assert/strict";
 import { startFakeNodeFiles } from "../../../tests/support/fake_node_files.ts";
-import { nodeHeartbeat, startStack } from "../../../tests/support/stack.ts";
+import {
+  nodeHeartbeat,
+  nodeRequest,
+  randomNodeKey,
+  startStack,
+} from "../../../tests/support/stack.ts";
 import { drain, login } from "../../../tests/security/helpers.ts";
 
 const NODE = "tl-node";
@@ -42,17 +47,11 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const stack = await startStack({ nodeOfflineAfterMs: 600000 });
-    const fake = await startFakeNodeFiles(stack.controller.nodeToken);
-    const node = {
-      authorization: `Bearer ${stack.controller.nodeToken}`,
-      "content-type": "application/json",
-    };
+    const key = randomNodeKey();
+    const fake = await startFakeNodeFiles(key);
+    // Each node enrols at its first heartbeat, with the fake's key.
     const post = (path: string, body: unknown) =>
-      fetch(`${stack.url}${path}`, {
-        method: "POST",
-        headers: node,
-        body: JSON.stringify(body),
-      });
+      nodeRequest(stack, path, { method: "POST", json: body }, { apiKey: key });
     const json = async (
       path: string,
       init?: RequestInit & { json?: unknown },

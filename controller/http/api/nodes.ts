@@ -12,14 +12,18 @@
  *                          {node, root, total_bytes, free_bytes, recordings_bytes,
  *                           cameras: [{camera_id, camera_name, bytes, segments}]}
  *                          503 naming the node when it is offline or does not answer.
+ *   DELETE /{name}/enrolment forgets the node's credentials (its secret stops working,
+ *                          it goes offline) so it can enrol again, e.g. after a
+ *                          reinstall or at a new address; audited. → the node
  */
 import { type Context, Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
 import type { NodeStorage } from "../../../lib/api/nodes.ts";
 import { AppError } from "../../../lib/errors.ts";
+import type { AuditLog } from "../../audit/mod.ts";
+import { actorOf, type AuthEnv } from "../middleware/auth.ts";
 import type { NodeService } from "../../nodes/service.ts";
-import type { AuthEnv } from "../middleware/auth.ts";
 import type { NodeClient } from "../../nodes/client.ts";
 
 /** `GET /api/nodes/{name}/storage` (lib/api/nodes.ts). */
@@ -30,6 +34,9 @@ export interface NodesApiOptions {
   client?: NodeClient;
   /** Camera names for the storage view. */
   cameras?: { all(): Promise<{ id: string; name: string }[]> };
+  /** Records enrolment resets. */
+  audit?: AuditLog;
+  trustProxy?: boolean;
 }
 
 const num = (v: unknown) =>
@@ -94,6 +101,18 @@ export function nodesApi(
       recordings_bytes: rows.reduce((n, r) => n + r.bytes, 0),
       cameras: rows,
     };
+    return c.json(out);
+  });
+
+  app.delete("/:name/enrolment", api(API.nodes.resetEnrolment), async (c) => {
+    const node = await nodes.get(c.get("access"), c.req.param("name"));
+    const out = await nodes.resetEnrolment(c.get("access"), node.name);
+    await opts.audit?.record(
+      actorOf(c, opts.trustProxy ?? false),
+      "node.enrolment_reset",
+      node.name,
+      { address: node.address },
+    );
     return c.json(out);
   });
   return app;

@@ -39,7 +39,7 @@ function enumerationApp(): Hono {
     auth: inert,
     audit: inert,
     settings: inert,
-    nodeToken: "t",
+    joinToken: "t",
     snapshot: inert,
     probe: inert,
     version: "test",

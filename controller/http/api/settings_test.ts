@@ -46,7 +46,7 @@ Deno.test({
       const before = await desired(node);
       const poll = fetch(
         `${stack.url}/internal/v1/nodes/${node}/desired?etag=${before.etag}&wait_ms=10000`,
-        { headers: nodeHeaders(stack) },
+        { headers: nodeHeaders(stack, node) },
       ).then((r) => r.json() as Promise<DesiredState>);
       await new Promise((r) => setTimeout(r, 100)); // the poll is waiting
       const t0 = performance.now();

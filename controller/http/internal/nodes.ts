@@ -1,6 +1,7 @@
 /**
  * /internal/v1/nodes/{node}/…: the node agent protocol (lib/protocol/mod.ts).
- * Reached only with the node token; user credentials do not work here.
+ * `enroll` takes the join token; every other route the node's own secret
+ * (middleware/auth.ts `requireNodeCredential`); user credentials do not work here.
  */
 import { Hono } from "hono";
 import { AppError } from "../../../lib/errors.ts";
@@ -21,6 +22,12 @@ export function nodeProtocolApi(nodes: NodeService): Hono {
     }
     return raw;
   };
+
+  // Join token → per-node secret (nodes/enrolment.ts); 201 {node, secret, address}.
+  app.post("/:node/enroll", async (c) => {
+    const name = nodeName(c.req.param("node"));
+    return c.json(await nodes.enroll(name, await jsonBody(c)), 201);
+  });
 
   app.post("/:node/heartbeat", async (c) => {
     const name = nodeName(c.req.param("node"));

@@ -5,7 +5,8 @@
  * cookie; writes made with the cookie must echo the session's CSRF token in
  * `X-CSRF-Token` and come from this origin; read-only tokens may only read.
  * `requireRole("admin")` guards admin routes. Node-agent routes use
- * `requireNodeToken` and accept nothing else.
+ * `requireNodeCredential` and accept nothing else: the join token on
+ * `…/{node}/enroll` only, a node's own secret on its own routes only.
  */
 import { SESSION_COOKIE_NAME } from "../../../lib/api/common.ts";
 import type { Context, MiddlewareHandler } from "hono";
@@ -114,13 +115,43 @@ export function requireRole(role: "admin"): MiddlewareHandler<AuthEnv> {
   };
 }
 
-/** Node-agent endpoints: the shared node token and nothing else. */
-export function requireNodeToken(token: string): MiddlewareHandler {
+export type NodeEnv = { Variables: { node: string } };
+
+/**
+ * Node-agent endpoints `/internal/v1/nodes/{node}/{action}` (finding #6 of
+ * issue 11): `enroll` takes the join token and nothing else; every other
+ * action takes a per-node secret, and only the secret of the node the path
+ * names (403 for another node's, so one node cannot act as another).
+ */
+export function requireNodeCredential(opts: {
+  joinToken: string;
+  /** The node a presented secret belongs to, or null. */
+  authenticate: (secret: string) => Promise<string | null>;
+}): MiddlewareHandler<NodeEnv> {
   return async (c, next) => {
     const given = bearer(c.req.header("authorization"));
-    if (given === null || !timingSafeEqual(given, token)) {
-      throw new AppError("unauthorized", "Node token required");
+    const m = /^\/internal\/v1\/nodes\/([^/]+)\/([^/]+)$/.exec(c.req.path);
+    if (m?.[2] === "enroll") {
+      if (given === null || !timingSafeEqual(given, opts.joinToken)) {
+        throw new AppError("unauthorized", "Join token required");
+      }
+      return await next();
     }
+    const owner = given === null ? null : await opts.authenticate(given);
+    if (owner === null) {
+      throw new AppError(
+        "unauthorized",
+        "Node credential required: enrol with the join token first",
+      );
+    }
+    if (!m || m[1] !== owner) {
+      throw new AppError(
+        "forbidden",
+        `This credential belongs to node "${owner}" and acts for it only`,
+        { field: "node" },
+      );
+    }
+    c.set("node", owner);
     await next();
   };
 }
