@@ -8,7 +8,7 @@ export interface NodeRow {
   status: "online" | "offline";
   last_heartbeat_at: Date | null;
   info: Record<string, unknown>;
-  /** SHA-256 hex of the node's own secret; null = not enrolled (migration 0006). */
+  /** SHA-256 hex of the node's own secret; null = not enrolled (migration 0007). */
   secret_hash: string | null;
   /** Sealed key the controller presents to the node agent. */
   api_key_sealed: string | null;
