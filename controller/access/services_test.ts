@@ -176,6 +176,10 @@ const TABLE: Record<
     allow: adminReads,
     call: (f, p) => f.stack.controller.nodes.get(p, "no-such"),
   },
+  "nodes.resetEnrolment": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.nodes.resetEnrolment(p, "no-such"),
+  },
   "nodes.devices": {
     allow: adminReads,
     call: (f, p) => f.stack.controller.nodes.devices(p, "no-such"),
@@ -283,6 +287,12 @@ const INTERNAL: Record<string, string> = {
   "nodes.stop": "liveness job lifecycle",
   "nodes.all": "every node for scans; callers were authorized",
   "nodes.find": "one node for the controller's own use",
+  "nodes.target": "the node client's lookup of a node's URL and key",
+  "nodes.enroll":
+    "authentication: the join token is the credential (checked by the route)",
+  "nodes.authenticate":
+    "authentication: the node's own secret is the credential",
+  "nodes.plainHttpNodes": "the start-up warning about plain http nodes",
   "nodes.address": "the node client's address lookup",
   "nodes.isOnline": "the node client's liveness lookup",
   "nodes.usbDevices": "the camera service's device check",
