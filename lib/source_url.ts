@@ -24,6 +24,10 @@ export function normaliseUrl(
         "has an @ after the host: percent-encode @ / ? # in the password (as %40 %2F %3F %23)",
     };
   }
+  // An empty query or fragment ("…?", "…#") says nothing: dropped, so every
+  // later round trip through URL components gives the same stored form.
+  if (u.search === "") u.search = "";
+  if (u.hash === "") u.hash = "";
   // Quotes end a URL inside ffmpeg's messages ('url'); encoded they cannot
   // cut a query value in two when stderr is redacted.
   const scheme = u.protocol.length;

@@ -43,3 +43,11 @@ Deno.test("normaliseUrl() is stable: a normalised URL normalises to itself", () 
     assert.deepEqual(normaliseUrl(once.url), once);
   }
 });
+
+Deno.test("normaliseUrl() drops an empty query or fragment (one stored form)", () => {
+  assert.deepEqual(normaliseUrl("http://10.0.0.5/cgi?auth=x#"), {
+    url: "http://10.0.0.5/cgi?auth=x",
+  });
+  assert.deepEqual(normaliseUrl("rtsp://a:b@h/x?"), { url: "rtsp://a:b@h/x" });
+  assert.deepEqual(normaliseUrl("rtsp://h/x#f"), { url: "rtsp://h/x#f" });
+});
