@@ -71,13 +71,7 @@ export const controllerSettings = {
       "take client addresses and https from X-Forwarded-* headers (only behind a reverse proxy)",
     accepts: "true or false",
     default: false,
-    parse: (
-      raw: string,
-    ) => (["1", "true", "yes"].includes(raw)
-      ? true
-      : ["0", "false", "no"].includes(raw)
-      ? false
-      : undefined),
+    parse: parsers.bool,
   } as Setting<boolean>,
   trustedProxyHops: {
     flag: "trusted-proxy-hops",
@@ -104,13 +98,7 @@ export const controllerSettings = {
       "allow camera sources, tests and scans aimed at loopback, link-local (cloud metadata) or a node agent's own address; off, cameras are on the network",
     accepts: "true or false",
     default: false,
-    parse: (
-      raw: string,
-    ) => (["1", "true", "yes"].includes(raw)
-      ? true
-      : ["0", "false", "no"].includes(raw)
-      ? false
-      : undefined),
+    parse: parsers.bool,
   } as Setting<boolean>,
   nodeOfflineAfterMs: {
     flag: "node-offline-after-ms",

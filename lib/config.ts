@@ -81,6 +81,13 @@ export const parsers = {
   },
   oneOf: <T extends string>(values: readonly T[]) => (raw: string) =>
     (values as readonly string[]).includes(raw) ? raw as T : undefined,
+  /** true / false (also 1 / 0, yes / no). */
+  bool: (raw: string) =>
+    ["1", "true", "yes"].includes(raw)
+      ? true
+      : ["0", "false", "no"].includes(raw)
+      ? false
+      : undefined,
   string: (raw: string) => raw,
   nonEmpty: (raw: string) => (raw.trim() ? raw.trim() : undefined),
   url: (schemes: string[]) => (raw: string) => {

@@ -45,3 +45,10 @@ Deno.test("loadConfig() names the setting and accepted values on a bad value", (
     /--port.*0-65535/,
   );
 });
+
+Deno.test("parsers.bool reads true/false, 1/0, yes/no and refuses the rest", () => {
+  assert.deepEqual(
+    ["true", "1", "yes", "false", "0", "no", "on", ""].map(parsers.bool),
+    [true, true, true, false, false, false, undefined, undefined],
+  );
+});

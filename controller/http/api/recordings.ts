@@ -165,41 +165,27 @@ export function cameraRecordingsApi(deps: RecordingsApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const footage = deps.footage ?? new FootageLimiter();
 
-  app.post(
-    "/:id/recording/start",
-    api(API.cameras.recordingStart),
-    async (c) => {
-      const session = await deps.recordings.start(
+  // Start and stop: the same shape, each audited with the session it touched.
+  for (
+    const [verb, route] of [
+      ["start", API.cameras.recordingStart],
+      ["stop", API.cameras.recordingStop],
+    ] as const
+  ) {
+    app.post(`/:id/recording/${verb}`, api(route), async (c) => {
+      const session = await deps.recordings[verb](
         c.get("access"),
         c.req.param("id"),
       );
       await deps.audit.record(
         actorOf(c, deps.trustProxy),
-        "recording.start",
+        `recording.${verb}`,
         session.id,
         { camera_id: session.camera_id, camera: session.camera_name },
       );
       return c.json(session);
-    },
-  );
-
-  app.post(
-    "/:id/recording/stop",
-    api(API.cameras.recordingStop),
-    async (c) => {
-      const session = await deps.recordings.stop(
-        c.get("access"),
-        c.req.param("id"),
-      );
-      await deps.audit.record(
-        actorOf(c, deps.trustProxy),
-        "recording.stop",
-        session.id,
-        { camera_id: session.camera_id, camera: session.camera_name },
-      );
-      return c.json(session);
-    },
-  );
+    });
+  }
 
   app.get(
     "/:id/recording/status",
