@@ -126,6 +126,7 @@ const WHO = {
   public: "anyone",
   user: "signed-in users and tokens",
   admin: "admins",
+  agent: "agent processes (their own credential)",
 } as const;
 
 function Operation(

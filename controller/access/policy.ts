@@ -76,6 +76,21 @@ export const RULES = {
   "token.revoke": viewer(true),
   "audit.read": admin(false),
   "events.subscribe": viewer(false),
+  // Agents and chat are admin-managed (docs/design/agents.md): an agent acts
+  // with its own camera grants, which a viewer's may not cover.
+  "agent.list": admin(false),
+  "agent.read": admin(false),
+  "agent.create": admin(true),
+  "agent.update": admin(true),
+  "agent.delete": admin(true),
+  "agent.control": admin(true),
+  "provider.read": admin(false),
+  "provider.update": admin(true),
+  "provider.check": admin(true),
+  "chat.read": admin(false),
+  "chat.send": admin(true),
+  "tool.list": viewer(false),
+  "system.info": admin(false),
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof RULES;

@@ -130,7 +130,11 @@ function operation(id: string, r: ApiRoute): OpenApiOperation {
     summary: r.summary,
     ...(r.description ? { description: r.description } : {}),
     tags: [r.tag],
-    security: r.access === "public" ? [] : [{ session: [] }, { bearer: [] }],
+    security: r.access === "public"
+      ? []
+      : r.access === "agent"
+      ? [{ bearer: [] }]
+      : [{ session: [] }, { bearer: [] }],
     "x-falcon-access": r.access,
     ...(parameters.length ? { parameters } : {}),
     ...(r.body

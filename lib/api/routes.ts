@@ -26,6 +26,31 @@ import {
   ptzPresetsSchema,
   updateCameraSchema,
 } from "./cameras.ts";
+import {
+  agentListSchema,
+  agentSchema,
+  createAgentSchema,
+  providerCheckResultSchema,
+  providerCheckSchema,
+  providerConfigSchema,
+  providerListSchema,
+  providerParams,
+  setAgentToolsSchema,
+  updateAgentSchema,
+  updateProviderSchema,
+} from "./agents.ts";
+import {
+  agentIdParams,
+  chatSendSchema,
+  chatSentSchema,
+  historyQuery,
+  historySchema,
+  newSessionSchema,
+  sessionListSchema,
+  sessionParams,
+  turnParams,
+  turnSchema,
+} from "./chat.ts";
 import { idParams, messageSchema } from "./common.ts";
 import {
   nodeListSchema,
@@ -55,6 +80,11 @@ import {
 import { settingsPatchSchema, settingsViewSchema } from "./settings.ts";
 import { streamsLiveQuery } from "./streams.ts";
 import {
+  toolExecuteSchema,
+  toolListSchema,
+  toolResultSchema,
+} from "./tools.ts";
+import {
   createdTokenSchema,
   createTokenSchema,
   revokeAllTokensSchema,
@@ -75,14 +105,15 @@ import {
   userSchema,
 } from "./users.ts";
 
-export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
  * Who may call a route: `public` anyone; `user` any signed-in user or token
  * (viewers only for the cameras granted to them); `admin` the admin role.
+ * `agent` an agent process's own credential, nothing else.
  * Read-only tokens may only read (GET) whatever the route.
  */
-export type Access = "public" | "user" | "admin";
+export type Access = "public" | "user" | "admin" | "agent";
 
 export interface ApiResponse {
   description: string;
@@ -127,6 +158,12 @@ export const API_TAGS = [
   { name: "tokens", description: "API tokens for the CLI and scripts" },
   { name: "audit", description: "The security audit log (admins)" },
   { name: "events", description: "Live updates over Server-Sent Events" },
+  {
+    name: "agents",
+    description: "AI agents, their tools and the shared AI providers (admins)",
+  },
+  { name: "chat", description: "Chat with an agent: sessions, turns, history" },
+  { name: "tools", description: "The tool hub agents call" },
   { name: "meta", description: "This document" },
 ] as const;
 
@@ -648,6 +685,217 @@ export const API = {
           contentType: "multipart/mixed",
         },
       },
+    },
+  },
+  agents: {
+    list: {
+      method: "GET",
+      path: "/api/agents",
+      tag: "agents",
+      summary: "List agents with their process status and today's token usage",
+      access: "admin",
+      responses: { 200: json("The agents", agentListSchema) },
+    },
+    create: {
+      method: "POST",
+      path: "/api/agents",
+      tag: "agents",
+      summary: "Create an agent (stopped); the key is write-only",
+      access: "admin",
+      body: createAgentSchema,
+      responses: { 201: json("The new agent", agentSchema) },
+    },
+    get: {
+      method: "GET",
+      path: "/api/agents/{id}",
+      tag: "agents",
+      summary: "One agent",
+      access: "admin",
+      params: idParams,
+      responses: { 200: json("The agent", agentSchema) },
+    },
+    update: {
+      method: "PATCH",
+      path: "/api/agents/{id}",
+      tag: "agents",
+      summary: "Change an agent (not its slug); the next turn uses the change",
+      access: "admin",
+      params: idParams,
+      body: updateAgentSchema,
+      responses: { 200: json("The agent", agentSchema) },
+    },
+    delete: {
+      method: "DELETE",
+      path: "/api/agents/{id}",
+      tag: "agents",
+      summary: "Stop and remove an agent and its chats (not the main agent)",
+      access: "admin",
+      params: idParams,
+      responses: { 200: json("Removed", messageSchema) },
+    },
+    start: {
+      method: "POST",
+      path: "/api/agents/{id}/start",
+      tag: "agents",
+      summary: "Start the agent's process",
+      access: "admin",
+      params: idParams,
+      responses: { 200: json("The agent", agentSchema) },
+    },
+    stop: {
+      method: "POST",
+      path: "/api/agents/{id}/stop",
+      tag: "agents",
+      summary: "Stop the agent's process; a running turn ends as interrupted",
+      access: "admin",
+      params: idParams,
+      responses: { 200: json("The agent", agentSchema) },
+    },
+    restart: {
+      method: "POST",
+      path: "/api/agents/{id}/restart",
+      tag: "agents",
+      summary: "Restart the agent's process (a new credential)",
+      access: "admin",
+      params: idParams,
+      responses: { 200: json("The agent", agentSchema) },
+    },
+    tools: {
+      method: "GET",
+      path: "/api/agents/{id}/tools",
+      tag: "agents",
+      summary: "The tools the agent may call",
+      access: "admin",
+      params: idParams,
+      responses: { 200: json("Its tools", toolListSchema) },
+    },
+    setTools: {
+      method: "PUT",
+      path: "/api/agents/{id}/tools",
+      tag: "agents",
+      summary: "Set the tools the agent may call",
+      access: "admin",
+      params: idParams,
+      body: setAgentToolsSchema,
+      responses: { 200: json("Its tools", toolListSchema) },
+    },
+  },
+  providers: {
+    list: {
+      method: "GET",
+      path: "/api/providers",
+      tag: "agents",
+      summary: "The shared AI providers (keys are never shown)",
+      access: "admin",
+      responses: { 200: json("The providers", providerListSchema) },
+    },
+    update: {
+      method: "PATCH",
+      path: "/api/providers/{provider}",
+      tag: "agents",
+      summary: "Set a shared provider's key or base URL",
+      access: "admin",
+      params: providerParams,
+      body: updateProviderSchema,
+      responses: { 200: json("The provider", providerConfigSchema) },
+    },
+    check: {
+      method: "POST",
+      path: "/api/providers/check",
+      tag: "agents",
+      summary: "Check a provider's key and base URL by listing its models",
+      access: "admin",
+      body: providerCheckSchema,
+      responses: { 200: json("The models", providerCheckResultSchema) },
+    },
+  },
+  tools: {
+    list: {
+      method: "GET",
+      path: "/api/tools",
+      tag: "tools",
+      summary: "Every tool with its description and argument schema",
+      access: "user",
+      responses: { 200: json("The tools", toolListSchema) },
+    },
+    execute: {
+      method: "POST",
+      path: "/api/tools/execute",
+      tag: "tools",
+      summary: "Run a tool as the calling agent (agent credentials only)",
+      description:
+        "Arguments are checked with the tool's schema (400 naming the field); the tool runs with the agent's camera grants, a timeout (504) and a cap on its answer. A failing tool answers an error status.",
+      access: "agent",
+      body: toolExecuteSchema,
+      responses: { 200: json("The tool's answer", toolResultSchema) },
+    },
+  },
+  chat: {
+    send: {
+      method: "POST",
+      path: "/api/chat/{agent_id}/send",
+      tag: "chat",
+      summary: "Send a message; the answer streams on the session's events",
+      description:
+        "Queues a turn (202). One turn runs at a time per session; a second message while one runs is refused with 409.",
+      access: "admin",
+      params: agentIdParams,
+      body: chatSendSchema,
+      responses: { 202: json("The queued turn", chatSentSchema) },
+    },
+    history: {
+      method: "GET",
+      path: "/api/chat/{agent_id}/history",
+      tag: "chat",
+      summary: "Messages of a session (default: the latest), oldest first",
+      access: "admin",
+      params: agentIdParams,
+      query: historyQuery,
+      responses: { 200: json("The messages", historySchema) },
+    },
+    sessions: {
+      method: "GET",
+      path: "/api/chat/{agent_id}/sessions",
+      tag: "chat",
+      summary: "The agent's chat sessions, newest first",
+      access: "admin",
+      params: agentIdParams,
+      responses: { 200: json("The sessions", sessionListSchema) },
+    },
+    newSession: {
+      method: "POST",
+      path: "/api/chat/{agent_id}/sessions/new",
+      tag: "chat",
+      summary: "Start a new session",
+      access: "admin",
+      params: agentIdParams,
+      responses: { 201: json("The session", newSessionSchema) },
+    },
+    events: {
+      method: "GET",
+      path: "/api/chat/{agent_id}/sessions/{session_id}/events",
+      tag: "chat",
+      summary:
+        "A session's live events: turn, token, tool_start, tool_end, message",
+      description:
+        "Server-Sent Events; each event's data is the JSON of its kind (lib/api/chat.ts CHAT_SSE_EVENTS).",
+      access: "admin",
+      params: sessionParams,
+      responses: {
+        200: {
+          description: "An event stream",
+          contentType: "text/event-stream",
+        },
+      },
+    },
+    turn: {
+      method: "GET",
+      path: "/api/chat/{agent_id}/turns/{turn_id}",
+      tag: "chat",
+      summary: "One turn: state, error, token usage and tool trace",
+      access: "admin",
+      params: turnParams,
+      responses: { 200: json("The turn", turnSchema) },
     },
   },
   meta: {

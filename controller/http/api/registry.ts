@@ -30,7 +30,16 @@ function givenQuery(q: Record<string, string>): Record<string, string> {
 /** The middleware that mounts a handler as `route`: access, then params, query and body. */
 export function api(route: ApiRoute): MiddlewareHandler<AuthEnv> {
   const mw: MiddlewareHandler<AuthEnv> = async (c, next) => {
-    if (route.access === "admin" && c.get("principal")?.role !== "admin") {
+    if (route.access === "agent") {
+      if (c.get("access")?.kind !== "agent") {
+        throw new AppError(
+          "forbidden",
+          "Only an agent process may call this, with its own credential",
+        );
+      }
+    } else if (
+      route.access === "admin" && c.get("principal")?.role !== "admin"
+    ) {
       throw new AppError("forbidden", "This needs the admin role");
     }
     if (route.params) check(route.params, c.req.param());
