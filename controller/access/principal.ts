@@ -38,7 +38,10 @@ export interface NodePrincipal {
 export interface AgentPrincipal {
   kind: "agent";
   agentId: string;
+  /** The actions its tools take (policy RULES keys). */
   tools: ReadonlySet<string>;
+  /** The tools it was given (lib/api/tools.ts names), checked by the tool hub. */
+  toolNames?: ReadonlySet<string>;
   cameras: ReadonlySet<string> | "all";
 }
 

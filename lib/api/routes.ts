@@ -830,6 +830,24 @@ export const API = {
       responses: { 200: json("The tool's answer", toolResultSchema) },
     },
   },
+  files: {
+    read: {
+      method: "GET",
+      path: "/api/files/read/{path}",
+      tag: "agents",
+      summary: "A file of the agents' file area (snapshots, frames, media)",
+      description:
+        "The path is relative to the files root; `..`, absolute paths and links leading out are refused. Range requests are served.",
+      access: "admin",
+      params: z.object({ path: z.string().min(1).max(1000) }),
+      responses: {
+        200: {
+          description: "The file",
+          contentType: "application/octet-stream",
+        },
+      },
+    },
+  },
   chat: {
     send: {
       method: "POST",
