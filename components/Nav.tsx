@@ -1,6 +1,6 @@
 /**
  * The main navigation in the header for signed-in users: Cameras,
- * Recordings, Nodes*, Users*, Tokens, Audit log*, Settings*, Account. Admin-only pages
+ * Recordings, Nodes*, Agents*, Users*, Tokens, Audit log*, Settings*, Account. Admin-only pages
  * (*) are not linked for viewers; the current page carries
  * `aria-current="page"`.
  */
@@ -22,6 +22,7 @@ export const NAV_LINKS: readonly NavLink[] = [
   { href: "/", label: "Cameras" },
   { href: "/recordings", label: "Recordings" },
   { href: "/nodes", label: "Nodes", admin: true },
+  { href: "/agents", label: "Agents", admin: true },
   { href: "/users", label: "Users", admin: true },
   { href: "/tokens", label: "Tokens" },
   { href: "/audit", label: "Audit log", admin: true },

@@ -7,6 +7,9 @@
 import type { RouteManifest } from "../controller/web/types.ts";
 import * as NotFound from "./_404.tsx";
 import * as Account from "./account.tsx";
+import * as AgentAsk from "./agents/ask.tsx";
+import * as AgentChat from "./agents/[id]/chat.tsx";
+import * as Agents from "./agents/index.tsx";
 import * as ApiDocs from "./api-docs.tsx";
 import * as Audit from "./audit.tsx";
 import * as CameraPage from "./cameras/[id].tsx";
@@ -36,6 +39,13 @@ export const manifest: RouteManifest = {
     { file: "settings.tsx", pattern: "/settings", module: Settings },
     { file: "account.tsx", pattern: "/account", module: Account },
     { file: "api-docs.tsx", pattern: "/api-docs", module: ApiDocs },
+    { file: "agents/index.tsx", pattern: "/agents", module: Agents },
+    { file: "agents/ask.tsx", pattern: "/agents/ask", module: AgentAsk },
+    {
+      file: "agents/[id]/chat.tsx",
+      pattern: "/agents/:id/chat",
+      module: AgentChat,
+    },
   ],
   notFound: { file: "_404.tsx", module: NotFound },
 };

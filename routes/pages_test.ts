@@ -221,6 +221,7 @@ Deno.test("the nav links every page an admin may open and marks the current one"
       ["/", "Cameras"],
       ["/recordings", "Recordings"],
       ["/nodes", "Nodes"],
+      ["/agents", "Agents"],
       ["/users", "Users"],
       ["/tokens", "Tokens"],
       ["/audit", "Audit log"],

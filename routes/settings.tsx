@@ -1,12 +1,15 @@
 /**
  * `/settings` (admins): the runtime settings (controller/settings) in one
  * form, server-rendered with their values, defaults and help; saving goes
- * through `PATCH /api/settings` and takes effect at once.
+ * through `PATCH /api/settings` and takes effect at once. When the
+ * controller runs agents (`deps.listAgents`), the "AI providers" section:
+ * shared keys and base URLs with a check that lists the models.
  */
 import { Layout } from "./_layout/Layout.tsx";
 import { Island } from "../controller/web/island.tsx";
 import type { RouteContext } from "../controller/web/types.ts";
 import SettingsForm from "../islands/SettingsForm.tsx";
+import ProvidersForm from "../islands/ProvidersForm.tsx";
 
 export const title = "Settings";
 export const access = "admin";
@@ -40,6 +43,12 @@ export default async function SettingsPage({ deps, user }: RouteContext) {
             </p>
           )}
       </section>
+      {deps.listAgents && (
+        <section aria-labelledby="providers-h">
+          <h2 id="providers-h">AI providers</h2>
+          <Island name="ProvidersForm" component={ProvidersForm} props={{}} />
+        </section>
+      )}
     </Layout>
   );
 }

@@ -17,6 +17,7 @@ import type {
   RecordingEvent as ApiRecordingEvent,
 } from "../../lib/api/events.ts";
 import type { SettingsJson } from "../../lib/api/settings.ts";
+import type { Agent } from "../../lib/api/agents.ts";
 import type {
   CameraRuntime,
   DiskUsage,
@@ -160,6 +161,12 @@ export type NodeStorageView = NodeStorage;
 /** Runtime settings with defaults and descriptions (`GET /api/settings`). */
 export type SettingsView = SettingsJson;
 
+/** An agent as "Ask about this camera" offers it (`GET /api/agents`'s agents fit). */
+export type AgentChoice = Pick<
+  Agent,
+  "id" | "name" | "slug" | "is_main" | "desired" | "status"
+>;
+
 /** The signed-in user as pages see them. */
 export interface WebUser {
   id: string;
@@ -209,6 +216,11 @@ export interface DashboardDeps {
   recordingTimeline?(cameraId: string, day: string): Promise<TimelineView>;
   /** Runtime settings with defaults and descriptions (`GET /api/settings`); the caller checked the admin role. */
   settings?(): Promise<SettingsView>;
+  /**
+   * The AI agents (the caller checked the admin role), for "Ask about this
+   * camera" (`/agents/ask`). Absent: this controller runs no agents.
+   */
+  listAgents?(): Promise<AgentChoice[]>;
 }
 
 /** One built file, served from memory. */

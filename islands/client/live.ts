@@ -11,6 +11,7 @@
  * that show recordings resync those on `snapshot` themselves
  * (`client/recording.ts` `fetchOpenRecordings`).
  */
+import type { AgentEvent } from "./agent_form.ts";
 import type {
   CameraEvent,
   CameraView,
@@ -23,6 +24,7 @@ export type LiveEvent =
   | { kind: "camera"; data: CameraEvent }
   | { kind: "node"; data: NodeEvent }
   | { kind: "recording"; data: RecordingEvent }
+  | { kind: "agent"; data: AgentEvent }
   | { kind: "snapshot"; cameras: CameraView[] };
 
 export type LiveListener = (event: LiveEvent) => void;
@@ -58,6 +60,7 @@ function open(): void {
   es.addEventListener("camera", (e) => dispatch("camera", e));
   es.addEventListener("node", (e) => dispatch("node", e));
   es.addEventListener("recording", (e) => dispatch("recording", e));
+  es.addEventListener("agent", (e) => dispatch("agent", e));
   es.onopen = () => {
     reopenAttempts = 0;
     if (missed) {
@@ -89,7 +92,10 @@ async function resync(): Promise<void> {
   if (Array.isArray(cameras)) emit({ kind: "snapshot", cameras });
 }
 
-function dispatch(kind: "camera" | "node" | "recording", e: Event): void {
+function dispatch(
+  kind: "camera" | "node" | "recording" | "agent",
+  e: Event,
+): void {
   let data: unknown;
   try {
     data = JSON.parse((e as MessageEvent<string>).data);

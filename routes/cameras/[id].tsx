@@ -3,7 +3,8 @@
  * recording state (admins: Record/Stop), snapshot, details, its recent
  * recordings (play, download), the day timeline of recorded footage (UTC)
  * with playback; for admins the edit form (with recording mode and
- * retention) and Delete. 404 for an unknown camera, 403 for one the user is
+ * retention), Delete, and "Ask about this camera" (a link to its agent's
+ * chat, `/agents/ask`). 404 for an unknown camera, 403 for one the user is
  * not granted (`deps.cameraExists`).
  */
 import type { VNode } from "preact";
@@ -68,9 +69,19 @@ export default async function CameraPage(ctx: RouteContext) {
   const nodes = admin ? (await deps.listNodes(me)).map(toNodeChoice) : [];
   return (
     <Layout user={me}>
-      <nav aria-label="Breadcrumb">
-        <a href="/">← All cameras</a>
-      </nav>
+      <div class="bar">
+        <nav aria-label="Breadcrumb">
+          <a href="/">← All cameras</a>
+        </nav>
+        {admin && (
+          <a
+            class="button"
+            href={`/agents/ask?camera=${encodeURIComponent(camera.id)}`}
+          >
+            Ask about this camera
+          </a>
+        )}
+      </div>
       <section aria-labelledby="camera-h">
         <Island
           name="CameraDetail"
