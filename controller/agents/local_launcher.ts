@@ -218,7 +218,13 @@ export class LocalLauncher implements Launcher {
     } catch { /* it died at once: its exit says why */ }
     e.loop.running();
     const status = await child.status;
-    await tail;
+    // Whatever the agent started itself goes with it (its process group),
+    // and nothing it left holds the stderr pipe open for long.
+    killGroup(child.pid, "SIGKILL");
+    await Promise.race([
+      tail,
+      new Promise<void>((r) => this.#clock.setTimeout(() => r(), 500)),
+    ]);
     e.child = null;
     e.lastExit = {
       code: status.signal ? null : status.code,
@@ -287,12 +293,12 @@ export class LocalLauncher implements Launcher {
     };
     group("SIGTERM");
     const timer = this.#clock.setTimeout(() => group("SIGKILL"), e.graceMs);
-    child.status.finally(() => {
-      this.#clock.clearTimeout(timer);
-      // Whatever the agent started itself goes with it.
-      try {
-        Deno.kill(-child.pid, "SIGKILL");
-      } catch { /* the group is empty */ }
-    });
+    child.status.finally(() => this.#clock.clearTimeout(timer));
   }
+}
+
+function killGroup(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-pid, signal);
+  } catch { /* the group is empty */ }
 }
