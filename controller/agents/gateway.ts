@@ -125,22 +125,6 @@ export function gatewayApi(deps: GatewayDeps): Hono<AuthEnv> {
       );
     }
 
-    // Today's tokens, before the call (the answer's usage counts after it).
-    const now = clock.now();
-    const day = utcDay(now);
-    const used = (await db.usageOn(deps.sql, day, row.id)).get(row.id);
-    const total = used ? used.prompt_tokens + used.completion_tokens : 0;
-    if (total >= row.tokens_per_day) {
-      const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
-      c.header("retry-after", String(Math.ceil((midnight - now) / 1000)));
-      return fail(
-        c,
-        429,
-        "tokens_per_day",
-        `Agent "${row.slug}" used its ${row.tokens_per_day} tokens for today (UTC); it continues tomorrow, or raise limits.tokens_per_day`,
-      );
-    }
-
     // The body: capped, the model checked, usage asked for on OpenAI streams.
     let body: string | undefined;
     let streaming = false;
@@ -196,6 +180,22 @@ export function gatewayApi(deps: GatewayDeps): Hono<AuthEnv> {
           "model",
         );
       }
+    }
+
+    // Today's tokens, before the call (the answer's usage counts after it).
+    const now = clock.now();
+    const day = utcDay(now);
+    const used = (await db.usageOn(deps.sql, day, row.id)).get(row.id);
+    const total = used ? used.prompt_tokens + used.completion_tokens : 0;
+    if (total >= row.tokens_per_day) {
+      const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+      c.header("retry-after", String(Math.ceil((midnight - now) / 1000)));
+      return fail(
+        c,
+        429,
+        "tokens_per_day",
+        `Agent "${row.slug}" used its ${row.tokens_per_day} tokens for today (UTC); it continues tomorrow, or raise limits.tokens_per_day`,
+      );
     }
 
     const ep = await deps.endpointOf(row);
