@@ -160,6 +160,58 @@ export const controllerSettings = {
     parse: (raw: string) => (raw.trim().length >= 16 ? raw.trim() : undefined),
     secret: true,
   } as Setting<string | undefined>,
+  // AI providers (docs/guide/agents.md): stored sealed as the shared
+  // providers at start; the main agent is made from the first usable one.
+  openaiApiKey: {
+    flag: "openai-api-key",
+    env: "FALCON_OPENAI_API_KEY",
+    envOnly: true,
+    description:
+      "OpenAI API key, stored sealed as the shared openai provider at start",
+    accepts: "a non-empty string",
+    parse: parsers.nonEmpty,
+    secret: true,
+  } as Setting<string | undefined>,
+  openaiApiKeyFile: {
+    flag: "openai-api-key-file",
+    env: "FALCON_OPENAI_API_KEY_FILE",
+    description: "file holding the OpenAI API key (e.g. a mounted Secret)",
+    accepts: "a file path",
+    parse: parsers.nonEmpty,
+  } as Setting<string | undefined>,
+  anthropicApiKey: {
+    flag: "anthropic-api-key",
+    env: "FALCON_ANTHROPIC_API_KEY",
+    envOnly: true,
+    description:
+      "Anthropic API key, stored sealed as the shared anthropic provider at start",
+    accepts: "a non-empty string",
+    parse: parsers.nonEmpty,
+    secret: true,
+  } as Setting<string | undefined>,
+  anthropicApiKeyFile: {
+    flag: "anthropic-api-key-file",
+    env: "FALCON_ANTHROPIC_API_KEY_FILE",
+    description: "file holding the Anthropic API key",
+    accepts: "a file path",
+    parse: parsers.nonEmpty,
+  } as Setting<string | undefined>,
+  llmBaseUrl: {
+    flag: "llm-base-url",
+    env: "FALCON_LLM_BASE_URL",
+    description:
+      "base URL of an OpenAI-compatible server (Ollama, LM Studio, vLLM, llama.cpp), stored as the shared openai_compatible provider at start",
+    accepts: "an http(s) URL, e.g. http://127.0.0.1:11434/v1",
+    parse: parsers.url(["http", "https"]),
+  } as Setting<string | undefined>,
+  llmModel: {
+    flag: "llm-model",
+    env: "FALCON_LLM_MODEL",
+    description:
+      "model of the main agent made on first run (default: gpt-4o-mini, claude-3-5-haiku-latest, or the server's first model)",
+    accepts: "a model name",
+    parse: parsers.nonEmpty,
+  } as Setting<string | undefined>,
 };
 
 export type ControllerConfig = ConfigOf<typeof controllerSettings>;

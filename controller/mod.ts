@@ -43,6 +43,15 @@ import { currentRequestId } from "../lib/request_context.ts";
 import { type Clock, realClock } from "../lib/time/clock.ts";
 import { plainHttpWarning } from "../lib/transport.ts";
 import { mountDashboard } from "./web/mod.ts";
+import { AgentService, type ToolCatalog } from "./agents/service.ts";
+import { ProviderService } from "./agents/providers.ts";
+import { AgentCredentials } from "./agents/credentials.ts";
+import { LocalLauncher } from "./agents/local_launcher.ts";
+import type { Launcher } from "./agents/launcher.ts";
+import { AgentSupervisor } from "./agents/supervisor.ts";
+import { gatewayApi } from "./agents/gateway.ts";
+import { type AgentHooks, providerSettings } from "./agents/mod.ts";
+import { selfCommand } from "../lib/self_args.ts";
 // The composition root gives the framework (web/) its pages.
 import { manifest as routes } from "../routes/_manifest.ts";
 
@@ -68,6 +77,15 @@ export interface Controller {
   settings: SettingsService;
   /** Prometheus metrics (controller/metrics): record with its functions. */
   metrics: ControllerMetrics;
+  /** AI agents (controller/agents): rows, keys, start/stop. */
+  agents: AgentService;
+  /** The shared AI providers (Settings → AI providers). */
+  providers: ProviderService;
+  /** Keeps the wanted agent processes running; `touch(id)` on every sign of life. */
+  agentSupervisor: AgentSupervisor;
+  agentCredentials: AgentCredentials;
+  /** Hooks other parts set (chat): a process stopped, a model call's usage. */
+  agentHooks: AgentHooks;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -95,9 +113,31 @@ async function readPem(path: string, setting: string): Promise<string> {
   return text;
 }
 
+export interface ControllerOptions {
+  web?: boolean;
+  auth?: AuthOptions;
+  clock?: Clock;
+  /** argv of `falcon agent` for local agent children. @default this program's `agent` */
+  agentCommand?: string[];
+  /** Runs agent processes; a LocalLauncher of `agentCommand` when not given. */
+  agentLauncher?: Launcher;
+  /** The tool registry (controller/tools) and the policy actions of tool names. */
+  agentTools?: {
+    catalog: ToolCatalog;
+    actionsOf: (names: string[]) => Set<string>;
+  };
+}
+
+/** How local agent children reach this controller: loopback when it listens everywhere. */
+function loopbackOf(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 export async function startController(
   cfg: ControllerConfig,
-  opts: { web?: boolean; auth?: AuthOptions; clock?: Clock } = {},
+  opts: ControllerOptions = {},
 ): Promise<Controller> {
   const clock = opts.clock ?? realClock;
   const db = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
@@ -201,6 +241,48 @@ export async function startController(
       client: nodeClient,
     });
 
+    // AI agents: providers (keys from the settings stored sealed), the main
+    // agent made once, processes under the supervisor, the gateway.
+    const agentHooks: AgentHooks = {};
+    let agentUrl = "";
+    const providers = new ProviderService({
+      sql: db.sql,
+      box,
+      onConfigured: async (kind) => {
+        await agents.ensureMainAgent(kind);
+      },
+    });
+    const agentCredentials = new AgentCredentials(db.sql);
+    const agentLauncher = opts.agentLauncher ?? new LocalLauncher({
+      command: opts.agentCommand ?? selfCommand("agent"),
+      env: { FALCON_LOG_LEVEL: cfg.logLevel, FALCON_LOG_FORMAT: cfg.logFormat },
+      clock,
+      onStatus: (id) => agents.statusChanged(id),
+      onExit: (id) => agentSupervisor.processEnded(id),
+    });
+    const agentSupervisor = new AgentSupervisor({
+      sql: db.sql,
+      launcher: agentLauncher,
+      credentials: agentCredentials,
+      controllerUrl: () => agentUrl,
+      clock,
+      onStopped: (id) => agentHooks.onStopped?.(id),
+    });
+    const agents: AgentService = new AgentService({
+      sql: db.sql,
+      box,
+      bus,
+      providers,
+      // Until controller/tools is wired in, no tool is known.
+      tools: opts.agentTools?.catalog ?? { infos: () => [], has: () => false },
+      actionsOf: opts.agentTools?.actionsOf ?? (() => new Set()),
+      control: agentSupervisor,
+      clock,
+      mainModel: cfg.llmModel,
+    });
+    await providers.applySettings(await providerSettings(cfg));
+    await agents.ensureMainAgent();
+
     const islands = opts.web === false ? null : await loadIslandAssets({
       onBundle: (why) =>
         log.info("bundling the dashboard's islands at start", {
@@ -241,6 +323,22 @@ export async function startController(
       trustedProxyHops: cfg.trustedProxyHops,
       streamMaxLifetimeMs: cfg.streamMaxLifetimeS * 1000,
       metrics: { registry: metrics.registry, token: cfg.metricsToken },
+      agents: {
+        service: agents,
+        providers,
+        auth: {
+          agentOf: (secret) => agentCredentials.agentOf(secret),
+          principalOf: (id) => agents.principalOf(id),
+          touch: (id) => agentSupervisor.touch(id),
+        },
+        gateway: gatewayApi({
+          sql: db.sql,
+          endpointOf: (row) => providers.resolve(row),
+          onUsage: (turn, agent, usage) =>
+            agentHooks.onUsage?.(turn, agent, usage),
+          clock,
+        }),
+      },
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
@@ -318,6 +416,13 @@ export async function startController(
     const port = server.addr.port;
     const shownHost = cfg.host === "0.0.0.0" ? "localhost" : cfg.host;
     const url = `http://${shownHost}:${port}`;
+    agentUrl = `http://${loopbackOf(cfg.host)}:${port}`;
+    jobs.add({
+      name: "agents.reconcile",
+      intervalMs: 1000,
+      immediate: true,
+      run: () => agentSupervisor.tick(),
+    });
     log.info("controller listening", { url, version: VERSION });
     const setupToken = await auth.issueSetupToken();
     const setupUrl = setupToken ? `${url}/setup?token=${setupToken}` : null;
@@ -344,8 +449,15 @@ export async function startController(
       jobs,
       metrics,
       settings,
+      agents,
+      providers,
+      agentSupervisor,
+      agentCredentials,
+      agentHooks,
       setupUrl,
       async close() {
+        // First the agent processes: nothing of ours is left running.
+        await agentSupervisor.close();
         await jobs.stop();
         reconciler.stop();
         nodes.stop();

@@ -19,6 +19,12 @@ export interface Setting<T> {
   parse: (raw: string) => T | undefined;
   /** Hidden from --help output (e.g. test tuning knobs). */
   secret?: boolean;
+  /**
+   * Only from the environment: the flag is refused, because a value on the
+   * command line is visible to every user in `ps` (API keys). Such a
+   * setting has a `<flag>-file` twin that names a file holding the value.
+   */
+  envOnly?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -39,6 +45,11 @@ export function loadConfig<S extends SettingsSpec>(
     let raw: string | undefined;
     let source = "";
     const flagValue = flags[s.flag];
+    if (typeof flagValue === "string" && s.envOnly) {
+      throw new ConfigError(
+        `--${s.flag} is refused: on the command line every user sees it in ps. Set ${s.env} instead, or put it in a file and pass --${s.flag}-file.`,
+      );
+    }
     if (typeof flagValue === "string") {
       raw = flagValue;
       source = `--${s.flag}`;
@@ -112,7 +123,8 @@ export function settingsHelp(spec: SettingsSpec): string {
         : s.default === undefined
         ? ""
         : String(s.default);
-      return `  --${s.flag.padEnd(22)} ${
+      const flag = s.envOnly ? "(env only)" : `--${s.flag}`;
+      return `  ${flag.padEnd(24)} ${
         (s.env ?? "").padEnd(28)
       } ${s.description}${d ? ` [default: ${d}]` : ""}`;
     },
@@ -131,7 +143,7 @@ export function settingsMarkdown(spec: SettingsSpec): string {
       : s.default === undefined
       ? "—"
       : `\`${s.default}\``;
-    return `| \`--${s.flag}\` | ${
+    return `| ${s.envOnly ? "— (env only)" : `\`--${s.flag}\``} | ${
       s.env ? `\`${s.env}\`` : "—"
     } | ${s.description} | ${s.accepts} | ${d} |`;
   });

@@ -6,6 +6,7 @@
  * off (its SSE client reconnects and reloads state) instead of growing memory.
  */
 import type {
+  AgentEvent,
   CameraEvent,
   NodeEvent,
   RecordingEvent,
@@ -14,6 +15,7 @@ import type {
 
 // The data of each event kind is the API's (lib/api/events.ts): SSE sends it as is.
 export type {
+  AgentEvent,
   CameraEvent,
   NodeEvent,
   RecordingEvent,
@@ -24,7 +26,8 @@ export type FalconEvent =
   | { kind: "camera"; data: CameraEvent }
   | { kind: "node"; data: NodeEvent }
   | { kind: "recording"; data: RecordingEvent }
-  | { kind: "settings"; data: SettingsEvent };
+  | { kind: "settings"; data: SettingsEvent }
+  | { kind: "agent"; data: AgentEvent };
 
 /**
  * Someone's access shrank (a grant or role removed, the user deleted or their

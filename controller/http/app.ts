@@ -47,6 +47,15 @@ import { limitBody } from "./middleware/body_limit.ts";
 import { errorResponse } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
 import { mountMetrics } from "./metrics.ts";
+import {
+  type AgentAuthDeps,
+  requireAgentCredential,
+  tryAgent,
+} from "./middleware/agent_auth.ts";
+import { agentsApi } from "./api/agents.ts";
+import { providersApi } from "./api/providers.ts";
+import type { AgentService } from "../agents/service.ts";
+import type { ProviderService } from "../agents/providers.ts";
 import { requestId } from "../../lib/request_context.ts";
 import { httpMetrics, type Registry } from "../../lib/metrics/registry.ts";
 import { logger } from "../../lib/log.ts";
@@ -93,7 +102,18 @@ export interface ControllerAppDeps {
   mountWeb?: (app: Hono<AuthEnv>) => void;
   /** Prometheus: the registry behind GET /metrics and the scrapers' token. */
   metrics?: { registry: Registry; token?: string };
+  /** AI agents (controller/agents): /api/agents, /api/providers, agent credentials, the gateway. */
+  agents?: {
+    service: AgentService;
+    providers: ProviderService;
+    auth: AgentAuthDeps;
+    /** The provider gateway, routes under /internal/v1/agents. */
+    gateway: Hono<AuthEnv>;
+  };
 }
+
+/** The one /api route agent processes call with their own credential. */
+export const AGENT_API = "/api/tools/execute";
 
 /** /api routes reachable without credentials. */
 export const PUBLIC_API = new Set([
@@ -137,14 +157,31 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   });
 
   const limit = limitBody(deps.maxBodyBytes ?? 1024 * 1024);
-  app.use(
-    "/internal/*",
-    limit,
-    requireNodeCredential({
-      joinToken: deps.joinToken,
-      authenticate: (secret) => deps.nodes.authenticate(secret),
-    }),
-  );
+  const nodeCredential = requireNodeCredential({
+    joinToken: deps.joinToken,
+    authenticate: (secret) => deps.nodes.authenticate(secret),
+  });
+  // Agent processes have credentials of their own (below), never a node's.
+  const agentPaths = /^\/internal\/v1\/agents(\/|$)/;
+  app.use("/internal/*", async (c, next) => {
+    if (agentPaths.test(c.req.path)) return await next();
+    return await limit(c, async () => {
+      await nodeCredential(c as never, next);
+    });
+  });
+  if (deps.agents) {
+    const agentLimit = limitBody(4 * 1024 * 1024);
+    app.use(
+      "/internal/v1/agents/*",
+      requireAgentCredential(deps.agents.auth),
+      async (c, next) =>
+        // The gateway caps model requests itself (images make them large).
+        /^\/internal\/v1\/agents\/[^/]+\/llm\//.test(c.req.path)
+          ? await next()
+          : await agentLimit(c, next),
+    );
+    app.route("/internal/v1/agents", deps.agents.gateway);
+  }
   app.route("/internal/v1/nodes", nodeProtocolApi(deps.nodes));
   const client = deps.nodeClient ??
     new NodeClient({ nodes: deps.nodes });
@@ -158,8 +195,14 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   app.route("/internal/v1/nodes", nodeEventsApi(recordings));
 
   const authenticated = requireAuth(deps.auth);
+  const agentAuth = deps.agents?.auth;
   app.use("/api/*", limit, async (c, next) => {
     if (PUBLIC_API.has(c.req.path)) return await next();
+    // An agent's credential; anyone else is authenticated as a user, and
+    // the route's `agent` access refuses them with 403.
+    if (agentAuth && c.req.path === AGENT_API && await tryAgent(c, agentAuth)) {
+      return await next();
+    }
     return await authenticated(c, next);
   });
   app.route("/api/auth", authApi(deps.auth, { trustProxy }));
@@ -230,6 +273,17 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     "/api/settings",
     settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),
   );
+  if (deps.agents) {
+    const agentDeps = { audit: deps.audit, trustProxy };
+    app.route(
+      "/api/agents",
+      agentsApi({ agents: deps.agents.service, ...agentDeps }),
+    );
+    app.route(
+      "/api/providers",
+      providersApi({ providers: deps.agents.providers, ...agentDeps }),
+    );
+  }
   // Viewers may only multiplex the cameras granted to them (checked there).
   app.route("/api/streams", streamsApi({ ...deps, guard }));
   app.route("/api", openapiApi(deps.version));

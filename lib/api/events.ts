@@ -1,9 +1,10 @@
 /**
  * Server-Sent Events of `GET /api/events`: the `data` of each event kind.
  * Viewers receive `camera` and `recording` events of their granted cameras
- * only; `node` and `settings` events go to admins.
+ * only; `node`, `settings` and `agent` events go to admins.
  */
 import { z } from "zod";
+import { agentSchema, agentStatusSchema } from "./agents.ts";
 import { nodeLoadSchema } from "../protocol/heartbeat.ts";
 import { cameraSchema } from "./cameras.ts";
 import { isoTimeSchema } from "./common.ts";
@@ -72,10 +73,27 @@ export const settingsEventSchema = z.object({
 });
 export type SettingsEvent = z.infer<typeof settingsEventSchema>;
 
+/**
+ * `event: agent` (admins): an agent was created, changed or removed, or its
+ * process changed state (starting, running, restarting, failed, stopped).
+ * `usage_today` of created/updated is the value as of the change's read (zero).
+ */
+export const agentEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.enum(["created", "updated"]), agent: agentSchema }),
+  z.object({
+    type: z.literal("status"),
+    id: z.string(),
+    status: agentStatusSchema,
+  }),
+  z.object({ type: z.literal("deleted"), id: z.string() }),
+]);
+export type AgentEvent = z.infer<typeof agentEventSchema>;
+
 /** Every event kind of the stream and the schema of its `data`. */
 export const SSE_EVENTS = {
   camera: cameraEventSchema,
   node: nodeEventSchema,
   recording: recordingEventSchema,
   settings: settingsEventSchema,
+  agent: agentEventSchema,
 } as const;

@@ -6,7 +6,11 @@
 import { loadConfig } from "../../lib/config.ts";
 import { configureLog } from "../../lib/log.ts";
 import { controllerSettings } from "../../controller/config.ts";
-import { type Controller, startController } from "../../controller/mod.ts";
+import {
+  type Controller,
+  type ControllerOptions,
+  startController,
+} from "../../controller/mod.ts";
 import type { AuthOptions } from "../../controller/auth/service.ts";
 import {
   type DesiredState,
@@ -47,6 +51,8 @@ export interface StackOptions {
   metricsToken?: string;
   /** More controller flags, e.g. `{"node-ca-file": path}`. */
   controllerFlags?: Record<string, string>;
+  /** More options of startController (agent command, tool registry …). */
+  controllerOptions?: ControllerOptions;
 }
 
 export interface Stack {
@@ -117,7 +123,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return c;
   };
   let controller = closeOnce(
-    await startController(cfg, { web: opts.web ?? false, auth: opts.auth }),
+    await startController(cfg, {
+      ...opts.controllerOptions,
+      web: opts.web ?? false,
+      auth: opts.auth,
+    }),
   );
   const port = controller.port;
   const url = `http://127.0.0.1:${port}`;
@@ -213,6 +223,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         try {
           controller = closeOnce(
             await startController(again, {
+              ...opts.controllerOptions,
               web: opts.web ?? false,
               auth: opts.auth,
             }),

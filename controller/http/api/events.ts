@@ -1,6 +1,6 @@
 /**
- * /api/events: Server-Sent Events for live state: `camera`, `node` (admins)
- * and `recording` changes. Viewers receive the camera and recording events of
+ * /api/events: Server-Sent Events for live state: `camera`, `node` (admins),
+ * `agent` (admins) and `recording` changes. Viewers receive the camera and recording events of
  * the cameras granted to them.
  * A comment line every 15 s keeps proxies from closing an idle stream.
  * The stream ends when the caller's access shrinks (their camera set as of
@@ -11,7 +11,7 @@
 import { Hono } from "hono";
 import { API } from "../../../lib/api/routes.ts";
 import { api } from "./registry.ts";
-import { authorize, cameraScope } from "../../access/policy.ts";
+import { authorize, cameraScope, decide } from "../../access/policy.ts";
 import type { EventBus, FalconEvent } from "../../events/bus.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
 import type { StreamGuard } from "../middleware/stream_guard.ts";
@@ -39,7 +39,10 @@ export function eventsApi(
     // Viewers get camera and recording events of their granted cameras only
     // (as of connecting), no node events: the policy's camera scope.
     const visible = cameraScope(access);
+    const agentsVisible = decide(access, "agent.list").allow;
     const allowed = (ev: FalconEvent) => {
+      // Agents are admin-managed: their events go to those who may list them.
+      if (ev.kind === "agent") return agentsVisible;
       if (!visible) return true;
       if (ev.kind === "camera") {
         return visible.has(
