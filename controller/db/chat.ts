@@ -264,17 +264,22 @@ export async function messageSeq(
   return rows[0]?.seq ?? null;
 }
 
-/** Messages of a session after `afterSeq` up to `uptoSeq` (inclusive), oldest first. */
-export async function messagesBetween(
+/**
+ * Messages a model may see (no notes) of a session after `afterSeq` up to
+ * `uptoSeq` (inclusive), oldest first, with how many images each has.
+ */
+export async function contextMessages(
   sql: Q,
   sessionId: string,
   afterSeq: string | null,
   uptoSeq: string,
-): Promise<MessageRow[]> {
-  return await sql<MessageRow[]>`select * from chat_messages
-    where session_id = ${sessionId} and seq <= ${uptoSeq}
-      ${afterSeq === null ? sql`` : sql`and seq > ${afterSeq}`}
-    order by seq`;
+): Promise<(MessageRow & { image_count: number })[]> {
+  return await sql<(MessageRow & { image_count: number })[]>`select m.*,
+      (select count(*)::int from chat_message_images i where i.message_id = m.id) as image_count
+    from chat_messages m
+    where m.session_id = ${sessionId} and m.seq <= ${uptoSeq} and m.role <> 'note'
+      ${afterSeq === null ? sql`` : sql`and m.seq > ${afterSeq}`}
+    order by m.seq`;
 }
 
 export async function insertTurn(
@@ -455,4 +460,17 @@ export async function traceOf(sql: Q, turnIds: string[]): Promise<TraceRow[]> {
     from chat_tool_trace where turn_id in ${
     sql(turnIds)
   } order by turn_id, ord`;
+}
+
+/** The token counts of a done turn's answer (its last assistant message). */
+export async function setAnswerUsage(
+  sql: Q,
+  turnId: string,
+  prompt: number,
+  completion: number,
+): Promise<void> {
+  await sql`update chat_messages set prompt_tokens = ${prompt},
+    completion_tokens = ${completion}
+    where id = (select id from chat_messages where turn_id = ${turnId}
+      and role = 'assistant' order by seq desc limit 1)`;
 }
