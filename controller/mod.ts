@@ -35,6 +35,12 @@ import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { loadIslandAssets } from "./web/assets.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import { ChatHub, ChatService, TurnNotifier, TurnService } from "./chat/mod.ts";
+import {
+  agentConfigFromTable,
+  agentCredentialFromTable,
+} from "./chat/standins.ts";
+import { requireAgentCredential } from "./http/internal/agent_turns.ts";
 import {
   type ControllerMetrics,
   createControllerMetrics,
@@ -68,6 +74,10 @@ export interface Controller {
   settings: SettingsService;
   /** Prometheus metrics (controller/metrics): record with its functions. */
   metrics: ControllerMetrics;
+  /** Chat with agents: the user's side (controller/chat). */
+  chat: ChatService;
+  /** Chat turns: the agent process's side, addUsage for the gateway, interruptRunning for the supervisor. */
+  turns: TurnService;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -201,6 +211,27 @@ export async function startController(
       client: nodeClient,
     });
 
+    // Chat. agentConfig and the credential come from the tables until
+    // agents-core's service provides them; toolsFor from the tool hub and
+    // touch (liveness) from the supervisor, once merged.
+    const chatHub = new ChatHub();
+    const turnNotifier = new TurnNotifier(clock);
+    const chat = new ChatService({
+      sql: db.sql,
+      hub: chatHub,
+      notifier: turnNotifier,
+      clock,
+    });
+    const turns = new TurnService({
+      sql: db.sql,
+      hub: chatHub,
+      notifier: turnNotifier,
+      clock,
+      agentConfig: agentConfigFromTable(db.sql),
+      toolsFor: () => [],
+      touch: () => {},
+    });
+
     const islands = opts.web === false ? null : await loadIslandAssets({
       onBundle: (why) =>
         log.info("bundling the dashboard's islands at start", {
@@ -241,6 +272,9 @@ export async function startController(
       trustedProxyHops: cfg.trustedProxyHops,
       streamMaxLifetimeMs: cfg.streamMaxLifetimeS * 1000,
       metrics: { registry: metrics.registry, token: cfg.metricsToken },
+      chat,
+      turns,
+      agentAuth: requireAgentCredential(agentCredentialFromTable(db.sql)),
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
@@ -301,6 +335,11 @@ export async function startController(
       run: () => reconciler.tick(),
     });
     jobs.add({
+      name: "chat.lease_expiry",
+      intervalMs: 5000,
+      run: () => turns.expireLeases(),
+    });
+    jobs.add({
       name: "auth.session_sweep",
       intervalMs: 10 * 60_000,
       run: () => auth.sweepSessions(),
@@ -344,6 +383,8 @@ export async function startController(
       jobs,
       metrics,
       settings,
+      chat,
+      turns,
       setupUrl,
       async close() {
         await jobs.stop();

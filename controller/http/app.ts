@@ -3,7 +3,7 @@
  * protocol (node token only), the /api surface behind one auth middleware
  * (public: status, login, setup), and the dashboard.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { ErrorBody } from "../../lib/errors.ts";
 import type { Principal } from "../access/principal.ts";
 import type { AuditLog } from "../audit/mod.ts";
@@ -20,6 +20,10 @@ import {
 } from "../recordings/mod.ts";
 import type { StreamHub } from "../streams/hub.ts";
 import { auditApi } from "./api/audit.ts";
+import { chatApi } from "./api/chat.ts";
+import { agentTurnsApi } from "./internal/agent_turns.ts";
+import type { ChatService } from "../chat/service.ts";
+import type { TurnService } from "../chat/turns.ts";
 import { authApi } from "./api/auth.ts";
 import { camerasApi } from "./api/cameras.ts";
 import { eventsApi } from "./api/events.ts";
@@ -93,6 +97,11 @@ export interface ControllerAppDeps {
   mountWeb?: (app: Hono<AuthEnv>) => void;
   /** Prometheus: the registry behind GET /metrics and the scrapers' token. */
   metrics?: { registry: Registry; token?: string };
+  /** Chat (controller/chat): /api/chat and, with `agentAuth`, the agent turn endpoints. */
+  chat?: ChatService;
+  turns?: TurnService;
+  /** Sets the agent principal (with its credential generation) on /internal/v1/agents/*. */
+  agentAuth?: MiddlewareHandler<AuthEnv>;
 }
 
 /** /api routes reachable without credentials. */
@@ -137,9 +146,9 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   });
 
   const limit = limitBody(deps.maxBodyBytes ?? 1024 * 1024);
+  app.use("/internal/*", limit);
   app.use(
-    "/internal/*",
-    limit,
+    "/internal/v1/nodes/*",
     requireNodeCredential({
       joinToken: deps.joinToken,
       authenticate: (secret) => deps.nodes.authenticate(secret),
@@ -156,6 +165,10 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     client,
   });
   app.route("/internal/v1/nodes", nodeEventsApi(recordings));
+  if (deps.turns && deps.agentAuth) {
+    app.use("/internal/v1/agents/*", deps.agentAuth);
+    app.route("/internal/v1/agents", agentTurnsApi(deps.turns));
+  }
 
   const authenticated = requireAuth(deps.auth);
   app.use("/api/*", limit, async (c, next) => {
@@ -226,6 +239,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     }),
   );
   app.route("/api/events", eventsApi(deps.bus, { guard }));
+  if (deps.chat) app.route("/api/chat", chatApi(deps.chat, { guard }));
   app.route(
     "/api/settings",
     settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),
