@@ -32,8 +32,11 @@ export const SUMMARY_HEADER =
 
 /** A stored message as the fitting sees it (notes are left out by the caller). */
 export interface HistoryMessage {
-  /** Order in the session (chat_messages.seq). */
-  seq: number;
+  /**
+   * The claim order of the message's turn (chat_turns.queue_seq): a turn's
+   * messages share it, and the summary's cursor counts in it.
+   */
+  turn_seq: number;
   role: "user" | "assistant" | "tool";
   content: string;
   tool_calls: ToolCall[];
@@ -49,9 +52,9 @@ export interface HistoryMessage {
 }
 
 export interface FitInput {
-  /** Messages after the stored summary's, oldest first, ending with this turn's user message. */
+  /** Messages of the turns after the stored summary's, in turn order, ending with this turn's user message. */
   messages: HistoryMessage[];
-  /** The stored running summary (its entries, without the header) and the last seq it covers. */
+  /** The stored running summary (its entries, without the header) and the last turn_seq it covers. */
   summary: { text: string; uptoSeq: number } | null;
   contextWindow: number;
   maxTokens: number;
@@ -249,12 +252,9 @@ export function fitContext(i: FitInput): FitResult {
   let newSummary: FitResult["newSummary"] = null;
   if (foldedNow.length) {
     summaryText = appendSummary(oldText, foldedNow.map(summaryEntry));
-    // Everything before the first kept user message is covered now.
-    const keptFrom = exchanges[first][0].seq;
-    const uptoSeq = Math.max(
-      ...i.messages.filter((m) => m.seq < keptFrom).map((m) => m.seq),
-    );
-    newSummary = { text: summaryText, uptoSeq };
+    // Covered now: the turns up to the last folded one.
+    const last = foldedNow[foldedNow.length - 1];
+    newSummary = { text: summaryText, uptoSeq: last[0].turn_seq };
   }
   const summary = summaryText ? withHeader(summaryText) : null;
   if (summary) used += MESSAGE_OVERHEAD + i.estimate(summary);

@@ -14,15 +14,16 @@ import {
 import { contextWindowOf, DEFAULT_CONTEXT_WINDOW } from "./models.ts";
 import { charsEstimate, estimatorFor, usesOpenAiTokenizer } from "./tokens.ts";
 
-let seq = 0;
+let turn = 0;
 const T = "2026-12-07T10:00:00.000Z";
 function msg(
   role: HistoryMessage["role"],
   content: string,
   extra: Partial<HistoryMessage> = {},
 ): HistoryMessage {
+  if (role === "user") turn++;
   return {
-    seq: ++seq,
+    turn_seq: turn,
     role,
     content,
     tool_calls: [],
@@ -167,9 +168,9 @@ Deno.test("older exchanges that do not fit are folded into an extractive summary
     /Answer: Camera 1 shows a door\.\n|Answer: Camera 1 shows a door\.$/,
   );
   assert.doesNotMatch(r.summary!, /It is closed/, "first sentence only");
-  // The stored summary covers up to the last folded message.
+  // The stored summary covers the turns before the first kept one.
   const firstKept = m.find((x) => x.content === r.messages[0].content)!;
-  assert.equal(r.newSummary!.uptoSeq, firstKept.seq - 1);
+  assert.equal(r.newSummary!.uptoSeq, firstKept.turn_seq - 1);
   // Deterministic.
   assert.deepEqual(
     fitContext(base(m, { contextWindow: 3_500, maxTokens: 500 })),

@@ -181,12 +181,12 @@ export class TurnService {
     const rows = await db.contextMessages(
       sql,
       session.id,
-      session.summary_upto_seq,
-      user.seq,
+      session.summary_upto_turn_seq,
+      turn.queue_seq,
     );
     const images = await db.imagesOf(sql, [user.id]);
     const history: HistoryMessage[] = rows.map((m) => ({
-      seq: Number(m.seq),
+      turn_seq: Number(m.turn_seq),
       role: m.role as HistoryMessage["role"],
       content: m.content,
       tool_calls: m.tool_calls,
@@ -205,8 +205,12 @@ export class TurnService {
     const estimate = await estimatorFor(agent.model);
     const fit = fitContext({
       messages: history,
-      summary: session.summary !== null && session.summary_upto_seq !== null
-        ? { text: session.summary, uptoSeq: Number(session.summary_upto_seq) }
+      summary: session.summary !== null &&
+          session.summary_upto_turn_seq !== null
+        ? {
+          text: session.summary,
+          uptoSeq: Number(session.summary_upto_turn_seq),
+        }
         : null,
       contextWindow: contextWindowOf(agent.model, agent.context_window),
       maxTokens: agent.max_tokens,

@@ -14,7 +14,7 @@ export interface SessionRow {
   agent_id: string;
   title: string | null;
   summary: string | null;
-  summary_upto_seq: string | null;
+  summary_upto_turn_seq: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -160,7 +160,7 @@ export async function setSummary(
   uptoSeq: string,
 ): Promise<void> {
   await sql`update chat_sessions set summary = ${summary},
-    summary_upto_seq = ${uptoSeq} where id = ${sessionId}`;
+    summary_upto_turn_seq = ${uptoSeq} where id = ${sessionId}`;
 }
 
 /** Turns of a session that are queued or running, per status. */
@@ -265,21 +265,25 @@ export async function messageSeq(
 }
 
 /**
- * Messages a model may see (no notes) of a session after `afterSeq` up to
- * `uptoSeq` (inclusive), oldest first, with how many images each has.
+ * Messages a model may see (no notes) of the session's turns after
+ * `afterTurnSeq` up to `uptoTurnSeq` (inclusive), in turn order (a user
+ * message queued behind a running turn was stored before that turn's
+ * answer, but comes after it), with how many images each has.
  */
 export async function contextMessages(
   sql: Q,
   sessionId: string,
-  afterSeq: string | null,
-  uptoSeq: string,
-): Promise<(MessageRow & { image_count: number })[]> {
-  return await sql<(MessageRow & { image_count: number })[]>`select m.*,
+  afterTurnSeq: string | null,
+  uptoTurnSeq: string,
+): Promise<(MessageRow & { image_count: number; turn_seq: string })[]> {
+  return await sql<(MessageRow & { image_count: number; turn_seq: string })[]>`
+    select m.*, t.queue_seq as turn_seq,
       (select count(*)::int from chat_message_images i where i.message_id = m.id) as image_count
-    from chat_messages m
-    where m.session_id = ${sessionId} and m.seq <= ${uptoSeq} and m.role <> 'note'
-      ${afterSeq === null ? sql`` : sql`and m.seq > ${afterSeq}`}
-    order by m.seq`;
+    from chat_messages m join chat_turns t on t.id = m.turn_id
+    where m.session_id = ${sessionId} and m.role <> 'note'
+      and t.queue_seq <= ${uptoTurnSeq}
+      ${afterTurnSeq === null ? sql`` : sql`and t.queue_seq > ${afterTurnSeq}`}
+    order by t.queue_seq, m.seq`;
 }
 
 export async function insertTurn(

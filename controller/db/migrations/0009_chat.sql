@@ -8,7 +8,7 @@ CREATE TABLE chat_sessions (
   agent_id         uuid NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
   title            text,                                  -- the first message, shortened
   summary          text,                                  -- running summary of messages folded out of the context
-  summary_upto_seq bigint,                                -- the last chat_messages.seq the summary covers
+  summary_upto_turn_seq bigint,                           -- the summary covers the messages of turns up to this queue_seq
   created_at       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
