@@ -211,7 +211,10 @@ export class ChatService {
       message: messageJson(message),
       events_url: eventsUrl(agentId, turn.session_id),
     };
-    this.#hub.publish(turn.session_id, { event: "message", data: sent.message });
+    this.#hub.publish(turn.session_id, {
+      event: "message",
+      data: sent.message,
+    });
     this.#hub.publish(turn.session_id, { event: "turn", data: sent.turn });
     this.#notifier.wake(agentId);
     return sent;

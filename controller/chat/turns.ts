@@ -153,7 +153,10 @@ export class TurnService {
     }
   }
 
-  async #claim(agentId: string, generation: number): Promise<db.TurnRow | null> {
+  async #claim(
+    agentId: string,
+    generation: number,
+  ): Promise<db.TurnRow | null> {
     try {
       return await db.claimTurn(
         this.#d.sql,
@@ -175,7 +178,8 @@ export class TurnService {
     tools: ToolInfo[],
   ): Promise<TurnJob> {
     const sql = this.#d.sql;
-    const session = (await db.findSession(sql, turn.agent_id, turn.session_id))!;
+    const session =
+      (await db.findSession(sql, turn.agent_id, turn.session_id))!;
     const user = await db.userMessageOf(sql, turn.id);
     if (!user) throw new Error(`turn ${turn.id} has no user message`);
     const rows = await db.contextMessages(
@@ -265,9 +269,11 @@ export class TurnService {
           field: "turn",
         });
       }
-      const fresh = [...events].sort((a, b) => a.seq - b.seq).filter((e, i, a) =>
-        e.seq > turn.last_seq && (i === 0 || a[i - 1].seq !== e.seq)
-      );
+      const fresh = [...events].sort((a, b) => a.seq - b.seq).filter((
+        e,
+        i,
+        a,
+      ) => e.seq > turn.last_seq && (i === 0 || a[i - 1].seq !== e.seq));
       if (turn.claimed_generation !== generation) {
         return { accepted: 0, cancelled: true };
       }
@@ -406,7 +412,10 @@ export class TurnService {
       prompt_tokens: done.prompt_tokens,
       completion_tokens: done.completion_tokens,
     });
-    out.push([turn.session_id, { event: "message", data: messageJson(answer) }]);
+    out.push([turn.session_id, {
+      event: "message",
+      data: messageJson(answer),
+    }]);
     out.push([turn.session_id, {
       event: "turn",
       data: turnJson(done, await db.traceOf(tx, [turn.id])),
@@ -505,7 +514,12 @@ export class TurnService {
       const row = await db.addTurnUsage(tx, turnId, p, c);
       if (!row) return false;
       if (row.status === "done") {
-        await db.setAnswerUsage(tx, turnId, row.prompt_tokens, row.completion_tokens);
+        await db.setAnswerUsage(
+          tx,
+          turnId,
+          row.prompt_tokens,
+          row.completion_tokens,
+        );
       }
       return true;
     });

@@ -188,7 +188,11 @@ async function scenarios(t: Deno.TestContext, db: Database) {
       ["assistant", "Hello: you have 2 cameras."],
     ]);
     const answer = h.messages[3];
-    assert.equal(answer.prompt_tokens, 120, "usage after final reaches the answer");
+    assert.equal(
+      answer.prompt_tokens,
+      120,
+      "usage after final reaches the answer",
+    );
     assert.equal(answer.completion_tokens, 30);
     assert.deepEqual(h.messages[1].tool_calls, [
       { id: "c1", name: "list_cameras", args: {} },
@@ -209,7 +213,11 @@ async function scenarios(t: Deno.TestContext, db: Database) {
     const seen: string[] = [];
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
-    for (let ev = await sub.next(ac.signal); ev; ev = await sub.next(ac.signal)) {
+    for (
+      let ev = await sub.next(ac.signal);
+      ev;
+      ev = await sub.next(ac.signal)
+    ) {
       seen.push(label(ev));
     }
     sub.close();
@@ -255,251 +263,295 @@ async function scenarios(t: Deno.TestContext, db: Database) {
     );
   });
 
-  await t.step("one turn at a time per session, even when queued behind", async () => {
-    const w = await world(db);
-    const a = await w.chat.send(admin, w.agent, { message: "first" }, {
-      source: "telegram",
-    });
-    const b = await w.chat.send(admin, w.agent, {
-      message: "second",
-      session_id: a.session_id,
-    }, { source: "telegram" });
-    const jobs = await Promise.all(
-      Array.from({ length: 6 }, () => w.turns.claimNext(w.agent, 1, 0)),
-    );
-    const won = jobs.filter((j) => j !== null);
-    assert.equal(won.length, 1);
-    assert.equal(won[0]!.turn_id, a.turn.id, "the oldest first");
-    assert.equal(await w.turns.claimNext(w.agent, 1, 0), null);
-    await w.turns.appendEvents(w.agent, 1, a.turn.id, [final(1, "A")]);
-    const next = await w.turns.claimNext(w.agent, 1, 0);
-    assert.equal(next?.turn_id, b.turn.id);
-    // Its context: the first exchange, then its own message.
-    assert.deepEqual(next!.messages.map((m) => m.content), [
-      "first",
-      "A",
-      "second",
-    ]);
-  });
-
-  await t.step("the database itself refuses a second running turn in a session", async () => {
-    const w = await world(db);
-    const a = await w.chat.send(admin, w.agent, { message: "1" }, {
-      source: "telegram",
-    });
-    const b = await w.chat.send(admin, w.agent, {
-      message: "2",
-      session_id: a.session_id,
-    }, { source: "telegram" });
-    await db.sql`update chat_turns set status = 'running' where id = ${a.turn.id}`;
-    await assert.rejects(
-      db.sql`update chat_turns set status = 'running' where id = ${b.turn.id}`,
-      (e: { code?: string }) => e.code === "23505",
-    );
-  });
-
-  await t.step("409 while a turn runs (dashboard/api); the sixth queued is 429", async () => {
-    const w = await world(db);
-    const a = await w.chat.send(admin, w.agent, { message: "q" });
-    await rejects(
-      w.chat.send(admin, w.agent, { message: "again", session_id: a.session_id }),
-      "conflict",
-      /still answering/,
-    );
-    await w.turns.claimNext(w.agent, 1, 0);
-    await rejects(
-      w.chat.send(admin, w.agent, { message: "again", source: "api" }),
-      "conflict",
-    );
-    for (let i = 0; i < 5; i++) {
-      await w.chat.send(admin, w.agent, { message: `t${i}` }, {
+  await t.step(
+    "one turn at a time per session, even when queued behind",
+    async () => {
+      const w = await world(db);
+      const a = await w.chat.send(admin, w.agent, { message: "first" }, {
         source: "telegram",
       });
-    }
-    await rejects(
-      w.chat.send(admin, w.agent, { message: "t5" }, { source: "telegram" }),
-      "rate_limited",
-      /At most 5/,
-    );
-  });
+      const b = await w.chat.send(admin, w.agent, {
+        message: "second",
+        session_id: a.session_id,
+      }, { source: "telegram" });
+      const jobs = await Promise.all(
+        Array.from({ length: 6 }, () => w.turns.claimNext(w.agent, 1, 0)),
+      );
+      const won = jobs.filter((j) => j !== null);
+      assert.equal(won.length, 1);
+      assert.equal(won[0]!.turn_id, a.turn.id, "the oldest first");
+      assert.equal(await w.turns.claimNext(w.agent, 1, 0), null);
+      await w.turns.appendEvents(w.agent, 1, a.turn.id, [final(1, "A")]);
+      const next = await w.turns.claimNext(w.agent, 1, 0);
+      assert.equal(next?.turn_id, b.turn.id);
+      // Its context: the first exchange, then its own message.
+      assert.deepEqual(next!.messages.map((m) => m.content), [
+        "first",
+        "A",
+        "second",
+      ]);
+    },
+  );
 
-  await t.step("bad input, unknown agent and other agents' sessions", async () => {
-    const w = await world(db);
-    const other = await world(db);
-    const theirs = await other.chat.newSession(admin, other.agent);
-    await rejects(w.chat.send(admin, w.agent, { message: "" }), "invalid_input");
-    await rejects(
-      w.chat.send(admin, "00000000-0000-4000-8000-000000000000", {
-        message: "x",
-      }),
-      "not_found",
-    );
-    await rejects(w.chat.send(admin, "nope", { message: "x" }), "not_found");
-    await rejects(
-      w.chat.send(admin, w.agent, {
-        message: "x",
-        session_id: theirs.session_id,
-      }),
-      "not_found",
-    );
-    await rejects(
-      w.chat.history(admin, w.agent, { session_id: theirs.session_id }),
-      "not_found",
-    );
-    await rejects(
-      w.chat.send(admin, w.agent, {
-        message: "x",
-        images: [{ mime: "image/png", base64: btoa("not a png") }],
-      }),
-      "invalid_input",
-      /images\.0\.base64/,
-    );
-    await rejects(w.chat.send(viewer, w.agent, { message: "x" }), "forbidden");
-    await rejects(w.chat.history(viewer, w.agent), "forbidden");
-    await rejects(w.chat.sessions(viewer, w.agent), "forbidden");
-  });
+  await t.step(
+    "the database itself refuses a second running turn in a session",
+    async () => {
+      const w = await world(db);
+      const a = await w.chat.send(admin, w.agent, { message: "1" }, {
+        source: "telegram",
+      });
+      const b = await w.chat.send(admin, w.agent, {
+        message: "2",
+        session_id: a.session_id,
+      }, { source: "telegram" });
+      await db
+        .sql`update chat_turns set status = 'running' where id = ${a.turn.id}`;
+      await assert.rejects(
+        db.sql`update chat_turns set status = 'running' where id = ${b.turn.id}`,
+        (e: { code?: string }) => e.code === "23505",
+      );
+    },
+  );
 
-  await t.step("a repeated event batch stores and sends nothing twice", async () => {
-    const w = await world(db);
-    const sent = await w.chat.send(admin, w.agent, { message: "q" });
-    const job = (await w.turns.claimNext(w.agent, 1, 0))!;
-    const sub = w.hub.subscribe(sent.session_id);
-    const batch: TurnEvent[] = [
-      { seq: 1, type: "tool_start", call_id: "x", name: "list_cameras", args: {} },
-      { seq: 2, type: "token", text: "a" },
-    ];
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, batch),
-      { accepted: 2, cancelled: false },
-    );
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, batch),
-      { accepted: 0, cancelled: false },
-    );
-    // Overlapping: only seq 3 is new.
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, [
-        batch[1],
-        { seq: 3, type: "token", text: "b" },
-      ]),
-      { accepted: 1, cancelled: false },
-    );
-    const fin = [final(4, "ab")];
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, fin),
-      { accepted: 1, cancelled: false },
-    );
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, fin),
-      { accepted: 0, cancelled: false },
-      "a repeated final is fine",
-    );
-    assert.equal(
-      await countRows(db, `chat_tool_trace where turn_id = '${job.turn_id}'`),
-      1,
-    );
-    assert.equal(
-      await countRows(db, `chat_messages where turn_id = '${job.turn_id}'`),
-      2,
-      "user message and one answer",
-    );
-    const seen: string[] = [];
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 150);
-    for (let ev = await sub.next(ac.signal); ev; ev = await sub.next(ac.signal)) {
-      seen.push(label(ev));
-    }
-    sub.close();
-    assert.deepEqual(seen, [
-      "tool_start:list_cameras",
-      "token:a",
-      "token:b",
-      "message:assistant",
-      "turn:done",
-    ]);
-  });
+  await t.step(
+    "409 while a turn runs (dashboard/api); the sixth queued is 429",
+    async () => {
+      const w = await world(db);
+      const a = await w.chat.send(admin, w.agent, { message: "q" });
+      await rejects(
+        w.chat.send(admin, w.agent, {
+          message: "again",
+          session_id: a.session_id,
+        }),
+        "conflict",
+        /still answering/,
+      );
+      await w.turns.claimNext(w.agent, 1, 0);
+      await rejects(
+        w.chat.send(admin, w.agent, { message: "again", source: "api" }),
+        "conflict",
+      );
+      for (let i = 0; i < 5; i++) {
+        await w.chat.send(admin, w.agent, { message: `t${i}` }, {
+          source: "telegram",
+        });
+      }
+      await rejects(
+        w.chat.send(admin, w.agent, { message: "t5" }, { source: "telegram" }),
+        "rate_limited",
+        /At most 5/,
+      );
+    },
+  );
 
-  await t.step("an error marks the turn failed and stores no assistant message", async () => {
-    const w = await world(db);
-    const sent = await w.chat.send(admin, w.agent, { message: "q" });
-    const job = (await w.turns.claimNext(w.agent, 1, 0))!;
-    await w.turns.appendEvents(w.agent, 1, job.turn_id, [
-      { seq: 1, type: "token", text: "partial" },
-      {
-        seq: 2,
-        type: "error",
-        error: {
-          kind: "provider_rate_limit",
-          message: "The provider refused: too many requests",
-          retry_after_s: 20,
+  await t.step(
+    "bad input, unknown agent and other agents' sessions",
+    async () => {
+      const w = await world(db);
+      const other = await world(db);
+      const theirs = await other.chat.newSession(admin, other.agent);
+      await rejects(
+        w.chat.send(admin, w.agent, { message: "" }),
+        "invalid_input",
+      );
+      await rejects(
+        w.chat.send(admin, "00000000-0000-4000-8000-000000000000", {
+          message: "x",
+        }),
+        "not_found",
+      );
+      await rejects(w.chat.send(admin, "nope", { message: "x" }), "not_found");
+      await rejects(
+        w.chat.send(admin, w.agent, {
+          message: "x",
+          session_id: theirs.session_id,
+        }),
+        "not_found",
+      );
+      await rejects(
+        w.chat.history(admin, w.agent, { session_id: theirs.session_id }),
+        "not_found",
+      );
+      await rejects(
+        w.chat.send(admin, w.agent, {
+          message: "x",
+          images: [{ mime: "image/png", base64: btoa("not a png") }],
+        }),
+        "invalid_input",
+        /images\.0\.base64/,
+      );
+      await rejects(
+        w.chat.send(viewer, w.agent, { message: "x" }),
+        "forbidden",
+      );
+      await rejects(w.chat.history(viewer, w.agent), "forbidden");
+      await rejects(w.chat.sessions(viewer, w.agent), "forbidden");
+    },
+  );
+
+  await t.step(
+    "a repeated event batch stores and sends nothing twice",
+    async () => {
+      const w = await world(db);
+      const sent = await w.chat.send(admin, w.agent, { message: "q" });
+      const job = (await w.turns.claimNext(w.agent, 1, 0))!;
+      const sub = w.hub.subscribe(sent.session_id);
+      const batch: TurnEvent[] = [
+        {
+          seq: 1,
+          type: "tool_start",
+          call_id: "x",
+          name: "list_cameras",
+          args: {},
         },
-      },
-    ]);
-    const h = await w.chat.history(admin, w.agent, {
-      session_id: sent.session_id,
-    });
-    assert.deepEqual(h.messages.map((m) => m.role), ["user"]);
-    assert.equal(h.turns[0].status, "failed");
-    assert.deepEqual(h.turns[0].error, {
-      kind: "provider_rate_limit",
-      message: "The provider refused: too many requests",
-      retry_after_s: 20,
-    });
-    // The session is free again.
-    await w.chat.send(admin, w.agent, {
-      message: "retry",
-      session_id: sent.session_id,
-    });
-  });
+        { seq: 2, type: "token", text: "a" },
+      ];
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, batch),
+        { accepted: 2, cancelled: false },
+      );
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, batch),
+        { accepted: 0, cancelled: false },
+      );
+      // Overlapping: only seq 3 is new.
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, [
+          batch[1],
+          { seq: 3, type: "token", text: "b" },
+        ]),
+        { accepted: 1, cancelled: false },
+      );
+      const fin = [final(4, "ab")];
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, fin),
+        { accepted: 1, cancelled: false },
+      );
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, fin),
+        { accepted: 0, cancelled: false },
+        "a repeated final is fine",
+      );
+      assert.equal(
+        await countRows(db, `chat_tool_trace where turn_id = '${job.turn_id}'`),
+        1,
+      );
+      assert.equal(
+        await countRows(db, `chat_messages where turn_id = '${job.turn_id}'`),
+        2,
+        "user message and one answer",
+      );
+      const seen: string[] = [];
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 150);
+      for (
+        let ev = await sub.next(ac.signal);
+        ev;
+        ev = await sub.next(ac.signal)
+      ) {
+        seen.push(label(ev));
+      }
+      sub.close();
+      assert.deepEqual(seen, [
+        "tool_start:list_cameras",
+        "token:a",
+        "token:b",
+        "message:assistant",
+        "turn:done",
+      ]);
+    },
+  );
 
-  await t.step("a lease that runs out interrupts the turn; the old claimer is refused", async () => {
-    const clock = new FakeClock(Date.parse("2026-12-07T10:00:00Z"));
-    const w = await world(db, clock);
-    const sent = await w.chat.send(admin, w.agent, { message: "q" });
-    const job = (await w.turns.claimNext(w.agent, 1, 0))!;
-    assert.equal(job.lease_s, 30);
-    // Another generation's post is not this claim's.
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 2, job.turn_id, [
-        { seq: 1, type: "token", text: "x" },
-      ]),
-      { accepted: 0, cancelled: true },
-    );
-    clock.advance(20_000);
-    await w.turns.appendEvents(w.agent, 1, job.turn_id, []); // extends the lease
-    clock.advance(20_000);
-    assert.equal(await w.turns.expireLeases(), 0, "extended by the batch");
-    clock.advance(15_000);
-    assert.equal(await w.turns.expireLeases(), 1);
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, [final(1, "late")]),
-      { accepted: 0, cancelled: true },
-    );
-    const h = await w.chat.history(admin, w.agent, {
-      session_id: sent.session_id,
-    });
-    assert.deepEqual(h.messages.map((m) => [m.role, m.content]), [
-      ["user", "q"],
-      ["note", INTERRUPTED_NOTE],
-    ]);
-    assert.equal(h.messages[1].source, "system");
-    assert.equal(h.turns[0].status, "interrupted");
-    assert.equal(h.turns[0].error?.kind, "agent_stopped");
-  });
+  await t.step(
+    "an error marks the turn failed and stores no assistant message",
+    async () => {
+      const w = await world(db);
+      const sent = await w.chat.send(admin, w.agent, { message: "q" });
+      const job = (await w.turns.claimNext(w.agent, 1, 0))!;
+      await w.turns.appendEvents(w.agent, 1, job.turn_id, [
+        { seq: 1, type: "token", text: "partial" },
+        {
+          seq: 2,
+          type: "error",
+          error: {
+            kind: "provider_rate_limit",
+            message: "The provider refused: too many requests",
+            retry_after_s: 20,
+          },
+        },
+      ]);
+      const h = await w.chat.history(admin, w.agent, {
+        session_id: sent.session_id,
+      });
+      assert.deepEqual(h.messages.map((m) => m.role), ["user"]);
+      assert.equal(h.turns[0].status, "failed");
+      assert.deepEqual(h.turns[0].error, {
+        kind: "provider_rate_limit",
+        message: "The provider refused: too many requests",
+        retry_after_s: 20,
+      });
+      // The session is free again.
+      await w.chat.send(admin, w.agent, {
+        message: "retry",
+        session_id: sent.session_id,
+      });
+    },
+  );
 
-  await t.step("a post after the lease ran out (before the job) is refused too", async () => {
-    const clock = new FakeClock(Date.parse("2026-12-07T10:00:00Z"));
-    const w = await world(db, clock);
-    await w.chat.send(admin, w.agent, { message: "q" });
-    const job = (await w.turns.claimNext(w.agent, 1, 0))!;
-    clock.advance(31_000);
-    assert.deepEqual(
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, [final(1, "late")]),
-      { accepted: 0, cancelled: true },
-    );
-    const turn = await w.chat.turn(admin, w.agent, job.turn_id);
-    assert.equal(turn.status, "interrupted");
-  });
+  await t.step(
+    "a lease that runs out interrupts the turn; the old claimer is refused",
+    async () => {
+      const clock = new FakeClock(Date.parse("2026-12-07T10:00:00Z"));
+      const w = await world(db, clock);
+      const sent = await w.chat.send(admin, w.agent, { message: "q" });
+      const job = (await w.turns.claimNext(w.agent, 1, 0))!;
+      assert.equal(job.lease_s, 30);
+      // Another generation's post is not this claim's.
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 2, job.turn_id, [
+          { seq: 1, type: "token", text: "x" },
+        ]),
+        { accepted: 0, cancelled: true },
+      );
+      clock.advance(20_000);
+      await w.turns.appendEvents(w.agent, 1, job.turn_id, []); // extends the lease
+      clock.advance(20_000);
+      assert.equal(await w.turns.expireLeases(), 0, "extended by the batch");
+      clock.advance(15_000);
+      assert.equal(await w.turns.expireLeases(), 1);
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, [final(1, "late")]),
+        { accepted: 0, cancelled: true },
+      );
+      const h = await w.chat.history(admin, w.agent, {
+        session_id: sent.session_id,
+      });
+      assert.deepEqual(h.messages.map((m) => [m.role, m.content]), [
+        ["user", "q"],
+        ["note", INTERRUPTED_NOTE],
+      ]);
+      assert.equal(h.messages[1].source, "system");
+      assert.equal(h.turns[0].status, "interrupted");
+      assert.equal(h.turns[0].error?.kind, "agent_stopped");
+    },
+  );
+
+  await t.step(
+    "a post after the lease ran out (before the job) is refused too",
+    async () => {
+      const clock = new FakeClock(Date.parse("2026-12-07T10:00:00Z"));
+      const w = await world(db, clock);
+      await w.chat.send(admin, w.agent, { message: "q" });
+      const job = (await w.turns.claimNext(w.agent, 1, 0))!;
+      clock.advance(31_000);
+      assert.deepEqual(
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, [final(1, "late")]),
+        { accepted: 0, cancelled: true },
+      );
+      const turn = await w.chat.turn(admin, w.agent, job.turn_id);
+      assert.equal(turn.status, "interrupted");
+    },
+  );
 
   await t.step("interruptRunning: the agent stopped", async () => {
     const w = await world(db);
@@ -512,7 +564,10 @@ async function scenarios(t: Deno.TestContext, db: Database) {
     });
     assert.equal(h.messages.at(-1)?.role, "note");
     assert.equal(
-      await countRows(db, `chat_messages where session_id = '${sent.session_id}' and role = 'assistant'`),
+      await countRows(
+        db,
+        `chat_messages where session_id = '${sent.session_id}' and role = 'assistant'`,
+      ),
       0,
     );
   });
@@ -536,53 +591,61 @@ async function scenarios(t: Deno.TestContext, db: Database) {
     assert.equal(await w.turns.claimNext(w.agent, 1, 0.05), null);
   });
 
-  await t.step("history pages oldest first; a long session is summarised", async () => {
-    // A small window: older exchanges fold into the session's summary.
-    const w = await world(db, realClock, {
-      context_window: 1_500,
-      max_tokens: 200,
-    });
-    let session: string | undefined;
-    for (let i = 0; i < 6; i++) {
-      const s = await w.chat.send(admin, w.agent, {
-        message: `Question ${i}: ${"word ".repeat(120)}`,
+  await t.step(
+    "history pages oldest first; a long session is summarised",
+    async () => {
+      // A small window: older exchanges fold into the session's summary.
+      const w = await world(db, realClock, {
+        context_window: 1_500,
+        max_tokens: 200,
+      });
+      let session: string | undefined;
+      for (let i = 0; i < 6; i++) {
+        const s = await w.chat.send(admin, w.agent, {
+          message: `Question ${i}: ${"word ".repeat(120)}`,
+          session_id: session,
+        });
+        session = s.session_id;
+        const job = (await w.turns.claimNext(w.agent, 1, 0))!;
+        await w.turns.appendEvents(w.agent, 1, job.turn_id, [
+          final(1, `Answer ${i} is here. ${"more ".repeat(100)}`),
+        ]);
+      }
+      await w.chat.send(admin, w.agent, {
+        message: "Last?",
         session_id: session,
       });
-      session = s.session_id;
       const job = (await w.turns.claimNext(w.agent, 1, 0))!;
-      await w.turns.appendEvents(w.agent, 1, job.turn_id, [
-        final(1, `Answer ${i} is here. ${"more ".repeat(100)}`),
-      ]);
-    }
-    await w.chat.send(admin, w.agent, { message: "Last?", session_id: session });
-    const job = (await w.turns.claimNext(w.agent, 1, 0))!;
-    assert.ok(job.summary, "older exchanges are summarised");
-    assert.match(job.summary, /- User: Question 0:/);
-    assert.match(job.summary, /Answer: Answer 0 is here\./);
-    assert.equal(job.messages[0].role, "user");
-    assert.equal(job.messages.at(-1)?.content, "Last?");
-    const [row] = await db.sql<{ summary: string; summary_upto_turn_seq: string }[]>`
+      assert.ok(job.summary, "older exchanges are summarised");
+      assert.match(job.summary, /- User: Question 0:/);
+      assert.match(job.summary, /Answer: Answer 0 is here\./);
+      assert.equal(job.messages[0].role, "user");
+      assert.equal(job.messages.at(-1)?.content, "Last?");
+      const [row] = await db.sql<
+        { summary: string; summary_upto_turn_seq: string }[]
+      >`
       select summary, summary_upto_turn_seq from chat_sessions where id = ${session!}`;
-    assert.ok(row.summary.includes("Question 0"));
-    const page = await w.chat.history(admin, w.agent, {
-      session_id: session,
-      limit: "3",
-    });
-    assert.equal(page.messages.length, 3);
-    assert.equal(page.has_more, true);
-    assert.equal(page.messages.at(-1)?.content, "Last?");
-    const older = await w.chat.history(admin, w.agent, {
-      session_id: session,
-      limit: "3",
-      before: page.messages[0].id,
-    });
-    assert.equal(older.messages.length, 3);
-    assert.ok(
-      Number(new Date(older.messages[2].created_at)) <=
-        Number(new Date(page.messages[0].created_at)),
-    );
-    assert.ok(page.turns.some((t) => t.status === "running"));
-  });
+      assert.ok(row.summary.includes("Question 0"));
+      const page = await w.chat.history(admin, w.agent, {
+        session_id: session,
+        limit: "3",
+      });
+      assert.equal(page.messages.length, 3);
+      assert.equal(page.has_more, true);
+      assert.equal(page.messages.at(-1)?.content, "Last?");
+      const older = await w.chat.history(admin, w.agent, {
+        session_id: session,
+        limit: "3",
+        before: page.messages[0].id,
+      });
+      assert.equal(older.messages.length, 3);
+      assert.ok(
+        Number(new Date(older.messages[2].created_at)) <=
+          Number(new Date(page.messages[0].created_at)),
+      );
+      assert.ok(page.turns.some((t) => t.status === "running"));
+    },
+  );
 }
 
 function label(ev: ChatSseEvent): string {
@@ -628,20 +691,26 @@ Deno.test({
       try {
         await migrate(db.sql);
         await scenarios(t, db);
-        await t.step("a claim race over many rounds on real connections", async () => {
-          const w = await world(db);
-          for (let round = 0; round < 10; round++) {
-            await w.chat.send(admin, w.agent, { message: `r${round}` });
-            const jobs = await Promise.all(
-              Array.from({ length: 6 }, () => w.turns.claimNext(w.agent, 1, 0)),
-            );
-            const won = jobs.filter((j) => j !== null);
-            assert.equal(won.length, 1, `round ${round}`);
-            await w.turns.appendEvents(w.agent, 1, won[0]!.turn_id, [
-              final(1, "ok"),
-            ]);
-          }
-        });
+        await t.step(
+          "a claim race over many rounds on real connections",
+          async () => {
+            const w = await world(db);
+            for (let round = 0; round < 10; round++) {
+              await w.chat.send(admin, w.agent, { message: `r${round}` });
+              const jobs = await Promise.all(
+                Array.from(
+                  { length: 6 },
+                  () => w.turns.claimNext(w.agent, 1, 0),
+                ),
+              );
+              const won = jobs.filter((j) => j !== null);
+              assert.equal(won.length, 1, `round ${round}`);
+              await w.turns.appendEvents(w.agent, 1, won[0]!.turn_id, [
+                final(1, "ok"),
+              ]);
+            }
+          },
+        );
       } finally {
         await db.close();
       }

@@ -43,13 +43,21 @@ export function chatApi(
         ),
       ),
     ));
-  app.get("/:agent_id/sessions", api(API.chat.sessions), async (c) =>
-    c.json(await chat.sessions(c.get("access"), c.req.param("agent_id"))));
-  app.post("/:agent_id/sessions/new", api(API.chat.newSession), async (c) =>
-    c.json(
-      await chat.newSession(c.get("access"), c.req.param("agent_id")),
-      201,
-    ));
+  app.get(
+    "/:agent_id/sessions",
+    api(API.chat.sessions),
+    async (c) =>
+      c.json(await chat.sessions(c.get("access"), c.req.param("agent_id"))),
+  );
+  app.post(
+    "/:agent_id/sessions/new",
+    api(API.chat.newSession),
+    async (c) =>
+      c.json(
+        await chat.newSession(c.get("access"), c.req.param("agent_id")),
+        201,
+      ),
+  );
   app.get(
     "/:agent_id/sessions/:session_id/events",
     api(API.chat.events),
