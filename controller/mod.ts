@@ -35,6 +35,12 @@ import { VERSION } from "../lib/version.ts";
 import { loadOrCreateToken } from "./secrets/token_file.ts";
 import { loadIslandAssets } from "./web/assets.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import { ChatHub, ChatService, TurnNotifier, TurnService } from "./chat/mod.ts";
+import {
+  agentConfigFromTable,
+  agentCredentialFromTable,
+} from "./chat/standins.ts";
+import { requireAgentCredential } from "./http/internal/agent_turns.ts";
 import {
   type ControllerMetrics,
   createControllerMetrics,
@@ -86,6 +92,10 @@ export interface Controller {
   agentCredentials: AgentCredentials;
   /** Hooks other parts set (chat): a process stopped, a model call's usage. */
   agentHooks: AgentHooks;
+  /** Chat with agents: the user's side (controller/chat). */
+  chat: ChatService;
+  /** Chat turns: the agent process's side, addUsage for the gateway, interruptRunning for the supervisor. */
+  turns: TurnService;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -282,6 +292,31 @@ export async function startController(
     });
     await providers.applySettings(await providerSettings(cfg));
     await agents.ensureMainAgent();
+    // Chat. agentConfig and the turn endpoints' credential (with its
+    // generation) are read from the agents tables (controller/chat/standins.ts).
+    const chatHub = new ChatHub();
+    const turnNotifier = new TurnNotifier(clock);
+    const chat = new ChatService({
+      sql: db.sql,
+      hub: chatHub,
+      notifier: turnNotifier,
+      clock,
+    });
+    const turns = new TurnService({
+      sql: db.sql,
+      hub: chatHub,
+      notifier: turnNotifier,
+      clock,
+      agentConfig: agentConfigFromTable(db.sql),
+      toolsFor: () => [],
+      touch: (id) => agentSupervisor.touch(id),
+    });
+    agentHooks.onStopped = async (id) => {
+      await turns.interruptRunning(id);
+    };
+    agentHooks.onUsage = async (turnId, _agentId, usage) => {
+      if (turnId) await turns.addUsage(turnId, usage);
+    };
 
     const islands = opts.web === false ? null : await loadIslandAssets({
       onBundle: (why) =>
@@ -339,6 +374,9 @@ export async function startController(
           clock,
         }),
       },
+      chat,
+      turns,
+      agentAuth: requireAgentCredential(agentCredentialFromTable(db.sql)),
       styleHashes: [await styleHash()],
       mountWeb: islands
         ? (a) =>
@@ -399,6 +437,11 @@ export async function startController(
       run: () => reconciler.tick(),
     });
     jobs.add({
+      name: "chat.lease_expiry",
+      intervalMs: 5000,
+      run: () => turns.expireLeases(),
+    });
+    jobs.add({
       name: "auth.session_sweep",
       intervalMs: 10 * 60_000,
       run: () => auth.sweepSessions(),
@@ -454,6 +497,8 @@ export async function startController(
       agentSupervisor,
       agentCredentials,
       agentHooks,
+      chat,
+      turns,
       setupUrl,
       async close() {
         // First the agent processes: nothing of ours is left running.

@@ -43,6 +43,11 @@ export interface AgentPrincipal {
   /** The tools it was given (lib/api/tools.ts names), checked by the tool hub. */
   toolNames?: ReadonlySet<string>;
   cameras: ReadonlySet<string> | "all";
+  /**
+   * The generation of the credential it presented (a new one per process
+   * start): the turn endpoints refuse a turn claimed by another generation.
+   */
+  generation?: number;
 }
 
 /**

@@ -40,22 +40,48 @@ export interface AccessChange {
   reason: "grants" | "deleted" | "password" | "logout" | "token";
 }
 
-export interface Subscription {
+export interface Subscription<T = FalconEvent> {
   /** Next event; null when closed or cut off for falling behind. */
-  next(signal?: AbortSignal): Promise<FalconEvent | null>;
+  next(signal?: AbortSignal): Promise<T | null>;
   close(): void;
 }
 
-export class EventBus {
-  #subs = new Set<Sub>();
-  #access = new Set<(c: AccessChange) => void>();
+/**
+ * One topic with bounded subscribers: what the bus is made of, and what
+ * other live streams (a chat session's events) reuse.
+ */
+export class Fanout<T> {
+  #subs = new Set<Sub<T>>();
+  constructor(readonly onEmpty?: () => void) {}
 
   get subscribers(): number {
     return this.#subs.size;
   }
 
-  publish(event: FalconEvent): void {
+  publish(event: T): void {
     for (const s of this.#subs) s.push(event);
+  }
+
+  subscribe(maxQueue = 512): Subscription<T> {
+    const sub = new Sub<T>(maxQueue, () => {
+      this.#subs.delete(sub);
+      if (!this.#subs.size) this.onEmpty?.();
+    });
+    this.#subs.add(sub);
+    return sub;
+  }
+}
+
+export class EventBus {
+  #events = new Fanout<FalconEvent>();
+  #access = new Set<(c: AccessChange) => void>();
+
+  get subscribers(): number {
+    return this.#events.subscribers;
+  }
+
+  publish(event: FalconEvent): void {
+    this.#events.publish(event);
   }
 
   /** Tells open streams that `change.userId`'s access shrank. */
@@ -75,19 +101,17 @@ export class EventBus {
   }
 
   subscribe(maxQueue = 512): Subscription {
-    const sub = new Sub(maxQueue, () => this.#subs.delete(sub));
-    this.#subs.add(sub);
-    return sub;
+    return this.#events.subscribe(maxQueue);
   }
 }
 
-class Sub implements Subscription {
-  #queue: FalconEvent[] = [];
+class Sub<T> implements Subscription<T> {
+  #queue: T[] = [];
   #wake: (() => void) | null = null;
   #closed = false;
   constructor(readonly maxQueue: number, readonly onClose: () => void) {}
 
-  push(e: FalconEvent) {
+  push(e: T) {
     if (this.#closed) return;
     if (this.#queue.length >= this.maxQueue) {
       this.close();
@@ -97,7 +121,7 @@ class Sub implements Subscription {
     this.#wake?.();
   }
 
-  async next(signal?: AbortSignal): Promise<FalconEvent | null> {
+  async next(signal?: AbortSignal): Promise<T | null> {
     while (true) {
       if (this.#queue.length) return this.#queue.shift()!;
       if (this.#closed || signal?.aborted) return null;

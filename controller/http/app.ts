@@ -3,7 +3,7 @@
  * protocol (node token only), the /api surface behind one auth middleware
  * (public: status, login, setup), and the dashboard.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { ErrorBody } from "../../lib/errors.ts";
 import type { Principal } from "../access/principal.ts";
 import type { AuditLog } from "../audit/mod.ts";
@@ -20,6 +20,10 @@ import {
 } from "../recordings/mod.ts";
 import type { StreamHub } from "../streams/hub.ts";
 import { auditApi } from "./api/audit.ts";
+import { chatApi } from "./api/chat.ts";
+import { agentTurnsApi } from "./internal/agent_turns.ts";
+import type { ChatService } from "../chat/service.ts";
+import type { TurnService } from "../chat/turns.ts";
 import { authApi } from "./api/auth.ts";
 import { camerasApi } from "./api/cameras.ts";
 import { eventsApi } from "./api/events.ts";
@@ -110,6 +114,11 @@ export interface ControllerAppDeps {
     /** The provider gateway, routes under /internal/v1/agents. */
     gateway: Hono<AuthEnv>;
   };
+  /** Chat (controller/chat): /api/chat and, with `agentAuth`, the agent turn endpoints. */
+  chat?: ChatService;
+  turns?: TurnService;
+  /** Sets the agent principal (with its credential generation) on /internal/v1/agents/*. */
+  agentAuth?: MiddlewareHandler<AuthEnv>;
 }
 
 /** The one /api route agent processes call with their own credential. */
@@ -193,6 +202,12 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     client,
   });
   app.route("/internal/v1/nodes", nodeEventsApi(recordings));
+  if (deps.turns && deps.agentAuth) {
+    // The turn endpoints need the credential's generation; the gateway's
+    // paths (x-api-key from the Anthropic SDK) have agents-core's check only.
+    app.use("/internal/v1/agents/:id/turns/*", deps.agentAuth);
+    app.route("/internal/v1/agents", agentTurnsApi(deps.turns));
+  }
 
   const authenticated = requireAuth(deps.auth);
   const agentAuth = deps.agents?.auth;
@@ -269,6 +284,7 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
     }),
   );
   app.route("/api/events", eventsApi(deps.bus, { guard }));
+  if (deps.chat) app.route("/api/chat", chatApi(deps.chat, { guard }));
   app.route(
     "/api/settings",
     settingsApi({ settings: deps.settings, audit: deps.audit, trustProxy }),
