@@ -43,6 +43,8 @@ import { currentRequestId } from "../lib/request_context.ts";
 import { type Clock, realClock } from "../lib/time/clock.ts";
 import { plainHttpWarning } from "../lib/transport.ts";
 import { mountDashboard } from "./web/mod.ts";
+import { FileStore } from "./files/store.ts";
+import { ToolHub } from "./tools/hub.ts";
 // The composition root gives the framework (web/) its pages.
 import { manifest as routes } from "../routes/_manifest.ts";
 
@@ -68,6 +70,9 @@ export interface Controller {
   settings: SettingsService;
   /** Prometheus metrics (controller/metrics): record with its functions. */
   metrics: ControllerMetrics;
+  /** The agents' tool hub and the files area (`<data dir>/files`). */
+  tools: ToolHub;
+  files: FileStore;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -201,6 +206,18 @@ export async function startController(
       client: nodeClient,
     });
 
+    const files = new FileStore(`${cfg.dataDir}/files`);
+    const tools = new ToolHub({
+      sql: db.sql,
+      cameras,
+      recordings,
+      nodes,
+      client: nodeClient,
+      files,
+      version: VERSION,
+      startedAt: new Date(clock.now()),
+    });
+
     const islands = opts.web === false ? null : await loadIslandAssets({
       onBundle: (why) =>
         log.info("bundling the dashboard's islands at start", {
@@ -236,6 +253,8 @@ export async function startController(
           signal,
         }),
       version: VERSION,
+      tools,
+      files,
       trustProxy: cfg.trustProxy,
       footageJobsPerUser: cfg.footageJobsPerUser,
       trustedProxyHops: cfg.trustedProxyHops,
@@ -344,6 +363,8 @@ export async function startController(
       jobs,
       metrics,
       settings,
+      tools,
+      files,
       setupUrl,
       async close() {
         await jobs.stop();

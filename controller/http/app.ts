@@ -34,6 +34,10 @@ import { settingsApi } from "./api/settings.ts";
 import { streamsApi } from "./api/streams.ts";
 import { StreamGuard } from "./middleware/stream_guard.ts";
 import { tokensApi } from "./api/tokens.ts";
+import { toolsApi } from "./api/tools.ts";
+import { filesApi } from "./api/files.ts";
+import type { ToolHub } from "../tools/hub.ts";
+import type { FileStore } from "../files/store.ts";
 import { usersApi } from "./api/users.ts";
 import { nodeEventsApi } from "./internal/events.ts";
 import { nodeProtocolApi } from "./internal/nodes.ts";
@@ -93,6 +97,9 @@ export interface ControllerAppDeps {
   mountWeb?: (app: Hono<AuthEnv>) => void;
   /** Prometheus: the registry behind GET /metrics and the scrapers' token. */
   metrics?: { registry: Registry; token?: string };
+  /** The agents' tool hub (/api/tools) and files area (/api/files). */
+  tools?: ToolHub;
+  files?: FileStore;
 }
 
 /** /api routes reachable without credentials. */
@@ -232,6 +239,8 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   );
   // Viewers may only multiplex the cameras granted to them (checked there).
   app.route("/api/streams", streamsApi({ ...deps, guard }));
+  if (deps.tools) app.route("/api/tools", toolsApi(deps.tools));
+  if (deps.files) app.route("/api/files", filesApi(deps.files));
   app.route("/api", openapiApi(deps.version));
   app.all("/api/*", (c) => {
     const body: ErrorBody = {
