@@ -108,9 +108,10 @@ export default defineTool({
       } s`
       : "";
     return {
-      text: `${frames.length} frame(s) of camera ${camera.name} (id ${camera.id}) from ${
-        isoSeconds(new Date(frames[0].at))
-      }${span} are attached as images. Look at them to answer.`,
+      text:
+        `${frames.length} frame(s) of camera ${camera.name} (id ${camera.id}) from ${
+          isoSeconds(new Date(frames[0].at))
+        }${span} are attached as images. Look at them to answer.`,
       summary: `${frames.length} frame(s) of ${camera.name}${span}`,
       images,
     };

@@ -90,7 +90,8 @@ export default defineTool({
     const jpegs: Uint8Array[] = new Array(plan.length);
     await Promise.all([...byNode].map(async ([node, idx]) => {
       const link = await ctx.client.online(node, {
-        consequence: `the footage of recording ${r.id} on it cannot be seen now`,
+        consequence:
+          `the footage of recording ${r.id} on it cannot be seen now`,
       });
       const got = await link.frames({
         frames: idx.map((i) => ({
@@ -113,18 +114,19 @@ export default defineTool({
       images.push({
         mime: "image/jpeg",
         base64: base64(jpegs[i]),
-        caption: `${r.camera_name} ${isoSeconds(wall)} (at ${
-          mmss(p.atMs)
-        } of ${mmss(total)}, frame ${i + 1} of ${plan.length})`,
+        caption: `${r.camera_name} ${isoSeconds(wall)} (at ${mmss(p.atMs)} of ${
+          mmss(total)
+        }, frame ${i + 1} of ${plan.length})`,
         path,
       });
     }
     return {
-      text: `${images.length} frame(s) of recording ${r.id} (camera ${r.camera_name}, ${
-        durationText(total)
-      } from ${
-        isoSeconds(new Date(segments[0].start_at))
-      }) are attached as images, evenly spaced. Look at them to answer.`,
+      text:
+        `${images.length} frame(s) of recording ${r.id} (camera ${r.camera_name}, ${
+          durationText(total)
+        } from ${
+          isoSeconds(new Date(segments[0].start_at))
+        }) are attached as images, evenly spaced. Look at them to answer.`,
       summary: `${images.length} frames of a ${
         durationText(total)
       } recording of ${r.camera_name}`,

@@ -32,13 +32,19 @@ export default defineTool({
     );
     const caption = `${camera.name} ${isoSeconds(at)}`;
     return {
-      text:
-        `Snapshot of camera ${camera.name} (id ${camera.id}) taken at ${
-          isoSeconds(at)
-        }, ${bytesText(jpeg.length)}, saved as ${path}. It is shown to the user; the image is attached.`,
+      text: `Snapshot of camera ${camera.name} (id ${camera.id}) taken at ${
+        isoSeconds(at)
+      }, ${
+        bytesText(jpeg.length)
+      }, saved as ${path}. It is shown to the user; the image is attached.`,
       summary: `snapshot of ${camera.name} (${bytesText(jpeg.length)})`,
       images: [{ mime: "image/jpeg", base64: base64(jpeg), caption, path }],
-      media: [{ kind: "image", url: fileUrl(path), mime: "image/jpeg", caption }],
+      media: [{
+        kind: "image",
+        url: fileUrl(path),
+        mime: "image/jpeg",
+        caption,
+      }],
     };
   },
 });

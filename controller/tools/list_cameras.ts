@@ -31,7 +31,9 @@ export default defineTool({
     const lines = cams.map((c) =>
       `- ${c.name} (id ${c.id}): ${c.status}${
         c.error_message ? ` (${c.error_message})` : ""
-      }; ${c.protocol}; node ${c.assigned_node ?? "none"}; ${c.resolution}@${c.framerate} fps; recording mode ${c.recording_mode}${
+      }; ${c.protocol}; node ${
+        c.assigned_node ?? "none"
+      }; ${c.resolution}@${c.framerate} fps; recording mode ${c.recording_mode}${
         c.location ? `; location ${c.location}` : ""
       }`
     );

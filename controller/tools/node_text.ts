@@ -25,7 +25,9 @@ export function nodeFacts(n: Node): {
 export function nodeLine(n: Node): string {
   const f = nodeFacts(n);
   const ffmpeg = n.info.ffmpeg as { available?: unknown; version?: unknown };
-  return `- ${n.name}: ${n.status}; version ${n.version ?? "?"}; ${n.cameras} camera(s); last heartbeat ${
+  return `- ${n.name}: ${n.status}; version ${
+    n.version ?? "?"
+  }; ${n.cameras} camera(s); last heartbeat ${
     n.last_heartbeat_at ? isoSeconds(new Date(n.last_heartbeat_at)) : "never"
   }; disk ${
     f.disk
@@ -33,7 +35,9 @@ export function nodeLine(n: Node): string {
       : "unknown"
   }; node agent CPU ${
     f.cpuPercent !== null ? `${f.cpuPercent.toFixed(1)} %` : "?"
-  }, memory ${f.memoryBytes !== null ? bytesText(f.memoryBytes) : "?"}; ffmpeg ${
+  }, memory ${
+    f.memoryBytes !== null ? bytesText(f.memoryBytes) : "?"
+  }; ffmpeg ${
     ffmpeg?.available === false
       ? "missing"
       : typeof ffmpeg?.version === "string"

@@ -100,6 +100,8 @@ export function toolInfos(names?: Iterable<string>): ToolInfo[] {
 /** The policy actions the named tools take together (unknown names add none). */
 export function actionsOf(names: Iterable<string>): Set<string> {
   const out = new Set<string>();
-  for (const n of names) for (const a of BY_NAME.get(n)?.actions ?? []) out.add(a);
+  for (const n of names) {
+    for (const a of BY_NAME.get(n)?.actions ?? []) out.add(a);
+  }
   return out;
 }

@@ -39,10 +39,9 @@ export default defineTool({
         durationText(r.duration_ms)
       })`;
     return {
-      text:
-        `The video of recording ${r.id} (camera ${r.camera_name}, ${
-          durationText(r.duration_ms)
-        }) is attached to your answer for the user.`,
+      text: `The video of recording ${r.id} (camera ${r.camera_name}, ${
+        durationText(r.duration_ms)
+      }) is attached to your answer for the user.`,
       summary: `sent recording of ${r.camera_name}`,
       media: [{ kind: "video", url, mime: "video/mp4", caption }],
     };

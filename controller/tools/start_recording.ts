@@ -15,10 +15,9 @@ export default defineTool({
     const id = await resolveCamera(ctx, args.camera_id);
     const s = await ctx.recordings.start(ctx.principal, id);
     return {
-      text:
-        `Recording ${s.id} of camera ${s.camera_name} started at ${
-          isoSeconds(new Date(s.started_at))
-        } on node ${s.node_name ?? "none"}. Stop it with stop_recording.`,
+      text: `Recording ${s.id} of camera ${s.camera_name} started at ${
+        isoSeconds(new Date(s.started_at))
+      } on node ${s.node_name ?? "none"}. Stop it with stop_recording.`,
       summary: `recording of ${s.camera_name} started`,
     };
   },

@@ -18,10 +18,9 @@ export default defineTool({
       ? Date.parse(s.ended_at) - Date.parse(s.started_at)
       : 0;
     return {
-      text:
-        `Recording ${s.id} of camera ${s.camera_name} stopped after ${
-          durationText(ms)
-        } (status ${s.status}). Its last segment appears in get_recording within a few seconds.`,
+      text: `Recording ${s.id} of camera ${s.camera_name} stopped after ${
+        durationText(ms)
+      } (status ${s.status}). Its last segment appears in get_recording within a few seconds.`,
       summary: `recording of ${s.camera_name} stopped`,
     };
   },

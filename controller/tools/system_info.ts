@@ -61,7 +61,8 @@ export default defineTool({
     ];
     return {
       text: lines.join("\n"),
-      summary: `${online.length}/${nodes.length} nodes online, ${cameras.length} cameras, ${recordings.length} recording`,
+      summary:
+        `${online.length}/${nodes.length} nodes online, ${cameras.length} cameras, ${recordings.length} recording`,
     };
   },
 });

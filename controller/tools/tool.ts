@@ -5,9 +5,9 @@
  */
 import type { z } from "zod";
 import type {
+  TOOL_CATEGORIES,
   ToolImage,
   ToolMedia,
-  TOOL_CATEGORIES,
 } from "../../lib/api/tools.ts";
 import type { Action } from "../access/policy.ts";
 import type { Principal } from "../access/principal.ts";

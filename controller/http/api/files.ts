@@ -49,7 +49,9 @@ export function filesApi(store: FileStore): Hono<AuthEnv> {
       "x-content-type-options": "nosniff",
     };
     const header = c.req.header("range");
-    const ranges = header ? parseRange(file.size, header, { combine: true }) : null;
+    const ranges = header
+      ? parseRange(file.size, header, { combine: true })
+      : null;
     if (ranges === -1) {
       return new Response(null, {
         status: 416,
