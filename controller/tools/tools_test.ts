@@ -347,6 +347,40 @@ Deno.test({
       );
 
       await t.step(
+        "the execute body itself: unknown fields and wrong types name the field",
+        async () => {
+          const app = new Hono<AuthEnv>();
+          app.onError(errorResponse);
+          app.use("*", async (c, next) => {
+            c.set("access", agent([camA.id]));
+            await next();
+          });
+          app.route("/api/tools", toolsApi(hub));
+          const send = async (body: unknown) => {
+            const res = await app.request("/api/tools/execute", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify(body),
+            });
+            return { status: res.status, error: (await res.json()).error };
+          };
+          let r = await send({ tool: "list_cameras", zz_not_documented: 1 });
+          assert.deepEqual([r.status, r.error.field], [
+            400,
+            "zz_not_documented",
+          ]);
+          r = await send({ tool: 12345 });
+          assert.deepEqual([r.status, r.error.field], [400, "tool"]);
+          r = await send({
+            tool: "list_cameras",
+            turn_id: "nope",
+            call_id: "c",
+          });
+          assert.deepEqual([r.status, r.error.field], [400, "turn_id"]);
+        },
+      );
+
+      await t.step(
         "unknown tool 404, tool not given 403, failing tool its error status",
         async () => {
           assert.equal((await call("no_such_tool")).status, 404);
