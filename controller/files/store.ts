@@ -117,16 +117,27 @@ export class FileStore {
   async write(rel: string, data: Uint8Array): Promise<string> {
     const parts = splitPath(rel);
     const root = await this.#root();
-    const dir = parts.slice(0, -1).join("/");
-    const absDir = dir ? `${root}/${dir}` : root;
-    await Deno.mkdir(absDir, { recursive: true });
-    const realDir = await Deno.realPath(absDir);
-    if (realDir !== root && !realDir.startsWith(`${root}/`)) {
-      throw new AppError(
-        "invalid_input",
-        `path: "${dir}" leads out of the files area`,
-        { field: "path" },
-      );
+    // Folder by folder, so that no folder is made through a link leading out.
+    let realDir = root;
+    for (const [i, part] of parts.slice(0, -1).entries()) {
+      const next = `${realDir}/${part}`;
+      const st = await Deno.lstat(next).catch(() => null);
+      if (!st) {
+        await Deno.mkdir(next).catch((e) => {
+          if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+        });
+      }
+      realDir = await Deno.realPath(next);
+      const isDir = (await Deno.stat(realDir)).isDirectory;
+      if (!realDir.startsWith(`${root}/`) || !isDir) {
+        throw new AppError(
+          "invalid_input",
+          `path: "${
+            parts.slice(0, i + 1).join("/")
+          }" is not a folder of the files area`,
+          { field: "path" },
+        );
+      }
     }
     const name = parts[parts.length - 1];
     const tmp = `${realDir}/.${name}.${crypto.randomUUID()}.tmp`;

@@ -105,9 +105,21 @@ Deno.test("FileStore.resolve: symlinks out, folders and device files are not fou
       store.write("agents/a/up/planted.txt", new Uint8Array(1)),
       kind("invalid_input"),
     );
-    assert.equal(
-      await Deno.stat(`${dir}/planted.txt`).then(() => true, () => false),
-      false,
+    await assert.rejects(
+      store.write("agents/a/up/made/planted.txt", new Uint8Array(1)),
+      kind("invalid_input"),
+    );
+    for (const p of ["planted.txt", "made"]) {
+      assert.equal(
+        await Deno.lstat(`${dir}/${p}`).then(() => true, () => false),
+        false,
+        `${p} was made outside the root`,
+      );
+    }
+    // A file where a folder is expected.
+    await assert.rejects(
+      store.write("agents/a/ok.txt/x", new Uint8Array(1)),
+      kind("invalid_input"),
     );
     // A symlink planted at the target is replaced, not followed.
     await Deno.symlink(`${dir}/secret.txt`, `${root}/agents/a/target.txt`);
