@@ -58,6 +58,13 @@ import { AgentSupervisor } from "./agents/supervisor.ts";
 import { gatewayApi } from "./agents/gateway.ts";
 import { type AgentHooks, providerSettings } from "./agents/mod.ts";
 import { selfCommand } from "../lib/self_args.ts";
+import { FileStore } from "./files/store.ts";
+import { ToolHub } from "./tools/hub.ts";
+import {
+  actionsOf as toolActionsOf,
+  hasTool,
+  toolInfos,
+} from "./tools/registry.ts";
 // The composition root gives the framework (web/) its pages.
 import { manifest as routes } from "../routes/_manifest.ts";
 
@@ -96,6 +103,9 @@ export interface Controller {
   chat: ChatService;
   /** Chat turns: the agent process's side, addUsage for the gateway, interruptRunning for the supervisor. */
   turns: TurnService;
+  /** The agents' tool hub and the files area (`<data dir>/files`). */
+  tools: ToolHub;
+  files: FileStore;
   /** One-time link that creates the admin account; null once an account exists. */
   setupUrl: string | null;
   close(): Promise<void>;
@@ -283,9 +293,9 @@ export async function startController(
       box,
       bus,
       providers,
-      // Until controller/tools is wired in, no tool is known.
-      tools: opts.agentTools?.catalog ?? { infos: () => [], has: () => false },
-      actionsOf: opts.agentTools?.actionsOf ?? (() => new Set()),
+      tools: opts.agentTools?.catalog ??
+        { infos: (names) => toolInfos(names), has: hasTool },
+      actionsOf: opts.agentTools?.actionsOf ?? toolActionsOf,
       control: agentSupervisor,
       clock,
       mainModel: cfg.llmModel,
@@ -308,7 +318,8 @@ export async function startController(
       notifier: turnNotifier,
       clock,
       agentConfig: agentConfigFromTable(db.sql),
-      toolsFor: () => [],
+      toolsFor: async (id) =>
+        toolInfos((await agents.principalOf(id)).toolNames ?? []),
       touch: (id) => agentSupervisor.touch(id),
     });
     agentHooks.onStopped = async (id) => {
@@ -317,6 +328,17 @@ export async function startController(
     agentHooks.onUsage = async (turnId, _agentId, usage) => {
       if (turnId) await turns.addUsage(turnId, usage);
     };
+    const files = new FileStore(`${cfg.dataDir}/files`);
+    const tools = new ToolHub({
+      sql: db.sql,
+      cameras,
+      recordings,
+      nodes,
+      client: nodeClient,
+      files,
+      version: VERSION,
+      startedAt: new Date(clock.now()),
+    });
 
     const islands = opts.web === false ? null : await loadIslandAssets({
       onBundle: (why) =>
@@ -353,6 +375,8 @@ export async function startController(
           signal,
         }),
       version: VERSION,
+      tools,
+      files,
       trustProxy: cfg.trustProxy,
       footageJobsPerUser: cfg.footageJobsPerUser,
       trustedProxyHops: cfg.trustedProxyHops,
@@ -499,6 +523,8 @@ export async function startController(
       agentHooks,
       chat,
       turns,
+      tools,
+      files,
       setupUrl,
       async close() {
         // First the agent processes: nothing of ours is left running.

@@ -22,6 +22,7 @@ import { NodeClient } from "../nodes/client.ts";
 import { parseListQuery } from "../recordings/schema.ts";
 import { ScanService } from "../scan/service.ts";
 import { SecretBox } from "../secrets/secret_box.ts";
+import { getTool, TOOLS } from "../tools/registry.ts";
 import type { Principal } from "./principal.ts";
 import { system } from "./principal.ts";
 
@@ -266,7 +267,97 @@ const TABLE: Record<
     allow: adminReads,
     call: (f, p) => f.stack.controller.audit.list(p, { limit: 1, offset: 0 }),
   },
+
+  // The tool hub (controller/tools): listing for people, running for agents;
+  // each tool as every principal (the services inside decide).
+  "hub.list": {
+    allow: everyone,
+    call: (f, p) =>
+      Promise.resolve().then(() => f.stack.controller.tools.list(p)),
+  },
+  "hub.execute": {
+    allow: ["agent"],
+    call: (f, p) =>
+      f.stack.controller.tools.execute(p, {
+        tool: "list_cameras",
+        arguments: {},
+      }),
+  },
+  "tools.list_cameras": {
+    allow: [...everyone, "agent"],
+    call: (f, p) => runTool(f, p, "list_cameras", {}),
+  },
+  "tools.camera_status": {
+    allow: [...cameraReaders, "agent"],
+    call: (f, p) => runTool(f, p, "camera_status", { camera_id: f.camA }),
+  },
+  "tools.camera_snapshot": {
+    // Allowed callers then learn 503: no node runs the camera here.
+    allow: cameraReaders,
+    call: (f, p) => runTool(f, p, "camera_snapshot", { camera_id: f.camA }),
+  },
+  "tools.analyze_camera": {
+    allow: cameraReaders,
+    call: (f, p) => runTool(f, p, "analyze_camera", { camera_id: f.camA }),
+  },
+  "tools.start_recording": {
+    allow: admins,
+    call: (f, p) => runTool(f, p, "start_recording", { camera_id: NOBODY }),
+  },
+  "tools.stop_recording": {
+    allow: admins,
+    call: (f, p) => runTool(f, p, "stop_recording", { camera_id: f.camA }),
+  },
+  "tools.list_recordings": {
+    allow: everyone,
+    call: (f, p) => runTool(f, p, "list_recordings", {}),
+  },
+  "tools.get_recording": {
+    allow: [...cameraReaders, "agent"],
+    call: (f, p) => runTool(f, p, "get_recording", { recording_id: f.recA }),
+  },
+  "tools.send_recording": {
+    allow: [...cameraReaders, "agent"],
+    call: (f, p) => runTool(f, p, "send_recording", { recording_id: f.recA }),
+  },
+  "tools.analyze_recording": {
+    allow: [...cameraReaders, "agent"],
+    call: (f, p) =>
+      runTool(f, p, "analyze_recording", { recording_id: f.recA }),
+  },
+  "tools.list_nodes": {
+    allow: adminReads,
+    call: (f, p) => runTool(f, p, "list_nodes", {}),
+  },
+  "tools.system_info": {
+    allow: adminReads,
+    call: (f, p) => runTool(f, p, "system_info", {}),
+  },
 };
+
+/** Runs a tool directly as `p` (the hub's own checks are hub.execute's row). */
+function runTool(
+  f: Fixture,
+  p: Principal,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<unknown> {
+  const c = f.stack.controller;
+  const tool = getTool(name)!;
+  return tool.run({
+    sql: c.db.sql,
+    cameras: c.cameras,
+    recordings: c.recordings,
+    nodes: c.nodes,
+    client: f.deps.client,
+    files: c.files,
+    version: "test",
+    startedAt: new Date(),
+    principal: p,
+    area: c.files.area("services-test"),
+    signal: AbortSignal.timeout(10_000),
+  }, tool.schema.parse(args));
+}
 
 /**
  * Methods that take no principal, with the reason. They are the
@@ -357,6 +448,7 @@ function publicMethods(f: Fixture): string[] {
     streams: c.streams,
     bus: c.bus,
     scan: f.scan,
+    hub: c.tools,
   };
   const out: string[] = [];
   for (const [name, obj] of Object.entries(objects)) {
@@ -379,6 +471,8 @@ function publicMethods(f: Fixture): string[] {
       if (typeof v === "function" && v.length >= 2) out.push(`${name}.${k}`);
     }
   }
+  // Every tool of the registry runs with its caller's principal.
+  for (const t of TOOLS) out.push(`tools.${t.name}`);
   return out.sort();
 }
 

@@ -38,6 +38,10 @@ import { settingsApi } from "./api/settings.ts";
 import { streamsApi } from "./api/streams.ts";
 import { StreamGuard } from "./middleware/stream_guard.ts";
 import { tokensApi } from "./api/tokens.ts";
+import { toolsApi } from "./api/tools.ts";
+import { filesApi } from "./api/files.ts";
+import type { ToolHub } from "../tools/hub.ts";
+import type { FileStore } from "../files/store.ts";
 import { usersApi } from "./api/users.ts";
 import { nodeEventsApi } from "./internal/events.ts";
 import { nodeProtocolApi } from "./internal/nodes.ts";
@@ -119,6 +123,9 @@ export interface ControllerAppDeps {
   turns?: TurnService;
   /** Sets the agent principal (with its credential generation) on /internal/v1/agents/*. */
   agentAuth?: MiddlewareHandler<AuthEnv>;
+  /** The agents' tool hub (/api/tools) and files area (/api/files). */
+  tools?: ToolHub;
+  files?: FileStore;
 }
 
 /** The one /api route agent processes call with their own credential. */
@@ -302,6 +309,8 @@ export function createControllerApp(deps: ControllerAppDeps): Hono<AuthEnv> {
   }
   // Viewers may only multiplex the cameras granted to them (checked there).
   app.route("/api/streams", streamsApi({ ...deps, guard }));
+  if (deps.tools) app.route("/api/tools", toolsApi(deps.tools));
+  if (deps.files) app.route("/api/files", filesApi(deps.files));
   app.route("/api", openapiApi(deps.version));
   app.all("/api/*", (c) => {
     const body: ErrorBody = {

@@ -17,6 +17,7 @@
  *   POST   /v1/recordings/join         join()         → openJoined() with Range; 429 (queue full,
  *                                                  Retry-After) and 413 (over the node's cache) pass through
  *   POST   /v1/renditions              requestRendition() → openRendition() with Range
+ *   POST   /v1/recordings/frames       frames()       JPEG stills extracted on the node (agents)
  *   DELETE /v1/files/{path}            deleteFile()
  *
  * Every call carries the bearer token, an optional `X-Request-Id`, a time
@@ -35,16 +36,18 @@
  */
 import { AppError, type ErrorKind } from "../../lib/errors.ts";
 import { errorMessage } from "../../lib/log.ts";
-import type {
-  OnvifInspection,
-  OnvifInspectRequest,
-  OnvifPtzRequest,
-  OnvifPtzResult,
-  ProbeRequest,
-  ProbeResult,
-  ScanReport,
-  ScanRequest,
-  UsbDevice,
+import {
+  type FramesRequest,
+  framesResultSchema,
+  type OnvifInspection,
+  type OnvifInspectRequest,
+  type OnvifPtzRequest,
+  type OnvifPtzResult,
+  type ProbeRequest,
+  type ProbeResult,
+  type ScanReport,
+  type ScanRequest,
+  type UsbDevice,
 } from "../../lib/protocol/mod.ts";
 import { redactText } from "../../lib/redact.ts";
 
@@ -430,6 +433,49 @@ export class NodeLink {
           );
         }
         return this.#rendition(await res.json().catch(() => null));
+      },
+    });
+  }
+
+  /**
+   * Still JPEGs of segment files at offsets, extracted on the node (only
+   * the JPEGs cross the network). 404 (a file gone) and 429 (busy) keep
+   * their kinds.
+   */
+  frames(
+    req: FramesRequest,
+    o: CallOptions = {},
+  ): Promise<{ path: string; at_ms: number; jpeg: Uint8Array }[]> {
+    return this.#exchange({
+      ...o,
+      method: "POST",
+      path: "/v1/recordings/frames",
+      body: req,
+      what: "extract frames of the recording",
+      defaultTimeoutMs: 60_000,
+      passThrough: new Set<ErrorKind>(["not_found", "rate_limited"]),
+      refused: (status, out) =>
+        status === 404 && !out?.error?.field
+          ? new AppError(
+            "upstream_failed",
+            `Node "${this.node}" cannot extract frames yet (update its node agent)`,
+          )
+          : null,
+      read: async (res) => {
+        const parsed = framesResultSchema.safeParse(
+          await res.json().catch(() => null),
+        );
+        if (
+          !parsed.success ||
+          parsed.data.frames.length !== req.frames.length
+        ) {
+          throw this.#badAnswer("/v1/recordings/frames");
+        }
+        return parsed.data.frames.map((f) => ({
+          path: f.path,
+          at_ms: f.at_ms,
+          jpeg: Uint8Array.from(atob(f.jpeg), (ch) => ch.charCodeAt(0)),
+        }));
       },
     });
   }

@@ -7,6 +7,7 @@
  *   GET    /v1/recordings/list?camera_id&after&limit → FileListPage
  *   POST   /v1/recordings/join  JoinRequest → the joined file's id
  *   POST   /v1/renditions       RenditionRequest → RenditionStatus (202 while working)
+ *   POST   /v1/recordings/frames FramesRequest → FramesResult (JPEGs extracted on the node)
  */
 import { z } from "zod";
 
@@ -83,3 +84,33 @@ export const renditionStatusSchema = z.object({
   error: z.string().optional(),
 });
 export type RenditionStatus = z.infer<typeof renditionStatusSchema>;
+
+/** Most frames one `POST /v1/recordings/frames` may ask for. */
+export const MAX_FRAMES = 10;
+
+/**
+ * Frames of recorded segments, extracted on the node (ffmpeg seeks in each
+ * file): the controller receives the JPEGs, never the footage.
+ */
+export const framesRequestSchema = z.object({
+  frames: z.array(
+    z.object({
+      path: z.string().min(1).max(300),
+      /** Offset into that segment file, ms. */
+      at_ms: z.number().int().min(0).max(7 * 24 * 3600_000),
+    }).strict(),
+  ).min(1).max(MAX_FRAMES),
+  /** Frames wider than this are scaled down (aspect kept). @default 1280 */
+  max_width: z.number().int().min(64).max(7680).optional(),
+}).strict();
+export type FramesRequest = z.infer<typeof framesRequestSchema>;
+
+export const framesResultSchema = z.object({
+  frames: z.array(z.object({
+    path: z.string(),
+    at_ms: z.number(),
+    /** The JPEG, base64. */
+    jpeg: z.string(),
+  })),
+});
+export type FramesResult = z.infer<typeof framesResultSchema>;

@@ -17,6 +17,9 @@
  *                                             an H.264 web rendition, made in the background:
  *                                             {id, state: ready|working|failed, progress?, error?, …}
  *   GET    /v1/renditions/{id}                that rendition once ready, with Range
+ *   POST   /v1/recordings/frames {frames: [{path, at_ms}], max_width?}
+ *                                             JPEG stills seeked in segments (ffmpeg, bounded):
+ *                                             {frames: [{path, at_ms, jpeg (base64)}]}
  *
  * Every path is parsed strictly (segment shape only) and confined to the
  * recordings root, symlinks included.
@@ -29,6 +32,7 @@ import { invalidInput } from "../../lib/validation.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { RenditionManager } from "../renditions/rendition.ts";
 import { FileCache } from "./cache.ts";
+import { FrameExtractor } from "./frames.ts";
 import { Joiner, sha256Hex } from "./joins.ts";
 import { serveFile } from "./range.ts";
 import {
@@ -49,6 +53,7 @@ import {
 } from "../storage/segments.ts";
 import {
   fileListQuerySchema,
+  framesRequestSchema,
   joinRequestSchema,
   MAX_JOIN_PATHS,
   renditionRequestSchema,
@@ -87,6 +92,8 @@ export interface FileRoutesDeps {
    * one closes it.
    */
   renditions?: RenditionManager;
+  /** Still frames for agents (`POST /v1/recordings/frames`). @default 2 ffmpeg at once */
+  frames?: FrameExtractor;
 }
 
 // Request bodies and the listing's query: lib/protocol/files.ts.
@@ -114,6 +121,8 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
     timeoutMs: deps.joinTimeoutMs,
     cacheMaxAgeMs: deps.cacheMaxAgeMs,
   });
+  const frames = deps.frames ??
+    new FrameExtractor({ ffmpegPath: deps.ffmpegPath });
   let renditions = deps.renditions;
   const renditionsOf = () =>
     renditions ??= new RenditionManager({
@@ -179,6 +188,37 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
     }
     const id = await sha256Hex(parsed.data.paths.join("\n"));
     return c.json(await joiner.join(id, files, c.req.raw.signal));
+  });
+
+  app.post("/v1/recordings/frames", async (c) => {
+    const parsed = framesRequestSchema.safeParse(
+      await c.req.json().catch(() => null),
+    );
+    if (!parsed.success) throw invalidInput(parsed.error.issues);
+    const items = [];
+    for (const f of parsed.data.frames) {
+      const { abs, info } = await segmentOf(deps.root, f.path);
+      if (!(await Deno.stat(abs).then((s) => s.isFile, () => false))) {
+        throw new AppError(
+          "not_found",
+          `No recording "${info.path}" on this node`,
+          { field: "frames" },
+        );
+      }
+      items.push({ file: abs, atMs: f.at_ms, label: info.path });
+    }
+    const jpegs = await frames.extract(
+      items,
+      parsed.data.max_width ?? 1280,
+      c.req.raw.signal,
+    );
+    return c.json({
+      frames: parsed.data.frames.map((f, i) => ({
+        path: f.path,
+        at_ms: f.at_ms,
+        jpeg: encodeBase64(jpegs[i]),
+      })),
+    });
   });
 
   app.get("/v1/recordings/list", async (c) => {
@@ -267,6 +307,14 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
   });
 
   return app;
+}
+
+function encodeBase64(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) {
+    s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
 }
 
 /** The path after a route prefix, as Hono decoded it. */

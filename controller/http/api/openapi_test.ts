@@ -43,6 +43,8 @@ function enumerationApp(): Hono {
     snapshot: inert,
     probe: inert,
     version: "test",
+    tools: inert,
+    files: inert,
   }) as unknown as Hono;
 }
 
@@ -51,7 +53,9 @@ Deno.test("every registered /api route carries its documented entry, and every e
   const byRoute = new Map<string, ApiRoute[]>();
   for (const r of app.routes) {
     if (r.method === "ALL" || !r.path.startsWith("/api/")) continue;
-    const path = r.path.length > 1 ? r.path.replace(/\/$/, "") : r.path;
+    // A parameter's pattern (`:path{.+}`) is Hono's, not the document's.
+    const bare = r.path.replace(/(:\w+)\{[^}]*\}/g, "$1");
+    const path = bare.length > 1 ? bare.replace(/\/$/, "") : bare;
     const k = key(r.method, path);
     const list = byRoute.get(k) ?? [];
     const entry = routeOf(r.handler);
@@ -201,7 +205,10 @@ Deno.test({
       await t.step(
         "unknown fields, wrong types and bad enum values",
         async () => {
-          for (const r of bodyRoutes) {
+          // Agent-only routes refuse the admin's token before reading the
+          // body; their own tests send these bodies with an agent principal
+          // (controller/tools/tools_test.ts for /api/tools/execute).
+          for (const r of bodyRoutes.filter((r) => r.access !== "agent")) {
             const schema = bodySchema(r);
             const what = `${r.method} ${r.path}`;
             if (schema.type === "object") {
