@@ -440,6 +440,8 @@ export async function startController(
                 ),
               recordingTimeline: (id, day) => cameraTimeline(db.sql, id, day),
               settings: () => Promise.resolve(settings.json()),
+              listAgents: async (user) =>
+                (await agents.list(await accessOf(user))).agents,
             },
             islands,
             routes,

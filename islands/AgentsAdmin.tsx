@@ -81,9 +81,12 @@ export default function AgentsAdmin({ cameras }: AgentsAdminProps) {
     });
   }, []);
 
+  // An answer of the API carries the real usage: it replaces the row whole.
   const replace = (a: Agent) =>
     setAgents((prev) =>
-      applyAgentEvent(prev ?? [], { type: "updated", agent: a })
+      prev?.some((x) => x.id === a.id)
+        ? prev.map((x) => x.id === a.id ? a : x)
+        : [...(prev ?? []), a]
     );
 
   return (

@@ -217,10 +217,11 @@ export interface DashboardDeps {
   /** Runtime settings with defaults and descriptions (`GET /api/settings`); the caller checked the admin role. */
   settings?(): Promise<SettingsView>;
   /**
-   * The AI agents (the caller checked the admin role), for "Ask about this
-   * camera" (`/agents/ask`). Absent: this controller runs no agents.
+   * The AI agents the user may list (admins), for "Ask about this camera"
+   * (`/agents/ask`). Absent: this controller runs no agents (Settings then
+   * shows no AI providers either).
    */
-  listAgents?(): Promise<AgentChoice[]>;
+  listAgents?(user: WebUser): Promise<AgentChoice[]>;
 }
 
 /** One built file, served from memory. */

@@ -12,6 +12,7 @@ import type {
   AgentState,
   Provider,
 } from "../../lib/api/agents.ts";
+import type { AgentEvent } from "../../lib/api/events.ts";
 import type { ToolInfo } from "../../lib/api/tools.ts";
 
 export type { Agent, Provider, ToolInfo };
@@ -33,19 +34,22 @@ export const LIMIT_DEFAULTS: AgentLimits = {
   llm_timeout_s: 120,
 };
 
-/** Data of the SSE event `agent` on `/api/events` (admins): an agent changed or its process did. */
-export type AgentEvent =
-  | { type: "created" | "updated" | "status"; agent: Agent }
-  | { type: "deleted"; id: string };
+/** Data of the SSE event `agent` on `/api/events` (admins; lib/api/events.ts). */
+export type { AgentEvent };
 
-/** The list after one `agent` event; an agent not listed yet is added at the end. */
+/**
+ * The list after one `agent` event. An agent not listed yet is added at the
+ * end; a change keeps the usage already known (the event's is not read).
+ */
 export function applyAgentEvent(list: Agent[], e: AgentEvent): Agent[] {
   if (e.type === "deleted") return list.filter((a) => a.id !== e.id);
-  if (!e.agent?.id) return list;
+  if (e.type === "status") {
+    return list.map((a) => a.id === e.id ? { ...a, status: e.status } : a);
+  }
   const i = list.findIndex((a) => a.id === e.agent.id);
   if (i < 0) return [...list, e.agent];
   const next = [...list];
-  next[i] = e.agent;
+  next[i] = { ...e.agent, usage_today: list[i].usage_today };
   return next;
 }
 

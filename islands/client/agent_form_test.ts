@@ -210,27 +210,33 @@ Deno.test("formField, slugFrom, labels, tool groups and agent events", () => {
     "camera_status",
   ]);
 
-  const running = {
+  const running = { ...AGENT.status, state: "running" as const, restarts: 1 };
+  assert.deepEqual(
+    applyAgentEvent([AGENT], { type: "status", id: "a1", status: running }),
+    [{ ...AGENT, status: running }],
+  );
+  // A change keeps the usage the list knows (the event's is not read).
+  const renamed = {
     ...AGENT,
-    status: { ...AGENT.status, state: "running" as const },
+    name: "Renamed",
+    usage_today: { prompt_tokens: 0, completion_tokens: 0 },
   };
   assert.deepEqual(
-    applyAgentEvent([AGENT], { type: "status", agent: running }),
-    [running],
+    applyAgentEvent([AGENT], { type: "updated", agent: renamed }),
+    [{ ...renamed, usage_today: AGENT.usage_today }],
   );
   const other = { ...AGENT, id: "a2" };
   assert.deepEqual(
     applyAgentEvent([AGENT], { type: "created", agent: other }),
-    [
-      AGENT,
-      other,
-    ],
+    [AGENT, other],
   );
   assert.deepEqual(
     applyAgentEvent([AGENT, other], { type: "deleted", id: "a1" }),
-    [
-      other,
-    ],
+    [other],
+  );
+  assert.deepEqual(
+    applyAgentEvent([AGENT], { type: "status", id: "zz", status: running }),
+    [AGENT],
   );
 });
 

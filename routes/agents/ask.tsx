@@ -36,7 +36,9 @@ export default async function AskPage({ deps, user, url }: RouteContext) {
     ? (await deps.listCameras(me)).find((c) => c.id === cameraId) ?? null
     : null;
   const ask = camera ? cameraQuestion(camera) : null;
-  const agents = deps.listAgents ? orderAgents(await deps.listAgents()) : null;
+  const agents = deps.listAgents
+    ? orderAgents(await deps.listAgents(me))
+    : null;
   if (agents && agents.length === 1) {
     return new Response(null, {
       status: 303,
