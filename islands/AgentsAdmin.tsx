@@ -291,7 +291,7 @@ export function AgentCard(
       </dl>
       <div class="acts-inline">
         <a class="button" href={`/agents/${encodeURIComponent(a.id)}/chat`}>
-          Chat<span class="sr">with {a.name}</span>
+          Chat<span class="sr">{` with ${a.name}`}</span>
         </a>
         {running
           ? (
