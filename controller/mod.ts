@@ -287,6 +287,7 @@ export async function startController(
       controllerUrl: () => agentUrl,
       clock,
       onStopped: (id) => agentHooks.onStopped?.(id),
+      onRunning: (id) => agents.statusChanged(id),
     });
     const agents: AgentService = new AgentService({
       sql: db.sql,

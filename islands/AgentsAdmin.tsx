@@ -52,6 +52,8 @@ export default function AgentsAdmin({ cameras }: AgentsAdminProps) {
   const [loading, setLoading] = useState(true);
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  /** Status events seen per agent: an action's answer is older than a later event. */
+  const seq = useRef(new Map<string, number>());
 
   async function load() {
     setLoading(true);
@@ -71,6 +73,8 @@ export default function AgentsAdmin({ cameras }: AgentsAdminProps) {
     void load();
     return subscribeLive((e) => {
       if (e.kind === "agent") {
+        const id = "id" in e.data ? e.data.id : e.data.agent.id;
+        seq.current.set(id, (seq.current.get(id) ?? 0) + 1);
         setAgents((prev) => prev && applyAgentEvent(prev, e.data));
       } else if (e.kind === "snapshot") {
         // (Re)connected: events may have been missed meanwhile.
@@ -81,13 +85,18 @@ export default function AgentsAdmin({ cameras }: AgentsAdminProps) {
     });
   }, []);
 
-  // An answer of the API carries the real usage: it replaces the row whole.
-  const replace = (a: Agent) =>
-    setAgents((prev) =>
-      prev?.some((x) => x.id === a.id)
-        ? prev.map((x) => x.id === a.id ? a : x)
-        : [...(prev ?? []), a]
-    );
+  /**
+   * An answer of the API carries the real usage: it replaces the row, but
+   * not the status an event brought after the request was sent (`since`).
+   */
+  const replace = (a: Agent, since?: number) =>
+    setAgents((prev) => {
+      const old = prev?.find((x) => x.id === a.id);
+      if (!old) return [...(prev ?? []), a];
+      const newer = since !== undefined && (seq.current.get(a.id) ?? 0) > since;
+      const next = newer ? { ...a, status: old.status } : a;
+      return prev!.map((x) => x.id === a.id ? next : x);
+    });
 
   return (
     <>
@@ -122,8 +131,9 @@ export default function AgentsAdmin({ cameras }: AgentsAdminProps) {
               <li key={a.id} class="card">
                 <AgentCard
                   agent={a}
-                  onChanged={(x, msg) => {
-                    replace(x);
+                  seen={() => seq.current.get(a.id) ?? 0}
+                  onChanged={(x, msg, since) => {
+                    replace(x, since);
                     setNotice(msg);
                   }}
                   onRemoved={(msg) => {
@@ -165,7 +175,8 @@ export default function AgentsAdmin({ cameras }: AgentsAdminProps) {
               tools={tools ?? []}
               cameras={cameras}
               onSaved={(x) => {
-                setAgents((prev) => [...(prev ?? []), x]);
+                // The SSE `created` event may have listed it already.
+                replace(x);
                 setNotice(
                   `Added “${x.name}”. It is stopped: press Start to run it.`,
                 );
@@ -180,9 +191,19 @@ export default function AgentsAdmin({ cameras }: AgentsAdminProps) {
 
 /** One agent: status, facts and actions. */
 export function AgentCard(
-  { agent: a, onChanged, onRemoved, onEdit, editing, confirming = false }: {
+  {
+    agent: a,
+    seen = () => 0,
+    onChanged,
+    onRemoved,
+    onEdit,
+    editing,
+    confirming = false,
+  }: {
     agent: Agent;
-    onChanged: (a: Agent, message: string) => void;
+    /** How many events of this agent the page has seen (to order an answer against them). */
+    seen?: () => number;
+    onChanged: (a: Agent, message: string, since: number) => void;
     onRemoved: (message: string) => void;
     onEdit: () => void;
     editing: boolean;
@@ -200,6 +221,7 @@ export function AgentCard(
   async function act(action: "start" | "stop" | "restart") {
     setBusy(action);
     setError(null);
+    const since = seen();
     const res = await apiRequest<Agent>(
       "POST",
       `/api/agents/${encodeURIComponent(a.id)}/${action}`,
@@ -211,6 +233,7 @@ export function AgentCard(
         `${
           { start: "Starting", stop: "Stopping", restart: "Restarting" }[action]
         } “${a.name}”.`,
+        since,
       );
     } else setError(res.error.message);
   }

@@ -33,6 +33,8 @@ export interface AgentSupervisorDeps {
   livenessMs?: number;
   /** The agent's process stopped or died: its running turn is over (chat marks it interrupted). */
   onStopped?: (agentId: string) => void | Promise<void>;
+  /** A started process was heard from for the first time: it shows as running now. */
+  onRunning?: (agentId: string) => void;
 }
 
 const STOPPED: AgentStatus = {
@@ -80,7 +82,17 @@ export class AgentSupervisor {
   touch(agentId: string): void {
     if (!this.#deps.launcher.handle(agentId)) return;
     this.#seen.set(agentId, this.#clock.now());
+    if (this.#touched.has(agentId)) return;
     this.#touched.add(agentId);
+    // Its status goes from starting to running: say so (SSE `agent`).
+    try {
+      this.#deps.onRunning?.(agentId);
+    } catch (e) {
+      this.#log.error("onRunning failed", {
+        agent: agentId,
+        error: errorMessage(e),
+      });
+    }
   }
 
   /** A process ended (the launcher's onExit): its liveness is forgotten, its turn is over. */

@@ -22,7 +22,7 @@
  * /usr/bin/chromium is missing.
  */
 import assert from "node:assert/strict";
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import {
   ADMIN_PASSWORD,
@@ -59,7 +59,9 @@ const ANSWER =
 const QUESTION = `What is on the camera ${CAMERA} right now?`;
 
 if (!hasChromium) {
-  console.log(`SKIPPED tests/e2e/agents_browser_test.ts: ${CHROMIUM} is missing`);
+  console.log(
+    `SKIPPED tests/e2e/agents_browser_test.ts: ${CHROMIUM} is missing`,
+  );
 }
 
 Deno.test({
@@ -75,17 +77,20 @@ Deno.test({
     let stack: Stack | undefined;
     let browser: Browser | undefined;
     let fake: FakeLlm | undefined;
+    let page: Page | undefined;
     const started = Date.now();
     const timings: Record<string, number> = {};
     const mark = (what: string) => timings[what] = Date.now() - started;
     try {
-      const main = fromFileUrl(new URL("../../main.ts", import.meta.url));
-      const config = fromFileUrl(new URL("../../deno.json", import.meta.url));
+      const main = fileURLToPath(new URL("../../main.ts", import.meta.url));
+      const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
       let cameraId = "";
       fake = startFakeOpenAI({ apiKey: KEY, models: [MODEL] });
-      // Look first, then answer slowly: 3 characters every 40 ms.
+      // Look first, then answer slowly: 3 characters every 40 ms. (The
+      // frames follow the tool result as a user message: OpenAI's tool
+      // messages hold no images.)
       fake.respond = (req) =>
-        req.lastRole === "tool"
+        req.toolResults.length > 0
           ? { text: ANSWER, chunkSize: 3, chunkDelayMs: 40 }
           : req.tools.some((t) => t.name === "analyze_camera")
           ? {
@@ -140,25 +145,30 @@ Deno.test({
         viewport: { width: 1280, height: 900 },
       });
       ctx.setDefaultTimeout(20_000);
-      const page = await ctx.newPage();
-      watchPage(page, report, () => step, () => []);
+      const p = await ctx.newPage();
+      page = p;
+      watchPage(p, report, () => step, () => []);
       const named = async (name: string) => {
-        for (const f of await unnamedControls(page)) {
+        for (const f of await unnamedControls(p)) {
           problems.push(`${name}: ${f} has no accessible name`);
         }
-        await screenshot(page, `agents-${name}`);
+        await screenshot(p, `agents-${name}`);
       };
       const base = s.url;
       step = "sign in";
-      await signIn(page, base, ADMIN_USER, ADMIN_PASSWORD);
+      await signIn(p, base, ADMIN_USER, ADMIN_PASSWORD);
 
       // 1. The shared OpenAI-compatible provider, checked.
       step = "providers";
-      await page.goto(`${base}/settings`);
-      await hydrated(page, "ProvidersForm");
-      const card = page.locator('form[aria-labelledby="prov-openai_compatible-h"]');
+      await p.goto(`${base}/settings`);
+      await hydrated(p, "ProvidersForm");
+      const card = p.locator(
+        'form[aria-labelledby="prov-openai_compatible-h"]',
+      );
       await card.locator("#prov-openai_compatible-base_url").fill(fake.baseURL);
-      await card.locator("#prov-openai_compatible-key_mode").selectOption("set");
+      await card.locator("#prov-openai_compatible-key_mode").selectOption(
+        "set",
+      );
       await card.locator("#prov-openai_compatible-api_key").fill(KEY);
       await card.getByRole("button", { name: /^Check / }).click();
       await card.locator(".check-result").filter({ hasText: MODEL }).waitFor();
@@ -175,24 +185,32 @@ Deno.test({
       );
       assert.equal(compat.base_url, fake.baseURL);
       assert.equal(compat.has_api_key, true);
-      assert.ok(!JSON.stringify(providers).includes(KEY), "the key is not shown");
+      assert.ok(
+        !JSON.stringify(providers).includes(KEY),
+        "the key is not shown",
+      );
       mark("provider set and checked");
 
       // 2. A new agent through the form, started from its card.
       step = "agents";
-      await page.getByRole("link", { name: "Agents" }).click();
-      await page.waitForURL(`${base}/agents`);
-      await hydrated(page, "AgentsAdmin");
-      const form = page.locator('form[aria-label="Add an agent"]');
+      await p.getByRole("link", { name: "Agents" }).click();
+      await p.waitForURL(`${base}/agents`);
+      await hydrated(p, "AgentsAdmin");
+      const form = p.locator('form[aria-label="Add an agent"]');
       await form.locator("#add-agent-tool-analyze_camera").waitFor();
       await form.locator("#add-agent-name").fill(AGENT);
-      assert.equal(await form.locator("#add-agent-slug").inputValue(), "yard-watcher");
-      await form.locator("#add-agent-provider").selectOption("openai_compatible");
+      assert.equal(
+        await form.locator("#add-agent-slug").inputValue(),
+        "yard-watcher",
+      );
+      await form.locator("#add-agent-provider").selectOption(
+        "openai_compatible",
+      );
       await form.locator("#add-agent-model").fill(MODEL);
       await form.locator("#add-agent-tool-analyze_camera").check();
       await form.getByRole("button", { name: "Add agent" }).click();
-      const agentCard = page.locator("li.card", {
-        has: page.getByRole("heading", { name: AGENT }),
+      const agentCard = p.locator("li.card", {
+        has: p.getByRole("heading", { name: AGENT }),
       });
       await agentCard.waitFor();
       await agentCard.getByRole("button", { name: `Start ${AGENT}` }).click();
@@ -201,7 +219,9 @@ Deno.test({
       });
       await named("agents");
       const agents = await (await s.api("/api/agents")).json();
-      const agent = agents.agents.find((a: { name: string }) => a.name === AGENT);
+      const agent = agents.agents.find((a: { name: string }) =>
+        a.name === AGENT
+      );
       assert.ok(agent, JSON.stringify(agents));
       assert.ok(agent.tools.includes("analyze_camera"));
       assert.equal(agent.camera_ids, null, "all cameras");
@@ -210,17 +230,17 @@ Deno.test({
       // 3. Its chat: the question, the tool, the answer streaming in.
       step = "chat";
       await agentCard.getByRole("link", { name: `Chat with ${AGENT}` }).click();
-      await page.waitForURL(`${base}/agents/${agent.id}/chat`);
-      await hydrated(page, "AgentChat");
-      await page.getByRole("heading", { name: `Chat with ${AGENT}` }).waitFor();
-      await page.fill("#chat-input", QUESTION);
-      const send = page.getByRole("button", { name: "Send" });
+      await p.waitForURL(`${base}/agents/${agent.id}/chat`);
+      await hydrated(p, "AgentChat");
+      await p.getByRole("heading", { name: `Chat with ${AGENT}` }).waitFor();
+      await p.fill("#chat-input", QUESTION);
+      const send = p.getByRole("button", { name: "Send" });
       await send.click();
-      const trace = page.locator(".trace li", { hasText: "analyze_camera" });
+      const trace = p.locator(".trace li", { hasText: "analyze_camera" });
       await trace.waitFor({ timeout: 60_000 });
       mark("tool call shown");
       // Part of the answer while it is still being written.
-      const streaming = page.locator(".md.streaming");
+      const streaming = p.locator(".md.streaming");
       await streaming.waitFor({ timeout: 30_000 });
       const partial = await streaming.innerText();
       assert.ok(
@@ -228,12 +248,14 @@ Deno.test({
         `streamed part way: ${JSON.stringify(partial)}`,
       );
       assert.equal(
-        await page.locator("button[type=submit]", { hasText: /Send|Answering/ })
+        await p.locator("button[type=submit]", { hasText: /Send|Answering/ })
           .isDisabled(),
         true,
         "Send waits while the turn runs",
       );
-      const answer = page.locator(".msg.bot .md", { hasText: "Nobody is there." });
+      const answer = p.locator(".msg.bot .md", {
+        hasText: "Nobody is there.",
+      });
       await answer.waitFor({ timeout: 30_000 });
       mark("answer stored");
       assert.equal(
@@ -243,7 +265,7 @@ Deno.test({
       );
       assert.match(await trace.innerText(), /analyze_camera[\s\S]*\d+ ms/);
       assert.match(
-        await page.locator(".msg.bot .tokens").last().innerText(),
+        await p.locator(".msg.bot .tokens").last().innerText(),
         /^[\d,]+ in · [\d,]+ out tokens$/,
       );
       await named("chat");
@@ -259,40 +281,52 @@ Deno.test({
 
       // 4. After a reload the conversation is still there.
       step = "reload";
-      await page.reload();
-      await hydrated(page, "AgentChat");
-      await page.locator(".msg.user", { hasText: QUESTION }).waitFor();
-      await page.locator(".trace li", { hasText: "analyze_camera" }).waitFor();
-      await page.locator(".msg.bot .md", { hasText: "Nobody is there." })
+      await p.reload();
+      await hydrated(p, "AgentChat");
+      await p.locator(".msg.user", { hasText: QUESTION }).waitFor();
+      await p.locator(".trace li", { hasText: "analyze_camera" }).waitFor();
+      await p.locator(".msg.bot .md", { hasText: "Nobody is there." })
         .waitFor();
-      assert.equal(await page.locator(".md.streaming").count(), 0);
-      assert.ok(new URL(page.url()).searchParams.get("session"));
+      assert.equal(await p.locator(".md.streaming").count(), 0);
+      assert.ok(new URL(p.url()).searchParams.get("session"));
       await named("chat-reloaded");
       mark("history after reload");
 
       // 5. From the camera page, the question comes along.
       step = "ask";
-      await page.goto(`${base}/cameras/${cameraId}`);
-      await allHydrated(page);
-      await page.getByRole("link", { name: "Ask about this camera" }).click();
-      await page.waitForURL(/\/agents\/ask\?|\/agents\/[\w-]+\/chat\?/);
-      if (new URL(page.url()).pathname === "/agents/ask") {
+      await p.goto(`${base}/cameras/${cameraId}`);
+      await allHydrated(p);
+      await p.getByRole("link", { name: "Ask about this camera" }).click();
+      await p.waitForURL(/\/agents\/ask\?|\/agents\/[\w-]+\/chat\?/);
+      if (new URL(p.url()).pathname === "/agents/ask") {
         // The main agent (made when the provider was set) and ours.
         await named("ask-chooser");
-        await page.getByRole("link", { name: AGENT }).click();
+        await p.getByRole("link", { name: AGENT }).click();
       }
-      await hydrated(page, "AgentChat");
+      await hydrated(p, "AgentChat");
       assert.match(
-        await page.locator("#chat-input").inputValue(),
+        await p.locator("#chat-input").inputValue(),
         new RegExp(`“${CAMERA}” \\(id ${cameraId}\\)`),
       );
       mark("ask about this camera");
 
       assert.deepEqual(report.problems, [], "no console or page errors");
       assert.deepEqual(problems, [], "every field and button is named");
+    } catch (e) {
+      if (page) await screenshot(page, "agents-failure").catch(() => {});
+      console.log(`console: ${report.messages.slice(-20).join("\n  ")}`);
+      // What the agents were doing, for the failure's reader.
+      const list = await stack?.api("/api/agents").then((r) => r.json())
+        .catch(() => null);
+      for (const a of list?.agents ?? []) {
+        console.log(`agent ${a.name}: ${JSON.stringify(a.status)}`);
+      }
+      throw e;
     } finally {
       if (report.problems.length) {
-        console.log(`browser problems (${step}):\n  ${report.problems.join("\n  ")}`);
+        console.log(
+          `browser problems (${step}):\n  ${report.problems.join("\n  ")}`,
+        );
       }
       try {
         await browser?.close();
@@ -303,7 +337,9 @@ Deno.test({
           await fake?.close();
         }
       }
-      console.log(`agents browser test timings (ms): ${JSON.stringify(timings)}`);
+      console.log(
+        `agents browser test timings (ms): ${JSON.stringify(timings)}`,
+      );
     }
   },
 });
