@@ -52,7 +52,7 @@ export function requireAgentCredential(
     if (owner !== id) {
       throw new AppError(
         "forbidden",
-        "This credential belongs to another agent and acts for it only",
+        `This credential belongs to agent "${owner}" and acts for it only`,
         { field: "id" },
       );
     }
