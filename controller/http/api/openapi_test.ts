@@ -10,7 +10,7 @@
  * - `/api/openapi.json` serves the document to signed-in callers only.
  */
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { z } from "zod";
 import { type JsonSchema, openApiDocument } from "../../../lib/api/openapi.ts";
 import { API_ROUTES, type ApiRoute } from "../../../lib/api/routes.ts";
@@ -43,6 +43,12 @@ function enumerationApp(): Hono {
     snapshot: inert,
     probe: inert,
     version: "test",
+    agents: {
+      service: inert,
+      providers: inert,
+      auth: inert,
+      gateway: new Hono(),
+    },
   }) as unknown as Hono;
 }
 
@@ -184,7 +190,11 @@ Deno.test({
       const send = (r: ApiRoute, json: unknown) =>
         stack.api(
           r.path.replace(/\{(\w+)\}/g, (_, p) =>
-            p === "id" ? "2f3c9a52-6c1e-4e8b-9a55-1d2b3c4d5e6f" : "node-x"),
+            p === "id"
+              ? "2f3c9a52-6c1e-4e8b-9a55-1d2b3c4d5e6f"
+              : p === "provider"
+              ? "openai"
+              : "node-x"),
           { method: r.method, json },
         );
       const expect400 = async (res: Response, field: string, what: string) => {
