@@ -5,6 +5,7 @@
  *   falcon up          controller + local node agent + embedded database (quick start)
  *   falcon controller  API, dashboard, stream fan-out, node management
  *   falcon node-agent  camera relays of one node (a DaemonSet in Kubernetes)
+ *   falcon agent       one AI agent's process (started by the controller)
  *   falcon migrate     apply database migrations, then exit
  *   falcon version     print the version
  */
@@ -20,6 +21,7 @@ Commands:
   up          run everything on this machine (controller, node agent, embedded database)
   controller  run the controller (API, dashboard, orchestration)
   node-agent  run the node agent of this node
+  agent       run one AI agent (started by the controller)
   migrate     apply database migrations and exit
   version     print the version
 
@@ -56,6 +58,14 @@ const commands: Record<string, () => Promise<Command>> = {
       help: m.nodeAgentHelp,
       settings: m.nodeAgentSettings,
       run: (f) => m.runNodeAgent(m.nodeAgentConfig(f)),
+    };
+  },
+  agent: async () => {
+    const m = await import("./cli/commands/agent.ts");
+    return {
+      help: m.agentHelp,
+      settings: m.agentSettings,
+      run: (f) => m.runAgentCommand(m.agentConfig(f)),
     };
   },
   migrate: async () => {

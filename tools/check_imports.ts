@@ -3,6 +3,8 @@
  *
  * 1. the controller and the node agent never import each other;
  * 2. `lib/` imports only `lib/` (and npm packages);
+ * 2b. `agent/` (the `falcon agent` process) imports only `agent/` and `lib/`
+ *    (and npm packages): it reaches the controller over HTTP only;
  * 3. browser code — every module an island bundle reaches from `islands/*.tsx`
  *    and the boot module — imports no server code (controller/, node-agent/,
  *    cli/, routes/) and no server-only package;
@@ -43,6 +45,7 @@ export const BOOT_MODULE = "islands/client/boot.ts";
 const SERVER_TOPS = [
   "controller/",
   "node-agent/",
+  "agent/",
   "cli/",
   "routes/",
   "main.ts",
@@ -158,6 +161,13 @@ export function checkImports(
     }
     if (under(e.from, "lib/") && !under(e.to, "lib/")) {
       problems.push(`${e.from} imports ${e.to}: lib/ imports only lib/`);
+    }
+    if (
+      under(e.from, "agent/") && !under(e.to, "agent/") && !under(e.to, "lib/")
+    ) {
+      problems.push(
+        `${e.from} imports ${e.to}: agent/ imports only agent/ and lib/`,
+      );
     }
   }
 

@@ -77,6 +77,30 @@ Deno.test("lib/ imports only lib/", () => {
   );
 });
 
+Deno.test("agent/ imports only agent/ and lib/; lib/ never imports agent/", () => {
+  assert.match(
+    check([edge("agent/turn.ts", "controller/chat/turns.ts", true)])[0],
+    /agent\/ imports only agent\/ and lib\//,
+  );
+  assert.match(
+    check([edge("agent/mod.ts", "cli/signals.ts")])[0],
+    /agent\/ imports only agent\/ and lib\//,
+  );
+  assert.match(
+    check([edge("lib/x.ts", "agent/llm.ts")])[0],
+    /lib\/ imports only lib\//,
+  );
+  assert.deepEqual(
+    check([
+      edge("agent/turn.ts", "agent/llm.ts"),
+      edge("agent/turn.ts", "lib/agent_protocol.ts"),
+      edge("agent/llm.ts", "@langchain/openai"),
+      edge("cli/commands/agent.ts", "agent/mod.ts"),
+    ]),
+    [],
+  );
+});
+
 Deno.test("browser code imports no server code, following value imports from the islands", () => {
   const problems = check([
     edge("islands/Grid.tsx", "components/Tile.tsx"),

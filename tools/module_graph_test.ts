@@ -32,11 +32,40 @@ Deno.test("the node agent's module graph holds nothing of the controller", async
   );
 });
 
+Deno.test("the agent process's module graph holds nothing of the controller or the node agent", async () => {
+  const g = await moduleGraph("cli/commands/agent.ts");
+  assert.ok(g.files.includes("agent/mod.ts"), "the graph was read");
+  assert.ok(g.packages.includes("@langchain/langgraph"), "packages were read");
+  assert.deepEqual(
+    g.files.filter((f) =>
+      /^(controller|node-agent|routes|islands|components)\//.test(f)
+    ),
+    [],
+    "controller or node agent modules in the agent",
+  );
+  assert.deepEqual(
+    g.packages.filter((p) => [...CONTROLLER_PACKAGES, "hono"].includes(p)),
+    [],
+    "controller packages in the agent",
+  );
+  // Only the wire's LangChain package is loaded, and never statically.
+  const eager = await moduleGraph("cli/commands/agent.ts", { dynamic: false });
+  assert.deepEqual(
+    eager.packages.filter((p) =>
+      ["@langchain/openai", "@langchain/anthropic", "@langchain/langgraph"]
+        .includes(p)
+    ),
+    [],
+  );
+});
+
 Deno.test("main.ts loads every command lazily: its static graph holds no part", async () => {
   const g = await moduleGraph("main.ts", { dynamic: false });
   assert.ok(g.files.includes("main.ts"));
   assert.deepEqual(
-    g.files.filter((f) => /^(controller|node-agent|cli\/commands)\//.test(f)),
+    g.files.filter((f) =>
+      /^(controller|node-agent|agent|cli\/commands)\//.test(f)
+    ),
     [],
   );
   assert.deepEqual(g.packages, []);
