@@ -281,7 +281,11 @@ export function gatewayApi(deps: GatewayDeps): Hono<AuthEnv> {
     const meter = new UsageMeter(
       (res.headers.get("content-type") ?? "").includes("text/event-stream"),
     );
+    // Once per answer, whichever ends it: its end, an error, or the agent hanging up.
+    let recorded = false;
     const record = async () => {
+      if (recorded) return;
+      recorded = true;
       const usage = meter.usage();
       if (!usage) return;
       try {
