@@ -267,6 +267,7 @@ export async function startController(
       controllerUrl: () => agentUrl,
       clock,
       onStopped: (id) => agentHooks.onStopped?.(id),
+      onStatus: (id) => agents.statusChanged(id),
     });
     const agents: AgentService = new AgentService({
       sql: db.sql,

@@ -33,6 +33,8 @@ export interface AgentSupervisorDeps {
   livenessMs?: number;
   /** The agent's process stopped or died: its running turn is over (chat marks it interrupted). */
   onStopped?: (agentId: string) => void | Promise<void>;
+  /** Its status changed here (the first sign of life: starting → running). */
+  onStatus?: (agentId: string) => void;
 }
 
 const STOPPED: AgentStatus = {
@@ -80,7 +82,13 @@ export class AgentSupervisor {
   touch(agentId: string): void {
     if (!this.#deps.launcher.handle(agentId)) return;
     this.#seen.set(agentId, this.#clock.now());
+    if (this.#touched.has(agentId)) return;
     this.#touched.add(agentId);
+    try {
+      this.#deps.onStatus?.(agentId);
+    } catch (e) {
+      this.#log.error("onStatus failed", { error: errorMessage(e) });
+    }
   }
 
   /** A process ended (the launcher's onExit): its liveness is forgotten, its turn is over. */

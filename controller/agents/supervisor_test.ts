@@ -112,7 +112,17 @@ Deno.test({
 
       await t.step("starting until heard from, then running", async () => {
         assert.equal(c.agentSupervisor.status(ids[0]).state, "starting");
+        const events = c.bus.subscribe();
         c.agentSupervisor.touch(ids[0]);
+        c.agentSupervisor.touch(ids[0]);
+        const ev = await events.next();
+        assert.deepEqual(
+          ev?.kind === "agent" && ev.data.type === "status"
+            ? [ev.data.id, ev.data.status.state]
+            : ev,
+          [ids[0], "running"],
+        );
+        events.close();
         assert.equal(c.agentSupervisor.status(ids[0]).state, "running");
         assert.equal((await c.agents.get(sys, ids[0])).status.state, "running");
         assert.equal(c.agentSupervisor.status(ids[15]).state, "stopped");
