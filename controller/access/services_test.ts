@@ -401,6 +401,8 @@ const INTERNAL: Record<string, string> = {
   "agents.principalOf":
     "authentication: builds an agent process's principal from its credential",
   "agents.row": "the row behind get/start/stop and the gateway's lookups",
+  "agents.cachedRow":
+    "the row behind principalOf and the gateway (the credential decided)",
   "agents.ensureMainAgent":
     "start-up and a provider's first configuration (provider.update decided)",
   "agents.statusChanged": "the supervisor publishes process status",
