@@ -108,6 +108,17 @@ Deno.test({
       assert.ok(!cmdline(agentPid).join(" ").includes(KEY));
       const family = descendantPids(up.pid);
       assert.ok(family.includes(agentPid));
+      // Nor does the node agent get it.
+      for (const pid of family.filter((p) => p !== up.pid)) {
+        let env = "";
+        try {
+          env = Deno.readTextFileSync(`/proc/${pid}/environ`);
+        } catch { /* gone */ }
+        assert.ok(
+          !env.includes(KEY),
+          `pid ${pid} holds the key in its environment`,
+        );
+      }
 
       up.kill("SIGINT");
       const status = await up.status;
