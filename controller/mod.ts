@@ -268,11 +268,12 @@ export async function startController(
     const providers = new ProviderService({
       sql: db.sql,
       box,
+      clock,
       onConfigured: async (kind) => {
         await agents.ensureMainAgent(kind);
       },
     });
-    const agentCredentials = new AgentCredentials(db.sql);
+    const agentCredentials = new AgentCredentials(db.sql, clock);
     const agentLauncher = opts.agentLauncher ?? new LocalLauncher({
       command: opts.agentCommand ?? selfCommand("agent"),
       env: { FALCON_LOG_LEVEL: cfg.logLevel, FALCON_LOG_FORMAT: cfg.logFormat },
@@ -287,7 +288,7 @@ export async function startController(
       controllerUrl: () => agentUrl,
       clock,
       onStopped: (id) => agentHooks.onStopped?.(id),
-      onRunning: (id) => agents.statusChanged(id),
+      onStatus: (id) => agents.statusChanged(id),
     });
     const agents: AgentService = new AgentService({
       sql: db.sql,
@@ -393,6 +394,7 @@ export async function startController(
         },
         gateway: gatewayApi({
           sql: db.sql,
+          rowOf: (id) => agents.cachedRow(id).catch(() => null),
           endpointOf: (row) => providers.resolve(row),
           onUsage: (turn, agent, usage) =>
             agentHooks.onUsage?.(turn, agent, usage),

@@ -52,3 +52,37 @@ Deno.test("parsers.bool reads true/false, 1/0, yes/no and refuses the rest", () 
     [true, true, true, false, false, false, undefined, undefined],
   );
 });
+
+Deno.test("loadConfig() refuses an env-only setting given as a flag, without its value", () => {
+  const secretSpec = {
+    key: {
+      flag: "api-key",
+      env: "X_API_KEY",
+      envOnly: true,
+      description: "an API key",
+      accepts: "a string",
+      parse: parsers.nonEmpty,
+      secret: true,
+    } as Setting<string | undefined>,
+  };
+  assert.throws(
+    () =>
+      loadConfig(
+        secretSpec,
+        { "api-key": "sk-visible-in-ps" },
+        () => undefined,
+      ),
+    (e: Error) =>
+      e instanceof ConfigError && /--api-key is refused/.test(e.message) &&
+      /X_API_KEY/.test(e.message) && /--api-key-file/.test(e.message) &&
+      !e.message.includes("sk-visible-in-ps"),
+  );
+  assert.deepEqual(
+    loadConfig(
+      secretSpec,
+      {},
+      (n) => (n === "X_API_KEY" ? "sk-env" : undefined),
+    ),
+    { key: "sk-env" },
+  );
+});

@@ -5,7 +5,9 @@
  * children of the controller.
  */
 export function selfArgs(): string[] {
-  const main = Deno.mainModule;
+  // This program's entry point, not Deno.mainModule: under `deno test` that
+  // is the test file, which is no `falcon`.
+  const main = new URL("../main.ts", import.meta.url).href;
   const isDeno = /(^|\/)deno(\.exe)?$/.test(Deno.execPath());
   if (!isDeno) return [];
   const config = new URL("../deno.json", import.meta.url);

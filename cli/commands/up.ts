@@ -84,6 +84,9 @@ function superviseNodeAgent(
           FALCON_LOG_LEVEL: logLevel,
           FALCON_LOG_FORMAT: logFormat,
           FALCON_PARENT_PID: String(Deno.pid),
+          // The controller's AI provider keys are not the node agent's business.
+          FALCON_OPENAI_API_KEY: "",
+          FALCON_ANTHROPIC_API_KEY: "",
         },
         stdin: "null",
         stdout: "inherit",

@@ -333,6 +333,61 @@ const TABLE: Record<
     allow: adminReads,
     call: (f, p) => runTool(f, p, "system_info", {}),
   },
+  // Agents and the shared AI providers (controller/agents): admins only.
+  "agents.list": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.agents.list(p),
+  },
+  "agents.get": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.agents.get(p, NOBODY),
+  },
+  "agents.create": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.agents.create(p, {}),
+  },
+  "agents.update": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.agents.update(p, NOBODY, {}),
+  },
+  "agents.delete": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.agents.delete(p, NOBODY),
+  },
+  "agents.start": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.agents.start(p, NOBODY),
+  },
+  "agents.stop": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.agents.stop(p, NOBODY),
+  },
+  "agents.restart": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.agents.restart(p, NOBODY),
+  },
+  "agents.tools": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.agents.tools(p, NOBODY),
+  },
+  "agents.setTools": {
+    allow: admins,
+    call: (f, p) =>
+      f.stack.controller.agents.setTools(p, NOBODY, { tools: [] }),
+  },
+  "providers.list": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.providers.list(p),
+  },
+  "providers.update": {
+    allow: admins,
+    call: (f, p) =>
+      f.stack.controller.providers.update(p, "openai", { nope: 1 }),
+  },
+  "providers.check": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.providers.check(p, {}),
+  },
 };
 
 /** Runs a tool directly as `p` (the hub's own checks are hub.execute's row). */
@@ -432,6 +487,19 @@ const INTERNAL: Record<string, string> = {
   "streams.closeAll": "shutdown",
   "bus.publish": "services publish their own events",
   "bus.subscribe": "events.subscribe decided at /api/events",
+
+  "agents.principalOf":
+    "authentication: builds an agent process's principal from its credential",
+  "agents.row": "the row behind get/start/stop and the gateway's lookups",
+  "agents.cachedRow":
+    "the row behind principalOf and the gateway (the credential decided)",
+  "agents.ensureMainAgent":
+    "start-up and a provider's first configuration (provider.update decided)",
+  "agents.statusChanged": "the supervisor publishes process status",
+  "providers.shared": "the shared endpoint for validation and the gateway",
+  "providers.resolve": "the gateway's endpoint and real key; never an answer",
+  "providers.usable": "the main agent's provider choice",
+  "providers.applySettings": "start-up: keys from the controller's settings",
 };
 
 /** `name.method` of every public method of the services and camera function modules. */
@@ -449,6 +517,8 @@ function publicMethods(f: Fixture): string[] {
     bus: c.bus,
     scan: f.scan,
     hub: c.tools,
+    agents: c.agents,
+    providers: c.providers,
   };
   const out: string[] = [];
   for (const [name, obj] of Object.entries(objects)) {

@@ -341,7 +341,7 @@ Deno.test({
         },
       );
 
-      const gw = (agentId: string, secret: string, wire = "openai") =>
+      const gw = (agentId: string, wire = "openai") =>
         `${stack.url}/internal/v1/agents/${agentId}/llm/${wire}`;
       const call = (url: string, secret: string, body: unknown, headers = {}) =>
         fetch(url, {
@@ -359,7 +359,7 @@ Deno.test({
         async () => {
           const turn = crypto.randomUUID();
           const res = await call(
-            `${gw(scout.id, cred.secret)}/v1/chat/completions`,
+            `${gw(scout.id)}/v1/chat/completions`,
             cred.secret,
             {
               model: "gpt-test",
@@ -388,21 +388,21 @@ Deno.test({
           });
 
           const other = await call(
-            `${gw(scout.id, cred.secret)}/v1/chat/completions`,
+            `${gw(scout.id)}/v1/chat/completions`,
             cred.secret,
             { model: "gpt-4o", messages: [] },
           );
           assert.equal(other.status, 400);
           assert.equal((await other.json()).error.field, "model");
           const path = await call(
-            `${gw(scout.id, cred.secret)}/v1/files`,
+            `${gw(scout.id)}/v1/files`,
             cred.secret,
             { model: "gpt-test" },
           );
           assert.equal(path.status, 404);
           await path.body?.cancel();
           const wire = await call(
-            `${gw(scout.id, cred.secret, "anthropic")}/v1/messages`,
+            `${gw(scout.id, "anthropic")}/v1/messages`,
             cred.secret,
             { model: "gpt-test" },
           );
@@ -416,7 +416,7 @@ Deno.test({
         async () => {
           // 1100 of 1000 used by the call above.
           const res = await call(
-            `${gw(scout.id, cred.secret)}/v1/chat/completions`,
+            `${gw(scout.id)}/v1/chat/completions`,
             cred.secret,
             { model: "gpt-test", messages: [{ role: "user", content: "hi" }] },
           );
@@ -434,7 +434,7 @@ Deno.test({
         "gateway: errors pass through; a slow provider → 504",
         async () => {
           const busy = await call(
-            `${gw(scout.id, cred.secret)}/v1/chat/completions`,
+            `${gw(scout.id)}/v1/chat/completions`,
             cred.secret,
             {
               model: "gpt-test",
@@ -446,7 +446,7 @@ Deno.test({
           assert.equal((await busy.json()).error.message, "Rate limited");
           const t0 = Date.now();
           const slow = await call(
-            `${gw(scout.id, cred.secret)}/v1/chat/completions`,
+            `${gw(scout.id)}/v1/chat/completions`,
             cred.secret,
             {
               model: "gpt-test",
@@ -457,7 +457,7 @@ Deno.test({
           assert.equal((await slow.json()).error.code, "timeout");
           assert.ok(Date.now() - t0 < 6900, "cut at llm_timeout_s");
           const big = await fetch(
-            `${gw(scout.id, cred.secret)}/v1/chat/completions`,
+            `${gw(scout.id)}/v1/chat/completions`,
             {
               method: "POST",
               headers: {
@@ -492,7 +492,7 @@ Deno.test({
           const id = r.body.id;
           const minted = await stack.controller.agentCredentials.mint(id);
           const before = usage.length;
-          const res = await fetch(`${gw(id, "", "anthropic")}/v1/messages`, {
+          const res = await fetch(`${gw(id, "anthropic")}/v1/messages`, {
             method: "POST",
             headers: {
               "x-api-key": minted.secret,
@@ -525,16 +525,16 @@ Deno.test({
             s.credential.agent_id === main.id
           ).at(-1)!.credential;
           const foreign = await call(
-            `${gw(scout.id, "")}/v1/chat/completions`,
+            `${gw(scout.id)}/v1/chat/completions`,
             mainCred.secret,
             { model: "gpt-test", messages: [] },
           );
           assert.equal(foreign.status, 403);
           await foreign.body?.cancel();
-          const none = await fetch(`${gw(scout.id, "")}/v1/models`);
+          const none = await fetch(`${gw(scout.id)}/v1/models`);
           assert.equal(none.status, 401);
           await none.body?.cancel();
-          const nodeWay = await fetch(`${gw(scout.id, "")}/v1/models`, {
+          const nodeWay = await fetch(`${gw(scout.id)}/v1/models`, {
             headers: { authorization: `Bearer ${stack.controller.joinToken}` },
           });
           assert.equal(nodeWay.status, 401);
@@ -554,12 +554,12 @@ Deno.test({
             s.credential.agent_id === scout.id
           )[1].credential;
           assert.equal(fresh.generation, 2);
-          const old = await fetch(`${gw(scout.id, "")}/v1/models`, {
+          const old = await fetch(`${gw(scout.id)}/v1/models`, {
             headers: { authorization: `Bearer ${cred.secret}` },
           });
           assert.equal(old.status, 401);
           await old.body?.cancel();
-          const ok = await fetch(`${gw(scout.id, "")}/v1/models/gpt-test`, {
+          const ok = await fetch(`${gw(scout.id)}/v1/models/gpt-test`, {
             headers: { authorization: `Bearer ${fresh.secret}` },
           });
           // The upstream has no /models/{id}: its 404 passes through.
@@ -592,7 +592,7 @@ Deno.test({
           assert.equal(r.body.desired, "stopped");
           assert.equal(r.body.status.state, "stopped");
           assert.equal(alive(pid), false);
-          const dead = await fetch(`${gw(scout.id, "")}/v1/models`, {
+          const dead = await fetch(`${gw(scout.id)}/v1/models`, {
             headers: { authorization: `Bearer ${fresh.secret}` },
           });
           assert.equal(dead.status, 401);

@@ -6,8 +6,10 @@
  * process (stdin) and nowhere else.
  */
 import { timingSafeEqual } from "../../lib/bearer.ts";
+import { type Clock, realClock } from "../../lib/time/clock.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/agents.ts";
+import { TtlCache } from "./ttl_cache.ts";
 
 export interface MintedCredential {
   secret: string;
@@ -15,12 +17,19 @@ export interface MintedCredential {
 }
 
 export class AgentCredentials {
-  constructor(private sql: Sql) {}
+  /** SHA-256 → agent id of current credentials (every call of a process looks its one up). */
+  #byHash: TtlCache<string, string>;
+
+  constructor(private sql: Sql, clock: Clock = realClock) {
+    this.#byHash = new TtlCache(clock, 2000);
+  }
 
   /** A new credential for the agent's next process start; the previous one is dead. */
   async mint(agentId: string): Promise<MintedCredential> {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
     const secret = base64url(bytes);
+    // The previous generation is refused from now on, here at once.
+    this.#byHash.deleteWhere((id) => id === agentId);
     const generation = await db.replaceCredential(
       this.sql,
       agentId,
@@ -40,15 +49,18 @@ export class AgentCredentials {
   async agentOf(secret: string): Promise<string | null> {
     if (secret.length < 32 || secret.length > 200) return null;
     const hash = await sha256(secret);
+    const cached = this.#byHash.get(hash);
+    if (cached) return cached;
     const row = await db.credentialByHash(this.sql, hash);
     // The lookup was by hash; compare again so the answer never rests on the index alone.
-    return row && timingSafeEqual(hash, row.secret_sha256)
-      ? row.agent_id
-      : null;
+    if (!row || !timingSafeEqual(hash, row.secret_sha256)) return null;
+    this.#byHash.set(hash, row.agent_id);
+    return row.agent_id;
   }
 
   /** No credential of the agent works any more (it was stopped or deleted). */
   async revoke(agentId: string): Promise<void> {
+    this.#byHash.deleteWhere((id) => id === agentId);
     await db.dropCredential(this.sql, agentId);
   }
 }

@@ -30,6 +30,7 @@ import * as db from "../db/agents.ts";
 import type { AuthEnv } from "../http/middleware/auth.ts";
 import { ANTHROPIC_VERSION, type Endpoint, wireOf } from "./providers.ts";
 import { utcDay } from "./view.ts";
+import { TtlCache } from "./ttl_cache.ts";
 
 export interface TokenUsage {
   prompt_tokens: number;
@@ -38,6 +39,8 @@ export interface TokenUsage {
 
 export interface GatewayDeps {
   sql: Sql;
+  /** The agent's row (AgentService.cachedRow), or null for none. */
+  rowOf: (agentId: string) => Promise<db.AgentRow | null>;
   /** The agent's real endpoint and key (ProviderService.resolve). */
   endpointOf: (row: db.AgentRow) => Promise<Endpoint | null>;
   /** Usage of one model call, with the turn it belongs to (chat stores it per message). */
@@ -91,12 +94,24 @@ export function gatewayApi(deps: GatewayDeps): Hono<AuthEnv> {
   const log = deps.log ?? logger("agents.gateway");
   const maxBody = deps.maxBodyBytes ?? 20 * 1024 * 1024;
   const doFetch = deps.fetch ?? fetch;
+  // Today's tokens per agent: read from agent_usage at most every 2 s, and
+  // counted here as answers end (another replica's calls show within 2 s).
+  const usage = new TtlCache<string, { day: string; total: number }>(
+    clock,
+    2000,
+  );
+  const usedToday = async (agentId: string, day: string) => {
+    const hit = usage.get(agentId);
+    if (hit?.day === day) return hit.total;
+    const u = (await db.usageOn(deps.sql, day, agentId)).get(agentId);
+    const total = u ? u.prompt_tokens + u.completion_tokens : 0;
+    usage.set(agentId, { day, total });
+    return total;
+  };
 
   const handle = async (c: Context<AuthEnv>, wire: "openai" | "anthropic") => {
     const agentId = c.req.param("id") ?? "";
-    const row = UUID.test(agentId)
-      ? await db.getAgent(deps.sql, agentId)
-      : null;
+    const row = UUID.test(agentId) ? await deps.rowOf(agentId) : null;
     if (!row) return fail(c, 404, "not_found", `No agent "${agentId}"`);
     deps.touch?.(row.id);
     if (wireOf(row.provider) !== wire) {
@@ -185,8 +200,7 @@ export function gatewayApi(deps: GatewayDeps): Hono<AuthEnv> {
     // Today's tokens, before the call (the answer's usage counts after it).
     const now = clock.now();
     const day = utcDay(now);
-    const used = (await db.usageOn(deps.sql, day, row.id)).get(row.id);
-    const total = used ? used.prompt_tokens + used.completion_tokens : 0;
+    const total = await usedToday(row.id, day);
     if (total >= row.tokens_per_day) {
       const midnight = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
       c.header("retry-after", String(Math.ceil((midnight - now) / 1000)));
@@ -281,15 +295,24 @@ export function gatewayApi(deps: GatewayDeps): Hono<AuthEnv> {
     const meter = new UsageMeter(
       (res.headers.get("content-type") ?? "").includes("text/event-stream"),
     );
+    // Once per answer, whichever ends it: its end, an error, or the agent hanging up.
+    let recorded = false;
     const record = async () => {
-      const usage = meter.usage();
-      if (!usage) return;
+      if (recorded) return;
+      recorded = true;
+      const used = meter.usage();
+      if (!used) return;
       try {
-        await db.addUsage(deps.sql, row.id, utcDay(clock.now()), usage);
+        const day = utcDay(clock.now());
+        await db.addUsage(deps.sql, row.id, day, used);
+        const hit = usage.get(row.id);
+        if (hit?.day === day) {
+          hit.total += used.prompt_tokens + used.completion_tokens;
+        }
         await deps.onUsage?.(
           turnId && UUID.test(turnId) ? turnId : null,
           row.id,
-          usage,
+          used,
         );
       } catch (e) {
         log.error("could not record token usage", {

@@ -2,7 +2,8 @@
  * Agent processes as local children of `falcon up` / `falcon controller`.
  * Each start gets a new credential, written as one JSON line on the child's
  * stdin, which is then closed — never argv or env, where `ps` and
- * /proc/PID/environ show it. A child that exits is started again under the
+ * /proc/PID/environ show it; the controller's own environment (keys,
+ * database URL) is not inherited either. A child that exits is started again under the
  * shared restart loop (lib/supervise) with capped backoff; the tail of its
  * stderr (bounded, redacted) is kept for `status.last_exit`. Children run in
  * a process group of their own, so stop = SIGTERM to the group, SIGKILL of
@@ -54,6 +55,39 @@ interface Entry {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * The only variables a child inherits from the controller's environment:
+ * what Deno and the system need, never the controller's own settings
+ * (`FALCON_OPENAI_API_KEY`, `DATABASE_URL`, `FALCON_SECRET_KEY` …).
+ */
+export const INHERITED_ENV = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LANG",
+  "LC_ALL",
+  "TZ",
+  "TMPDIR",
+  "XDG_CACHE_HOME",
+  "NO_COLOR",
+  "DENO_DIR",
+  "DENO_NO_UPDATE_CHECK",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "DENO_USR2_MEMORY_TRIM",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+];
+
+function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED_ENV) {
+    const v = Deno.env.get(name);
+    if (v !== undefined) env[name] = v;
+  }
+  return { ...env, ...extra, FALCON_PARENT_PID: String(Deno.pid) };
+}
 
 export class LocalLauncher implements Launcher {
   #opts: LocalLauncherOptions;
@@ -198,7 +232,8 @@ export class LocalLauncher implements Launcher {
         stderr: "piped",
         // setsid: the child leads a process group of its own, which stop() signals whole.
         detached: true,
-        env: { ...this.#opts.env, FALCON_PARENT_PID: String(Deno.pid) },
+        clearEnv: true,
+        env: childEnv(this.#opts.env),
       }).spawn();
     } catch (err) {
       e.failed = true;

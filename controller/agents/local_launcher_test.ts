@@ -84,6 +84,7 @@ function launcher(mode: string, out: string, extra = {}) {
 Deno.test("local launcher: credential on stdin only; kill -9 restarts with a new one; stop leaves nothing", async () => {
   const dir = await Deno.makeTempDir();
   const out = `${dir}/starts.jsonl`;
+  Deno.env.set("FALCON_TEST_CONTROLLER_KEY", "sk-of-the-controller");
   const { l, spec, secrets, exits } = launcher("family", out);
   try {
     l.start(spec);
@@ -96,6 +97,10 @@ Deno.test("local launcher: credential on stdin only; kill -9 restarts with a new
     // Never on the command line or in the environment.
     assert.ok(!JSON.stringify(first.args).includes(secrets[0]));
     assert.ok(!JSON.stringify(first.env).includes(secrets[0]));
+    // Nor the controller's own environment (its provider keys).
+    assert.equal(first.env.FALCON_TEST_CONTROLLER_KEY, undefined);
+    assert.equal(first.env.STAND_IN_MODE, "family");
+    assert.equal(first.env.FALCON_PARENT_PID, String(Deno.pid));
     const cmdline = Deno.readTextFileSync(`/proc/${first.pid}/cmdline`);
     assert.ok(!cmdline.includes(secrets[0]));
     await until(() => l.status(AGENT)?.state === "running", 5000, "running");
@@ -125,6 +130,7 @@ Deno.test("local launcher: credential on stdin only; kill -9 restarts with a new
     // The first start's own child went with its group after the kill -9.
     assert.equal(alive(first.grandchild!), false);
   } finally {
+    Deno.env.delete("FALCON_TEST_CONTROLLER_KEY");
     await l.close();
     await Deno.remove(dir, { recursive: true });
   }

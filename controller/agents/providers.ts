@@ -21,6 +21,8 @@ import type { Principal } from "../access/principal.ts";
 import type { Sql } from "../db/client.ts";
 import * as db from "../db/agents.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
+import { type Clock, realClock } from "../../lib/time/clock.ts";
+import { TtlCache } from "./ttl_cache.ts";
 
 /** The public endpoints; an OpenAI-compatible server has none (its URL is required). */
 export const DEFAULT_BASE_URL: Record<Provider, string | null> = {
@@ -53,13 +55,17 @@ export interface ProviderServiceDeps {
   checkTimeoutMs?: number;
   /** After a change that makes a provider usable (the main agent is made then). */
   onConfigured?: (provider: Provider) => Promise<void>;
+  clock?: Clock;
 }
 
 export class ProviderService {
   #deps: ProviderServiceDeps;
+  /** Shared provider rows for the gateway's every call; dropped on changes made here. */
+  #rows: TtlCache<Provider, db.ProviderRow | null>;
 
   constructor(deps: ProviderServiceDeps) {
     this.#deps = deps;
+    this.#rows = new TtlCache(deps.clock ?? realClock, 2000);
   }
 
   /** Every provider kind, configured or not. */
@@ -96,6 +102,7 @@ export class ProviderService {
       );
     }
     const wasUsable = usable(current);
+    this.#rows.delete(kind);
     const row = await db.upsertProvider(this.#deps.sql, kind, {
       base_url: patch.base_url === undefined || patch.base_url === null
         ? patch.base_url
@@ -106,6 +113,7 @@ export class ProviderService {
         ? null
         : await this.#deps.box.seal(patch.api_key),
     });
+    this.#rows.delete(kind);
     if (!wasUsable && usable(row)) await this.#deps.onConfigured?.(kind);
     return providerJson(kind, row);
   }
@@ -150,7 +158,10 @@ export class ProviderService {
   async shared(
     provider: Provider,
   ): Promise<{ baseUrl: string | null; apiKey: string | null }> {
-    const row = await db.getProvider(this.#deps.sql, provider);
+    const row = await this.#rows.through(
+      provider,
+      () => db.getProvider(this.#deps.sql, provider),
+    );
     return {
       baseUrl: row?.base_url ?? DEFAULT_BASE_URL[provider],
       apiKey: row?.api_key_sealed
@@ -207,6 +218,7 @@ export class ProviderService {
         }
       }
       if (Object.keys(patch).length) {
+        this.#rows.delete(g.provider);
         await db.upsertProvider(this.#deps.sql, g.provider, patch);
         changed.push(g.provider);
       }

@@ -28,6 +28,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
 import { listModels, type ProviderService, trimSlash } from "./providers.ts";
 import { agentJson, utcDay } from "./view.ts";
+import { TtlCache } from "./ttl_cache.ts";
 
 /** The tool registry as agents need it (controller/tools builds it). */
 export interface ToolCatalog {
@@ -105,11 +106,14 @@ export class AgentService {
   #deps: AgentServiceDeps;
   #clock: Clock;
   #log: Logger;
+  /** Rows for the hot path (principalOf, the gateway); dropped on every change made here. */
+  #rows: TtlCache<string, db.AgentRow>;
 
   constructor(deps: AgentServiceDeps) {
     this.#deps = deps;
     this.#clock = deps.clock ?? realClock;
     this.#log = deps.log ?? logger("agents");
+    this.#rows = new TtlCache(this.#clock, 2000);
   }
 
   async list(p: Principal): Promise<{ agents: Agent[]; total: number }> {
@@ -212,7 +216,7 @@ export class AgentService {
         : await this.#deps.box.seal(patch.api_key);
     }
     // undefined leaves a column as it is; null (allowed by the schema) clears it.
-    const row = await db.updateAgent(this.#deps.sql, current.id, fields);
+    const row = await this.#update(current.id, fields);
     if (!row) throw notFound(id);
     return this.#publish("updated", row);
   }
@@ -229,6 +233,7 @@ export class AgentService {
     }
     await this.#deps.control?.stop(row.id);
     await db.deleteAgent(this.#deps.sql, row.id);
+    this.#rows.delete(row.id);
     this.#deps.bus.publish({
       kind: "agent",
       data: { type: "deleted", id: row.id },
@@ -242,11 +247,11 @@ export class AgentService {
     const row = await this.row(id);
     await this.#checkStartable(row);
     const control = this.#control();
-    await db.updateAgent(this.#deps.sql, row.id, { desired: "running" });
+    await this.#update(row.id, { desired: "running" });
     try {
       await control.start(row.id);
     } catch (e) {
-      await db.updateAgent(this.#deps.sql, row.id, { desired: row.desired });
+      await this.#update(row.id, { desired: row.desired });
       throw e;
     }
     return this.#publish("updated", await this.row(row.id));
@@ -256,7 +261,7 @@ export class AgentService {
   async stop(p: Principal, id: string): Promise<Agent> {
     authorize(p, "agent.control");
     const row = await this.row(id);
-    await db.updateAgent(this.#deps.sql, row.id, { desired: "stopped" });
+    await this.#update(row.id, { desired: "stopped" });
     await this.#control().stop(row.id);
     return this.#publish("updated", await this.row(row.id));
   }
@@ -288,7 +293,7 @@ export class AgentService {
     if (!parsed.success) throw invalidInput(parsed.error.issues);
     const current = await this.row(id);
     const tools = this.#checkTools(parsed.data.tools);
-    const row = await db.updateAgent(this.#deps.sql, current.id, { tools });
+    const row = await this.#update(current.id, { tools });
     if (!row) throw notFound(id);
     this.#publish("updated", row);
     return { tools: this.#deps.tools.infos(row.tools) };
@@ -296,7 +301,7 @@ export class AgentService {
 
   /** The principal an agent's process acts as (tool hub, chat endpoints). */
   async principalOf(agentId: string): Promise<AgentPrincipal> {
-    const row = await this.row(agentId);
+    const row = await this.cachedRow(agentId);
     return {
       kind: "agent",
       agentId: row.id,
@@ -304,6 +309,24 @@ export class AgentService {
       toolNames: new Set(row.tools),
       cameras: row.camera_ids ? new Set(row.camera_ids) : "all",
     };
+  }
+
+  /**
+   * The row as of at most 2 s ago (this controller's own changes at once):
+   * for every call of an agent process; 404 like `row`.
+   */
+  async cachedRow(id: string): Promise<db.AgentRow> {
+    return await this.#rows.through(id, () => this.row(id));
+  }
+
+  async #update(
+    id: string,
+    fields: Partial<db.AgentFields>,
+  ): Promise<db.AgentRow | null> {
+    this.#rows.delete(id);
+    const row = await db.updateAgent(this.#deps.sql, id, fields);
+    this.#rows.delete(id);
+    return row;
   }
 
   /** The row, or a 404 naming the id. */

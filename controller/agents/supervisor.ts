@@ -33,8 +33,8 @@ export interface AgentSupervisorDeps {
   livenessMs?: number;
   /** The agent's process stopped or died: its running turn is over (chat marks it interrupted). */
   onStopped?: (agentId: string) => void | Promise<void>;
-  /** A started process was heard from for the first time: it shows as running now. */
-  onRunning?: (agentId: string) => void;
+  /** Its status changed here (the first sign of life: starting → running). */
+  onStatus?: (agentId: string) => void;
 }
 
 const STOPPED: AgentStatus = {
@@ -84,14 +84,10 @@ export class AgentSupervisor {
     this.#seen.set(agentId, this.#clock.now());
     if (this.#touched.has(agentId)) return;
     this.#touched.add(agentId);
-    // Its status goes from starting to running: say so (SSE `agent`).
     try {
-      this.#deps.onRunning?.(agentId);
+      this.#deps.onStatus?.(agentId);
     } catch (e) {
-      this.#log.error("onRunning failed", {
-        agent: agentId,
-        error: errorMessage(e),
-      });
+      this.#log.error("onStatus failed", { error: errorMessage(e) });
     }
   }
 

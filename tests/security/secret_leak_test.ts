@@ -212,6 +212,27 @@ const SECRETS: SecretCase[] = [
     );
     x.viewerPassword = v;
   }),
+  // AI provider keys (controller/agents): an agent's own and a shared one.
+  secret("an agent's own provider key", async (v, x) => {
+    const res = await x.stack.api("/api/agents", {
+      method: "POST",
+      json: {
+        name: "Leak",
+        slug: "leak",
+        provider: "openai",
+        model: "gpt-test",
+        api_key: v,
+      },
+    });
+    assert.equal(res.status, 201, await res.text());
+  }),
+  secret("a shared provider key", async (v, x) => {
+    const res = await x.stack.api("/api/providers/anthropic", {
+      method: "PATCH",
+      json: { api_key: v },
+    });
+    assert.equal(res.status, 200, await res.text());
+  }),
 ];
 
 Deno.test({
@@ -275,6 +296,12 @@ Deno.test({
       const setupToken = new URL(stack.controller.setupUrl!).searchParams.get(
         "token",
       )!;
+      const leakAgent = (await stack.controller.agents.list(
+        { kind: "system", name: "leak test" },
+      )).agents.find((a) => a.slug === "leak")!;
+      const agentCredential = (await stack.controller.agentCredentials.mint(
+        leakAgent.id,
+      )).secret;
       const secretKey = (await Deno.readTextFile(`${stack.dataDir}/secret.key`))
         .trim();
       const runtime: [string, string][] = [
@@ -289,6 +316,7 @@ Deno.test({
         ["node API key", credential.apiKey],
         ["setup token", setupToken],
         ["secret key", secretKey],
+        ["agent process credential", agentCredential],
       ];
       const all: [string, string][] = [
         ...SECRETS.map((s): [string, string] => [s.name, s.value]),
