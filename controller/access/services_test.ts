@@ -266,6 +266,32 @@ const TABLE: Record<
     allow: adminReads,
     call: (f, p) => f.stack.controller.audit.list(p, { limit: 1, offset: 0 }),
   },
+
+  // Chat (controller/chat): admin-managed; an unknown agent learns nothing.
+  "chat.send": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.chat.send(p, NOBODY, { message: "x" }),
+  },
+  "chat.history": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.history(p, NOBODY, {}),
+  },
+  "chat.sessions": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.sessions(p, NOBODY),
+  },
+  "chat.newSession": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.chat.newSession(p, NOBODY),
+  },
+  "chat.turn": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.turn(p, NOBODY, NOBODY),
+  },
+  "chat.subscribe": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.subscribe(p, NOBODY, NOBODY),
+  },
 };
 
 /**
@@ -341,6 +367,14 @@ const INTERNAL: Record<string, string> = {
   "streams.closeAll": "shutdown",
   "bus.publish": "services publish their own events",
   "bus.subscribe": "events.subscribe decided at /api/events",
+
+  // Chat turns: the agent process's side. The credential middleware of
+  // /internal/v1/agents proves the agent and generation these take.
+  "turns.claimNext": "the agent's own credential (checked by the route)",
+  "turns.appendEvents": "the agent's own credential (checked by the route)",
+  "turns.addUsage": "the gateway, for a turn of the agent it authenticated",
+  "turns.interruptRunning": "the supervisor, when it stopped the agent",
+  "turns.expireLeases": "lease-expiry job",
 };
 
 /** `name.method` of every public method of the services and camera function modules. */
@@ -357,6 +391,8 @@ function publicMethods(f: Fixture): string[] {
     streams: c.streams,
     bus: c.bus,
     scan: f.scan,
+    chat: c.chat,
+    turns: c.turns,
   };
   const out: string[] = [];
   for (const [name, obj] of Object.entries(objects)) {

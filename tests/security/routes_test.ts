@@ -118,6 +118,13 @@ const ADMIN_ONLY = new Set([
   "POST /api/recordings/reconcile",
   "GET /api/settings",
   "PATCH /api/settings",
+  // Chat with agents (an agent acts with its own grants, which a viewer's may not cover).
+  "POST /api/chat/:agent_id/send",
+  "GET /api/chat/:agent_id/history",
+  "GET /api/chat/:agent_id/sessions",
+  "POST /api/chat/:agent_id/sessions/new",
+  "GET /api/chat/:agent_id/sessions/:session_id/events",
+  "GET /api/chat/:agent_id/turns/:turn_id",
 ]);
 /**
  * Node protocol: enrolment takes the join token and nothing else; every

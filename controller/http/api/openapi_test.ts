@@ -43,6 +43,7 @@ function enumerationApp(): Hono {
     snapshot: inert,
     probe: inert,
     version: "test",
+    chat: inert,
   }) as unknown as Hono;
 }
 
