@@ -388,6 +388,31 @@ const TABLE: Record<
     allow: admins,
     call: (f, p) => f.stack.controller.providers.check(p, {}),
   },
+  // Chat (controller/chat): admin-managed; an unknown agent learns nothing.
+  "chat.send": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.chat.send(p, NOBODY, { message: "x" }),
+  },
+  "chat.history": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.history(p, NOBODY, {}),
+  },
+  "chat.sessions": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.sessions(p, NOBODY),
+  },
+  "chat.newSession": {
+    allow: admins,
+    call: (f, p) => f.stack.controller.chat.newSession(p, NOBODY),
+  },
+  "chat.turn": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.turn(p, NOBODY, NOBODY),
+  },
+  "chat.subscribe": {
+    allow: adminReads,
+    call: (f, p) => f.stack.controller.chat.subscribe(p, NOBODY, NOBODY),
+  },
 };
 
 /** Runs a tool directly as `p` (the hub's own checks are hub.execute's row). */
@@ -500,6 +525,13 @@ const INTERNAL: Record<string, string> = {
   "providers.resolve": "the gateway's endpoint and real key; never an answer",
   "providers.usable": "the main agent's provider choice",
   "providers.applySettings": "start-up: keys from the controller's settings",
+  // Chat turns: the agent process's side. The credential middleware of
+  // /internal/v1/agents proves the agent and generation these take.
+  "turns.claimNext": "the agent's own credential (checked by the route)",
+  "turns.appendEvents": "the agent's own credential (checked by the route)",
+  "turns.addUsage": "the gateway, for a turn of the agent it authenticated",
+  "turns.interruptRunning": "the supervisor, when it stopped the agent",
+  "turns.expireLeases": "lease-expiry job",
 };
 
 /** `name.method` of every public method of the services and camera function modules. */
@@ -519,6 +551,8 @@ function publicMethods(f: Fixture): string[] {
     hub: c.tools,
     agents: c.agents,
     providers: c.providers,
+    chat: c.chat,
+    turns: c.turns,
   };
   const out: string[] = [];
   for (const [name, obj] of Object.entries(objects)) {

@@ -215,10 +215,15 @@ export function appendSummary(old: string, entries: string[]): string {
     ...(old ? old.split(/\n(?=- User: )/) : []),
     ...entries,
   ];
-  while (all.length > 1 && all.join("\n").length > MAX_SUMMARY_CHARS) {
-    all.shift();
+  // Newest entries first, while they fit (joined by one newline each).
+  let keep = 0;
+  let len = -1;
+  for (let i = all.length - 1; i >= 0; i--) {
+    if (keep && len + 1 + all[i].length > MAX_SUMMARY_CHARS) break;
+    len += 1 + all[i].length;
+    keep++;
   }
-  const text = all.join("\n");
+  const text = all.slice(all.length - keep).join("\n");
   return text.length > MAX_SUMMARY_CHARS
     ? text.slice(text.length - MAX_SUMMARY_CHARS)
     : text;
@@ -233,9 +238,15 @@ export function fitContext(i: FitInput): FitResult {
   const rendered = exchanges.map((ex, k) => render(ex, n - 1 - k));
   const costs = rendered.map((r) => cost(r, i.estimate));
   const oldText = i.summary?.text ?? "";
+  // A bound on the summary's cost (a token is at least one UTF-8 byte, at
+  // most 3 per UTF-16 unit): the exact figure is needed only near the edge.
+  const summaryMax = MESSAGE_OVERHEAD +
+    3 * (SUMMARY_HEADER.length + 1 + MAX_SUMMARY_CHARS);
+  const entries: string[] = [];
+  const entry = (k: number) => entries[k] ??= summaryEntry(exchanges[k]);
   const summaryCost = (foldUpTo: number) => {
-    const entries = exchanges.slice(0, foldUpTo).map(summaryEntry);
-    const text = appendSummary(oldText, entries);
+    const folded = Array.from({ length: foldUpTo }, (_, k) => entry(k));
+    const text = appendSummary(oldText, folded);
     return text ? MESSAGE_OVERHEAD + i.estimate(withHeader(text)) : 0;
   };
   // Newest first: the current exchange always goes; an older one goes when
@@ -243,7 +254,10 @@ export function fitContext(i: FitInput): FitResult {
   let first = Math.max(0, n - 1);
   let used = n ? costs[n - 1] : 0;
   for (let k = n - 2; k >= 0; k--) {
-    if (used + costs[k] + summaryCost(k) > budget) break;
+    if (
+      used + costs[k] + summaryMax > budget &&
+      used + costs[k] + summaryCost(k) > budget
+    ) break;
     used += costs[k];
     first = k;
   }
@@ -251,7 +265,7 @@ export function fitContext(i: FitInput): FitResult {
   let summaryText = oldText;
   let newSummary: FitResult["newSummary"] = null;
   if (foldedNow.length) {
-    summaryText = appendSummary(oldText, foldedNow.map(summaryEntry));
+    summaryText = appendSummary(oldText, foldedNow.map((_, k) => entry(k)));
     // Covered now: the turns up to the last folded one.
     const last = foldedNow[foldedNow.length - 1];
     newSummary = { text: summaryText, uptoSeq: last[0].turn_seq };

@@ -239,3 +239,16 @@ Deno.test("tokens: OpenAI models use their tokenizer, others chars/3.5", async (
   assert.ok(openai("hi <|endoftext|> there") > 3);
   assert.equal(await estimatorFor("gpt-5"), openai, "loaded once");
 });
+
+Deno.test("fitting a long session stays fast", () => {
+  const m: HistoryMessage[] = [];
+  for (let i = 0; i < 600; i++) m.push(...exchange(i, 400, 50));
+  m.push(msg("user", "Now?"));
+  const t0 = performance.now();
+  const big = fitContext(base(m, { contextWindow: 1_000_000 }));
+  const tight = fitContext(base(m, { contextWindow: 60_000 }));
+  const ms = performance.now() - t0;
+  assert.equal(big.folded, 0);
+  assert.ok(tight.folded > 0 && tight.used <= tight.budget);
+  assert.ok(ms < 1_000, `${ms.toFixed(0)} ms for 2 × 2,401 messages`);
+});

@@ -389,6 +389,47 @@ async function scenarios(t: Deno.TestContext, db: Database) {
     },
   );
 
+  await t.step("a message's images go with its own turn only", async () => {
+    const w = await world(db);
+    const png = new Uint8Array([
+      0x89,
+      0x50,
+      0x4e,
+      0x47,
+      0x0d,
+      0x0a,
+      0x1a,
+      0x0a,
+      1,
+      2,
+      3,
+    ]);
+    const b64 = btoa(String.fromCharCode(...png));
+    const a = await w.chat.send(admin, w.agent, {
+      message: "look",
+      images: [{ mime: "image/png", base64: b64 }],
+    });
+    const j1 = (await w.turns.claimNext(w.agent, 1, 0))!;
+    assert.deepEqual(j1.messages[0], {
+      role: "user",
+      content: "look",
+      images: [{ mime: "image/png", base64: b64 }],
+    });
+    await w.turns.appendEvents(w.agent, 1, j1.turn_id, [final(1, "A PNG.")]);
+    await w.chat.send(admin, w.agent, {
+      message: "and?",
+      session_id: a.session_id,
+    });
+    const j2 = (await w.turns.claimNext(w.agent, 1, 0))!;
+    const first = j2.messages[0];
+    assert.ok(first.role === "user");
+    assert.deepEqual(first.images, []);
+    assert.match(
+      first.content,
+      /^look\n\[an image the user sent at .*, not shown again\]$/,
+    );
+  });
+
   await t.step(
     "a repeated event batch stores and sends nothing twice",
     async () => {

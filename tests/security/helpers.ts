@@ -45,6 +45,7 @@ export function registeredRoutes(stack: Stack): Route[] {
     snapshot: unused,
     probe: unused,
     version: "enumeration",
+    chat: c.chat,
     mountWeb: (a) =>
       mountDashboard(
         a as unknown as Hono,

@@ -118,6 +118,13 @@ const ADMIN_ONLY = new Set([
   "POST /api/recordings/reconcile",
   "GET /api/settings",
   "PATCH /api/settings",
+  // Chat with agents (an agent acts with its own grants, which a viewer's may not cover).
+  "POST /api/chat/:agent_id/send",
+  "GET /api/chat/:agent_id/history",
+  "GET /api/chat/:agent_id/sessions",
+  "POST /api/chat/:agent_id/sessions/new",
+  "GET /api/chat/:agent_id/sessions/:session_id/events",
+  "GET /api/chat/:agent_id/turns/:turn_id",
 ]);
 /**
  * Node protocol: enrolment takes the join token and nothing else; every
@@ -162,6 +169,10 @@ interface Fixture {
   viewerToken: string;
   adminSession: Session;
   adminReadToken: string;
+  /** An agent with a chat session and a turn in it. */
+  agentId: string;
+  sessionId: string;
+  turnId: string;
 }
 
 /** What a caller sends: path with parameters filled, optional JSON body. */
@@ -191,6 +202,9 @@ const unknownParams = () => ({
   name: "no-such",
   node: "no-such",
   file: "x.js",
+  agent_id: unknownId(),
+  session_id: unknownId(),
+  turn_id: unknownId(),
 });
 
 /** Status plus body text; streaming answers are cut short. */
@@ -366,6 +380,9 @@ Deno.test({
             name: NODE,
             node: NODE,
             file: "x.js",
+            agent_id: f.agentId,
+            session_id: f.sessionId,
+            turn_id: f.turnId,
           };
           const userParams = { ...params, id: f.adminId };
           const bodies: Record<string, unknown> = {
@@ -380,6 +397,7 @@ Deno.test({
             },
             "POST /api/cameras": { name: "Intruder cam", protocol: "demo" },
             "PATCH /api/cameras/:id": { name: "pwned" },
+            "POST /api/chat/:agent_id/send": { message: "intrude" },
           };
           const nonApi = [...ADMIN_ONLY].filter((k) => !k.includes(" /api/"));
           assert.deepEqual(nonApi, [], "ADMIN_ONLY holds /api routes only");
@@ -864,7 +882,17 @@ async function fixture(stack: Stack): Promise<Fixture> {
   const users = await (await stack.api("/api/users")).json();
   const adminId =
     users.users.find((u: { username: string }) => u.username === ADMIN_USER).id;
+  const [{ id: agentId }] = await stack.controller.db.sql<{ id: string }[]>`
+    insert into agents (slug, name, provider, model)
+    values ('sec-agent', 'Sec', 'openai', 'gpt-4o-mini') returning id`;
+  const sent = await (await stack.api(`/api/chat/${agentId}/send`, {
+    method: "POST",
+    json: { message: "hello" },
+  })).json();
   return {
+    agentId,
+    sessionId: sent.session_id,
+    turnId: sent.turn.id,
     stack,
     routes,
     adminId,

@@ -44,10 +44,13 @@ async function makeAgent(stack: Stack, slug: string) {
   return { id, secret, agent };
 }
 
+// deno-lint-ignore no-explicit-any
+type SseEvent = { event: string; data: any };
+
 interface Sse {
-  events: { event: string; data: any }[]; // deno-lint-ignore no-explicit-any
+  events: SseEvent[];
   ended: Promise<void>;
-  waitFor(pred: (e: { event: string; data: any }) => boolean): Promise<void>; // deno-lint-ignore no-explicit-any
+  waitFor(pred: (e: SseEvent) => boolean): Promise<void>;
   close(): void;
 }
 
