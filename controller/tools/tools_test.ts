@@ -377,6 +377,17 @@ Deno.test({
             call_id: "c",
           });
           assert.deepEqual([r.status, r.error.field], [400, "turn_id"]);
+          // An agent listing the tools sees the ones it was given.
+          const mine = await app.request("/api/tools");
+          assert.equal(mine.status, 200);
+          assert.equal((await mine.json()).tools.length, ALL.length);
+          const few = hub.list(
+            agent([camA.id], ["system_info", "list_cameras"]),
+          );
+          assert.deepEqual(few.map((x) => x.name), [
+            "list_cameras",
+            "system_info",
+          ]);
         },
       );
 
