@@ -16,6 +16,7 @@ import {
   type ToolInfo,
   type ToolMedia,
   type ToolResult,
+  toolResultSchema,
 } from "../../lib/api/tools.ts";
 import { AppError, type ErrorKind, STATUS_OF } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
@@ -182,7 +183,8 @@ export class ToolHub {
       );
     }
     if (row.status === "done" && row.result) {
-      return row.result as unknown as ToolResult;
+      // Parsed back into the schema's key order (jsonb keeps its own).
+      return toolResultSchema.parse(row.result);
     }
     if (row.status === "failed" && row.error) {
       const kind = (row.error.code in STATUS_OF
