@@ -146,6 +146,13 @@ Deno.test({
         protocol: "demo",
       });
       assert.equal(camA.assigned_node, "tools-node");
+      // The node runs it once its desired state arrived (a snapshot before
+      // that is the node's honest "does not run here").
+      await eventually(
+        async () => (await c.cameras.get(sys, camA.id)).status === "online",
+        20000,
+        "camera A online on its node",
+      );
       const hub = hubOf(stack);
       const call = agentApp(hub, agent([camA.id]));
 
@@ -197,7 +204,7 @@ Deno.test({
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.match(
           r.result.text,
-          /Front door \(id [0-9a-f-]{36}\): online|Front door \(id [0-9a-f-]{36}\): pending/,
+          /Front door \(id [0-9a-f-]{36}\): online; demo; node tools-node; 640x480@15 fps; recording mode off/,
         );
         assert.doesNotMatch(r.result.text, /Back yard/);
         assert.match(r.result.summary, /^1 cameras/);
