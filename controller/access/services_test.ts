@@ -271,7 +271,8 @@ const TABLE: Record<
   // The tool hub (controller/tools): listing for people, running for agents;
   // each tool as every principal (the services inside decide).
   "hub.list": {
-    allow: everyone,
+    // An agent is answered the tools it was given, without tool.list.
+    allow: [...everyone, "agent"],
     call: (f, p) =>
       Promise.resolve().then(() => f.stack.controller.tools.list(p)),
   },

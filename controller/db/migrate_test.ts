@@ -22,7 +22,7 @@ Deno.test({
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
       const all = (await loadMigrations()).map((m) => m.version);
       assert.deepEqual(
-        [...ra, ...rb].sort(),
+        [...ra, ...rb].sort((x, y) => x - y),
         all,
         "each migration applied exactly once",
       );

@@ -16,6 +16,7 @@ import {
   type ToolInfo,
   type ToolMedia,
   type ToolResult,
+  toolResultSchema,
 } from "../../lib/api/tools.ts";
 import { AppError, type ErrorKind, STATUS_OF } from "../../lib/errors.ts";
 import { errorMessage, logger } from "../../lib/log.ts";
@@ -28,7 +29,7 @@ import {
   finishToolCall,
   getToolCall,
 } from "../db/tool_calls.ts";
-import { getTool, toolInfos } from "./registry.ts";
+import { getTool, toolInfos, TOOLS } from "./registry.ts";
 import type { ToolOutput, ToolServices } from "./tool.ts";
 
 const log = logger("tools");
@@ -52,12 +53,22 @@ export interface ToolHubDeps extends ToolServices {
 
 export const DEFAULT_TOOL_TIMEOUT_S = 60;
 const SUMMARY_CHARS = 200;
+/** Media entries one answer may hand to the chat. */
+const MAX_MEDIA = 20;
 
 export class ToolHub {
   constructor(private deps: ToolHubDeps) {}
 
-  /** Every tool with its description and argument schema. */
+  /**
+   * Every tool with its description and argument schema; an agent gets the
+   * tools it was given (by name, else those its actions cover).
+   */
   list(p: Principal): ToolInfo[] {
+    if (p.kind === "agent") {
+      return toolInfos(
+        TOOLS.filter((t) => granted(p, t.name, t.actions)).map((t) => t.name),
+      );
+    }
     authorize(p, "tool.list");
     return toolInfos();
   }
@@ -172,7 +183,8 @@ export class ToolHub {
       );
     }
     if (row.status === "done" && row.result) {
-      return row.result as unknown as ToolResult;
+      // Parsed back into the schema's key order (jsonb keeps its own).
+      return toolResultSchema.parse(row.result);
     }
     if (row.status === "failed" && row.error) {
       const kind = (row.error.code in STATUS_OF
@@ -267,7 +279,7 @@ export class ToolHub {
       text += `\n(${dropped} more image(s) left out: over the answer's limit)`;
     }
     const summary = out.summary.replace(/\s+/g, " ").trim();
-    const media: ToolMedia[] = out.media ?? [];
+    const media: ToolMedia[] = (out.media ?? []).slice(0, MAX_MEDIA);
     return {
       text,
       summary: summary.length > SUMMARY_CHARS

@@ -21,6 +21,7 @@ import {
   type Stack,
   startStack,
 } from "../../tests/support/stack.ts";
+import { createDatabase, startPostgres } from "../../tests/support/postgres.ts";
 import { ToolHub, type ToolHubDeps } from "./hub.ts";
 import { actionsOf, TOOLS } from "./registry.ts";
 
@@ -145,6 +146,13 @@ Deno.test({
         protocol: "demo",
       });
       assert.equal(camA.assigned_node, "tools-node");
+      // The node runs it once its desired state arrived (a snapshot before
+      // that is the node's honest "does not run here").
+      await eventually(
+        async () => (await c.cameras.get(sys, camA.id)).status === "online",
+        20000,
+        "camera A online on its node",
+      );
       const hub = hubOf(stack);
       const call = agentApp(hub, agent([camA.id]));
 
@@ -196,7 +204,7 @@ Deno.test({
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.match(
           r.result.text,
-          /Front door \(id [0-9a-f-]{36}\): online|Front door \(id [0-9a-f-]{36}\): pending/,
+          /Front door \(id [0-9a-f-]{36}\): online; demo; node tools-node; 640x480@15 fps; recording mode off/,
         );
         assert.doesNotMatch(r.result.text, /Back yard/);
         assert.match(r.result.summary, /^1 cameras/);
@@ -377,6 +385,17 @@ Deno.test({
             call_id: "c",
           });
           assert.deepEqual([r.status, r.error.field], [400, "turn_id"]);
+          // An agent listing the tools sees the ones it was given.
+          const mine = await app.request("/api/tools");
+          assert.equal(mine.status, 200);
+          assert.equal((await mine.json()).tools.length, ALL.length);
+          const few = hub.list(
+            agent([camA.id], ["system_info", "list_cameras"]),
+          );
+          assert.deepEqual(few.map((x) => x.name), [
+            "list_cameras",
+            "system_info",
+          ]);
         },
       );
 
@@ -582,6 +601,55 @@ Deno.test({
           assert.equal(row.error.code, "timeout");
         },
       );
+    } finally {
+      await stack.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tool hub on PostgreSQL 15: a call repeated or raced with the same (turn_id, call_id) runs once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using pg = await startPostgres();
+    const stack = await startStack({ databaseUrl: await createDatabase(pg) });
+    try {
+      const c = stack.controller;
+      const sys = system("tools test");
+      const cams = [];
+      for (const name of ["One", "Two"]) {
+        cams.push(await c.cameras.create(sys, { name, protocol: "demo" }));
+      }
+      const call = agentApp(hubOf(stack), agent(cams.map((x) => x.id)));
+      const key = { turn_id: crypto.randomUUID(), call_id: "toolu_01" };
+      const first = await call("start_recording", { camera_id: "One" }, key);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const again = await call("start_recording", { camera_id: "One" }, key);
+      // The same bytes: the stored answer in the schema's key order.
+      assert.equal(JSON.stringify(again.body), JSON.stringify(first.body));
+
+      // Two at once: one runs; the other answers its result or 409, never a second run.
+      const raced = { turn_id: crypto.randomUUID(), call_id: "toolu_02" };
+      const both = await Promise.all([
+        call("start_recording", { camera_id: "Two" }, raced),
+        call("start_recording", { camera_id: "Two" }, raced),
+      ]);
+      const statuses = both.map((b) => b.status).sort();
+      assert.ok(
+        JSON.stringify(statuses) === "[200,200]" ||
+          JSON.stringify(statuses) === "[200,409]",
+        `answers ${statuses}`,
+      );
+      for (const cam of cams) {
+        const page = await c.recordings.list(sys, {
+          cameraId: cam.id,
+          limit: 10,
+          offset: 0,
+        });
+        assert.equal(page.total, 1, `${cam.name}: one recording`);
+      }
     } finally {
       await stack.close();
     }
