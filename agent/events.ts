@@ -47,12 +47,14 @@ export class EventSink {
     private turnId: string,
     private opts: EventSinkOptions,
   ) {
+    // Checked five times per period and posted a little early, so no gap
+    // between posts exceeds `keepAliveMs`.
     this.#keepAlive = setInterval(() => {
-      if (Date.now() - this.#lastPost >= opts.keepAliveMs * 0.9) {
+      if (Date.now() - this.#lastPost >= opts.keepAliveMs * 0.75) {
         this.#wantEmpty = true;
         this.#kick();
       }
-    }, Math.max(50, Math.floor(opts.keepAliveMs / 2)));
+    }, Math.max(20, Math.floor(opts.keepAliveMs / 5)));
   }
 
   /** Events numbered so far. */
