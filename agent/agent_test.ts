@@ -6,7 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import type { TurnEvent, TurnJob } from "../lib/agent_protocol.ts";
+import {
+  AGENT_LAUNCH,
+  type TurnEvent,
+  type TurnJob,
+} from "../lib/agent_protocol.ts";
 import {
   type FakeAgentController,
   startFakeAgentController,
@@ -49,18 +53,29 @@ interface AgentProc {
 function startAgent(
   credential: unknown,
   env: Record<string, string> = {},
+  flags: string[] = [],
 ): AgentProc {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "agent", "--log-level", "debug"],
+    // Started as the launcher starts it (lib/agent_protocol.ts AGENT_LAUNCH).
+    args: [
+      "run",
+      "-A",
+      ...AGENT_LAUNCH.denoFlags,
+      "main.ts",
+      "agent",
+      "--log-level",
+      "debug",
+      ...flags,
+    ],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", ...AGENT_LAUNCH.env, ...env },
   }).spawn();
   const w = child.stdin.getWriter();
-  w.write(new TextEncoder().encode(JSON.stringify(credential) + "\n"))
-    .then(() => w.close()).catch(() => {});
+  const line = credential === null ? "" : JSON.stringify(credential) + "\n";
+  w.write(new TextEncoder().encode(line)).then(() => w.close()).catch(() => {});
   let err = "";
   const dec = new TextDecoder();
   const drain = async (s: ReadableStream<Uint8Array>, keep: boolean) => {
@@ -460,8 +475,9 @@ for (const wire of WIRES) {
             p.at
           )
             .map((at, i, all) => i ? at - all[i - 1] : 0);
+          // At least every lease_s / 3 (500 ms), with slack for a loaded machine.
           assert.ok(
-            Math.max(...gaps) <= 700,
+            Math.max(...gaps) <= 600,
             `longest gap ${Math.max(...gaps)} ms`,
           );
         },
@@ -519,7 +535,11 @@ for (const wire of WIRES) {
       );
 
       assert.deepEqual(ctrl.violations, []);
-      assert.equal(agent.child.pid > 0, true);
+      // LangChain never reached for the network itself (tiktoken ranks, tracing).
+      assert.doesNotMatch(
+        agent.stderr(),
+        /tiktoken|Failed to calculate|langsmith/i,
+      );
     } finally {
       await agent.stop();
       await ctrl.close();
@@ -572,6 +592,26 @@ Deno.test("falcon agent: a rejected or revoked credential exits non-zero with a 
       "the secret is not printed",
     );
 
+    // From a file (a Kubernetes Secret), with nothing on stdin.
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      `${dir}/credential.json`,
+      JSON.stringify(credentialOf(ctrl)),
+    );
+    const fromFile = startAgent(null, {}, [
+      "--credential-file",
+      `${dir}/credential.json`,
+    ]);
+    try {
+      llm.script({ text: "From the file." });
+      const turn = ctrl.enqueue(job(ctrl, "openai"));
+      const end = await turnEnd(ctrl, turn);
+      assert.equal(end.type, "final", JSON.stringify(end));
+    } finally {
+      await fromFile.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+
     const ok = startAgent(credentialOf(ctrl));
     const deadline = Date.now() + 20_000;
     while (ctrl.waiting() === 0 && Date.now() < deadline) {
@@ -589,6 +629,48 @@ Deno.test("falcon agent: a rejected or revoked credential exits non-zero with a 
     assert.notEqual(s3.code, 0);
     assert.match(bad.stderr(), /credential from stdin is invalid: secret/);
   } finally {
+    await ctrl.close();
+    await llm.close();
+  }
+});
+
+/** Resident set of a process, MB (VmRSS). */
+function rssMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
+}
+
+Deno.test("falcon agent: idle RSS before any turn and after one (lazy LangChain, trimmed when idle)", async () => {
+  const llm = startFakeOpenAI();
+  const ctrl = startFakeAgentController({ llm: { openai: llm }, jpeg: JPEG });
+  const agent = startAgent(credentialOf(ctrl));
+  const idle = () => new Promise((r) => setTimeout(r, 3800)); // past the 3 s trim
+  try {
+    const deadline = Date.now() + 20_000;
+    while (ctrl.waiting() === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await idle();
+    const before = rssMb(agent.child.pid);
+    for (let i = 0; i < 2; i++) {
+      llm.script(
+        { toolCalls: [{ name: "analyze_camera", args: { camera: "front" } }] },
+        { text: "A test pattern. ".repeat(30), chunkSize: 4 },
+      );
+      const turn = ctrl.enqueue(job(ctrl, "openai"));
+      assert.equal((await turnEnd(ctrl, turn, 60_000)).type, "final");
+      await idle();
+    }
+    const after = rssMb(agent.child.pid);
+    console.log(
+      `idle agent RSS: ${before} MB before any turn, ${after} MB after turns`,
+    );
+    // Regression guards (the target is 80 MB, agent/README.md has the figures).
+    assert.ok(before <= 75, `${before} MB before any turn`);
+    assert.ok(after <= 100, `${after} MB after turns`);
+    assert.deepEqual(ctrl.violations, []);
+  } finally {
+    await agent.stop();
     await ctrl.close();
     await llm.close();
   }

@@ -15,6 +15,8 @@ import {
 } from "../lib/agent_protocol.ts";
 import { type ToolResult, toolResultSchema } from "../lib/api/tools.ts";
 
+const EVENTS_TIMEOUT_MS = 10_000;
+
 export class CredentialRejected extends Error {
   constructor(public status: number, what: string) {
     super(
@@ -69,12 +71,21 @@ export function controllerClient(
     authorization: `Bearer ${credential.secret}`,
     "content-type": "application/json",
   };
-  const post = (path: string, body: unknown, signal?: AbortSignal) =>
+  // Every call has a deadline: a controller that stops answering (a dead
+  // connection, a partition) must not hang the loop or the event sink.
+  const post = (
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ) =>
     fetchFn(base + path, {
       method: "POST",
       headers,
       body: JSON.stringify(body),
-      signal,
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs),
     });
   const failure = async (res: Response, what: string) => {
     const text = await res.text().catch(() => "");
@@ -87,7 +98,12 @@ export function controllerClient(
   return {
     credential,
     async nextTurn(waitS, signal) {
-      const res = await post(AGENT_PATHS.next(id), { wait_s: waitS }, signal);
+      const res = await post(
+        AGENT_PATHS.next(id),
+        { wait_s: waitS },
+        (waitS + 15) * 1000,
+        signal,
+      );
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
         throw new CredentialRejected(res.status, "turns/next");
@@ -111,6 +127,7 @@ export function controllerClient(
       const res = await post(
         AGENT_PATHS.events(id, turnId),
         { events },
+        EVENTS_TIMEOUT_MS,
         signal,
       );
       if (res.status === 401 || res.status === 403) {
@@ -130,7 +147,8 @@ export function controllerClient(
       return ack.data;
     },
     async executeTool(body, signal) {
-      const res = await post(AGENT_PATHS.tools, body, signal);
+      // The caller's signal carries the tool timeout; this is a backstop.
+      const res = await post(AGENT_PATHS.tools, body, 15 * 60_000, signal);
       const text = await res.text();
       if (res.status === 401) {
         throw new CredentialRejected(401, "tools/execute");

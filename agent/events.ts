@@ -1,7 +1,8 @@
 /**
- * Posts a turn's events to the controller in small batches: every
- * `flushMs` or `maxBatch` events, whichever comes first, one batch in flight
- * at a time, adjacent token events merged. `seq` starts at 1, so a batch
+ * Posts a turn's events to the controller in small batches: tokens every
+ * `flushMs` or `maxBatch` events, whichever comes first (the first token and
+ * tool events at once), one batch in flight at a time, adjacent token events
+ * merged. `seq` starts at 1, so a batch
  * posted again after a network error is stored once. With nothing to say it
  * posts an empty batch every `keepAliveMs` to keep the turn's lease.
  */
@@ -38,6 +39,7 @@ export class EventSink {
   #wantEmpty = false;
   #lastPost = Date.now();
   #closed = false;
+  #sentToken = false;
   #stop = new AbortController();
 
   constructor(
@@ -45,12 +47,14 @@ export class EventSink {
     private turnId: string,
     private opts: EventSinkOptions,
   ) {
+    // Checked five times per period and posted a little early, so no gap
+    // between posts exceeds `keepAliveMs`.
     this.#keepAlive = setInterval(() => {
-      if (Date.now() - this.#lastPost >= opts.keepAliveMs * 0.9) {
+      if (Date.now() - this.#lastPost >= opts.keepAliveMs * 0.75) {
         this.#wantEmpty = true;
         this.#kick();
       }
-    }, Math.max(50, Math.floor(opts.keepAliveMs / 2)));
+    }, Math.max(20, Math.floor(opts.keepAliveMs / 5)));
   }
 
   /** Events numbered so far. */
@@ -60,6 +64,10 @@ export class EventSink {
 
   push(event: NewEvent): void {
     if (this.cancelled || this.rejected || this.#closed) return;
+    // The first token and the tool trace go at once (time to first token,
+    // tools shown as they run); the rest of the tokens are batched.
+    const urgent = event.type !== "token" || !this.#sentToken;
+    if (event.type === "token") this.#sentToken = true;
     const last = this.#pending.at(-1);
     if (
       event.type === "token" && last?.type === "token" &&
@@ -70,7 +78,10 @@ export class EventSink {
     } else {
       this.#pending.push({ ...event, seq: ++this.#seq } as TurnEvent);
     }
-    if (this.#pending.length - this.#inflight >= (this.opts.maxBatch ?? 20)) {
+    if (
+      urgent ||
+      this.#pending.length - this.#inflight >= (this.opts.maxBatch ?? 20)
+    ) {
       this.#kick();
     } else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => this.#kick(), this.opts.flushMs ?? 75);

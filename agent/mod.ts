@@ -46,37 +46,52 @@ export async function serveTurns(
   stop: AbortSignal,
 ): Promise<void> {
   let failures = 0;
-  let trimmed = false;
-  while (!stop.aborted) {
-    let job;
-    try {
-      job = await client.nextTurn(waitS, stop);
-      failures = 0;
-    } catch (e) {
-      if (e instanceof CredentialRejected) throw e;
-      if (stop.aborted) break;
-      failures++;
-      const wait = backoffDelayMs(failures);
-      log.warn("cannot reach the controller", {
-        error: errorMessage(e),
-        retry_in_ms: wait,
+  // Trim once idle: after start-up, and a while after each turn (never
+  // between turns that follow each other closely; a trim stalls the process).
+  let trim: ReturnType<typeof setTimeout> | undefined = setTimeout(
+    trimMemory,
+    TRIM_AFTER_MS,
+  );
+  try {
+    while (!stop.aborted) {
+      let job;
+      try {
+        job = await client.nextTurn(waitS, stop);
+        failures = 0;
+      } catch (e) {
+        if (e instanceof CredentialRejected) throw e;
+        if (stop.aborted) break;
+        failures++;
+        const wait = backoffDelayMs(failures);
+        log.warn("cannot reach the controller", {
+          error: errorMessage(e),
+          retry_in_ms: wait,
+        });
+        await sleep(wait, stop);
+        continue;
+      }
+      if (!job) continue;
+      clearTimeout(trim);
+      const t0 = Date.now();
+      // Loaded with the first turn: an agent nobody talks to stays small.
+      const { runTurn } = await import("./turn.ts");
+      const outcome = await runTurn(job, client, { stop });
+      const mem = Deno.memoryUsage();
+      log.info("turn", {
+        turn: job.turn_id,
+        outcome,
+        ms: Date.now() - t0,
+        rss_mb: Math.round(mem.rss / 1e6),
+        heap_mb: Math.round(mem.heapUsed / 1e6),
       });
-      await sleep(wait, stop);
-      continue;
+      trim = setTimeout(trimMemory, TRIM_AFTER_MS);
     }
-    if (!trimmed) {
-      trimMemory();
-      trimmed = true;
-    }
-    if (!job) continue;
-    const t0 = Date.now();
-    // Loaded with the first turn: an agent nobody talks to stays small.
-    const { runTurn } = await import("./turn.ts");
-    const outcome = await runTurn(job, client, { stop });
-    log.info("turn", { turn: job.turn_id, outcome, ms: Date.now() - t0 });
-    trimMemory();
+  } finally {
+    clearTimeout(trim);
   }
 }
+
+const TRIM_AFTER_MS = 3000;
 
 /**
  * Hands freed memory back to the system between turns when the launcher
@@ -85,6 +100,8 @@ export async function serveTurns(
  * so it is only sent when enabled.
  */
 function trimMemory(): void {
+  // With --v8-flags=--expose-gc: collect the turn's garbage first.
+  (globalThis as { gc?: () => void }).gc?.();
   if (!Deno.env.get("DENO_USR2_MEMORY_TRIM")) return;
   try {
     Deno.kill(Deno.pid, "SIGUSR2");

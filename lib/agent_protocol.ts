@@ -158,3 +158,19 @@ export const eventAckSchema = z.object({
   cancelled: z.boolean(),
 });
 export type EventAck = z.infer<typeof eventAckSchema>;
+
+/**
+ * How a launcher starts `falcon agent` lean: Deno flags that go before the
+ * script (`deno run -A ${denoFlags} main.ts agent`) and environment to add.
+ * No code cache and V8's lite mode (no optimizing compiler: an agent waits
+ * on the network, not on its CPU) keep ~10 MB less resident; with
+ * DENO_USR2_MEMORY_TRIM the process hands freed memory back when idle
+ * (agent/mod.ts), another ~20 MB. Figures: agent/README.md.
+ */
+export const AGENT_LAUNCH = {
+  denoFlags: [
+    "--no-code-cache",
+    "--v8-flags=--lite-mode,--max-semi-space-size=1",
+  ],
+  env: { DENO_USR2_MEMORY_TRIM: "1" },
+} as const;

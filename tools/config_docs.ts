@@ -8,6 +8,7 @@ import { settingsMarkdown } from "../lib/config.ts";
 import { upSettings } from "../cli/commands/up.ts";
 import { controllerSettings } from "../controller/config.ts";
 import { nodeAgentSettings } from "../node-agent/config.ts";
+import { agentSettings } from "../agent/config.ts";
 
 export function configTables(): { title: string; table: string }[] {
   return [
@@ -20,6 +21,7 @@ export function configTables(): { title: string; table: string }[] {
       title: "`falcon node-agent`",
       table: settingsMarkdown(nodeAgentSettings),
     },
+    { title: "`falcon agent`", table: settingsMarkdown(agentSettings) },
   ];
 }
 

@@ -25,6 +25,7 @@ import {
   headerObject,
   json,
   nextStep,
+  record,
   sleep,
   sseResponse,
   startServer,
@@ -95,7 +96,7 @@ export function startFakeAnthropic(options: FakeLlmOptions = {}): FakeLlm {
       return anthropicError({ status: 400, message: "Invalid JSON body" });
     }
     const parsed = parseRequest(req, path, body);
-    fake.requests.push(parsed);
+    record(fake, options, parsed);
     if (!authorized) return anthropicError({ status: 401 });
     for (const field of ["model", "messages", "max_tokens"]) {
       if (body[field] === undefined) {

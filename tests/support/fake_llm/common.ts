@@ -110,6 +110,8 @@ export interface FakeLlmOptions {
   defaultText?: string;
   /** Dynamic behaviour once the queue is empty. */
   respond?: Responder;
+  /** Keep only the newest this many requests (benchmarks; default: all). */
+  maxRequests?: number;
 }
 
 /** A running fake provider. */
@@ -335,6 +337,19 @@ export function startServer(
   };
   ref.fake = fake;
   return fake;
+}
+
+/** Records a request, dropping the oldest beyond `maxRequests`. */
+export function record(
+  fake: FakeLlm,
+  options: FakeLlmOptions,
+  request: FakeRequest,
+): void {
+  fake.requests.push(request);
+  const max = options.maxRequests ?? Infinity;
+  if (fake.requests.length > max) {
+    fake.requests.splice(0, fake.requests.length - max);
+  }
 }
 
 /** The next step: the queue, then `respond`, then the default text. */

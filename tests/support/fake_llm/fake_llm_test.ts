@@ -547,3 +547,19 @@ Deno.test("ChatAnthropic: invoke, stream, tool calls, image, 401, 429 retry-afte
     );
   });
 });
+
+Deno.test("maxRequests keeps only the newest requests", async () => {
+  await withFake(() => startFakeOpenAI({ maxRequests: 2 }), async (fake) => {
+    const client = new OpenAI({ apiKey: "k", baseURL: fake.baseURL });
+    for (const content of ["one", "two", "three"]) {
+      await client.chat.completions.create({
+        model: "m",
+        messages: [{ role: "user", content }],
+      });
+    }
+    assert.deepEqual(fake.requests.map((r) => r.lastUserText), [
+      "two",
+      "three",
+    ]);
+  });
+});

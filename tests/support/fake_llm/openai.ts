@@ -23,6 +23,7 @@ import {
   headerObject,
   json,
   nextStep,
+  record,
   sleep,
   sseResponse,
   startServer,
@@ -124,7 +125,7 @@ export function startFakeOpenAI(options: FakeLlmOptions = {}): FakeLlm {
       });
     }
     const parsed = parseRequest(req, path, body);
-    fake.requests.push(parsed);
+    record(fake, options, parsed);
     if (!authorized) return openaiError({ status: 401 });
     if (!parsed.model || !Array.isArray(body.messages)) {
       return openaiError({
