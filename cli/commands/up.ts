@@ -10,6 +10,10 @@ import { ChildSupervisor } from "../child_supervisor.ts";
 import { controllerSettings } from "../../controller/config.ts";
 import { type Controller, startController } from "../../controller/mod.ts";
 import { shutdownSignal } from "../signals.ts";
+import { selfArgs } from "../self_args.ts";
+import { initEmbeddedDatabase } from "../embedded_init.ts";
+
+export { selfArgs };
 
 const log = logger("up");
 
@@ -36,6 +40,7 @@ export async function runUp(
 ): Promise<void> {
   const cfg = loadConfig(upSettings, flags, (n) => Deno.env.get(n));
   configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
+  await initEmbeddedDatabase(cfg);
   const controller = await startController(cfg);
   const agent = superviseNodeAgent(
     controller,
@@ -89,26 +94,6 @@ function superviseNodeAgent(
   });
   agent.start();
   return agent;
-}
-
-/** argv that re-runs this program: `deno run -A main.ts` from source, nothing when compiled. */
-export function selfArgs(): string[] {
-  const main = Deno.mainModule;
-  const isDeno = /(^|\/)deno(\.exe)?$/.test(Deno.execPath());
-  if (!isDeno) return [];
-  const config = new URL("../../deno.json", import.meta.url);
-  // The start path's lockfile (no test-only packages, so nothing more is
-  // installed for the child); main.ts's graph covers the node agent's.
-  const lock = new URL("../../deno.start.lock", import.meta.url);
-  return [
-    "run",
-    "-A",
-    "--config",
-    config.pathname,
-    "--lock",
-    lock.pathname,
-    main,
-  ];
 }
 
 async function addDemoCameraOnFirstRun(
