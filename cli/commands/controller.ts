@@ -4,6 +4,7 @@ import { configureLog, logger } from "../../lib/log.ts";
 import { controllerSettings } from "../../controller/config.ts";
 import { startController } from "../../controller/mod.ts";
 import { shutdownSignal } from "../signals.ts";
+import { initEmbeddedDatabase } from "../embedded_init.ts";
 
 export const controllerHelp =
   `falcon controller — run the API, dashboard and camera orchestration
@@ -22,6 +23,7 @@ export async function runController(
   cfg: ConfigOf<typeof controllerSettings>,
 ): Promise<void> {
   configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
+  await initEmbeddedDatabase(cfg);
   const controller = await startController(cfg);
   const sig = await shutdownSignal();
   logger("controller").info("shutting down", { signal: sig });

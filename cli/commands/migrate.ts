@@ -1,6 +1,6 @@
 /** `falcon migrate`: apply database migrations and exit (an init step in Kubernetes). */
 import { loadConfig, settingsHelp } from "../../lib/config.ts";
-import { logger } from "../../lib/log.ts";
+import { configureLog, logger } from "../../lib/log.ts";
 import { controllerSettings } from "../../controller/config.ts";
 import { openDatabase } from "../../controller/db/client.ts";
 import { migrate } from "../../controller/db/migrate.ts";
@@ -8,6 +8,8 @@ import { migrate } from "../../controller/db/migrate.ts";
 export const migrateSettings = {
   dataDir: controllerSettings.dataDir,
   databaseUrl: controllerSettings.databaseUrl,
+  logLevel: controllerSettings.logLevel,
+  logFormat: controllerSettings.logFormat,
 };
 
 export const migrateHelp =
@@ -23,6 +25,7 @@ export async function runMigrate(
   flags: Record<string, string | undefined>,
 ): Promise<void> {
   const cfg = loadConfig(migrateSettings, flags, (n) => Deno.env.get(n));
+  configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
   const db = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
     const applied = await migrate(db.sql);

@@ -11,6 +11,7 @@ import { controllerSettings } from "../../controller/config.ts";
 import { type Controller, startController } from "../../controller/mod.ts";
 import { shutdownSignal } from "../signals.ts";
 import { selfArgs } from "../../lib/self_args.ts";
+import { initEmbeddedDatabase } from "../embedded_init.ts";
 
 export { selfArgs };
 
@@ -39,6 +40,7 @@ export async function runUp(
 ): Promise<void> {
   const cfg = loadConfig(upSettings, flags, (n) => Deno.env.get(n));
   configureLog({ level: cfg.logLevel, json: cfg.logFormat === "json" });
+  await initEmbeddedDatabase(cfg);
   const controller = await startController(cfg);
   const agent = superviseNodeAgent(
     controller,

@@ -27,6 +27,11 @@ export interface OpenDatabaseOptions {
 
 const noop = () => {};
 
+/** Where the embedded database lives inside the data dir. */
+export function embeddedDir(dataDir: string): string {
+  return `${dataDir}/pglite`;
+}
+
 export async function openDatabase(
   opts: OpenDatabaseOptions,
 ): Promise<Database> {
@@ -46,7 +51,7 @@ export async function openDatabase(
       close: () => sql.end({ timeout: 5 }),
     };
   }
-  const embedded = await startEmbeddedPostgres(`${opts.dataDir}/pglite`);
+  const embedded = await startEmbeddedPostgres(embeddedDir(opts.dataDir));
   const sql = postgres({
     host: embedded.host,
     port: embedded.port,
@@ -60,7 +65,7 @@ export async function openDatabase(
   return {
     sql,
     kind: "pglite",
-    describe: `embedded PGlite in ${opts.dataDir}/pglite`,
+    describe: `embedded PGlite in ${embeddedDir(opts.dataDir)}`,
     async close() {
       await sql.end({ timeout: 5 });
       await embedded.stop();

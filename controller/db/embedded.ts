@@ -20,6 +20,20 @@ export const EMBEDDED_POSTGRES_CONF = [
   "temp_buffers=1MB",
 ];
 
+/**
+ * Whether `dir` holds an initialized PGlite data directory (PostgreSQL writes
+ * `PG_VERSION` there during initdb). A directory without it makes
+ * `startEmbeddedPostgres` run initdb, PGlite's most memory-hungry step.
+ */
+export async function embeddedDataDirReady(dir: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(`${dir}/PG_VERSION`)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
 export interface EmbeddedPostgres {
   host: string;
   port: number;
