@@ -9,7 +9,7 @@ import type { ChatService } from "../../chat/service.ts";
 import type { AuthEnv } from "../middleware/auth.ts";
 import { jsonBody } from "../middleware/errors.ts";
 import type { StreamGuard } from "../middleware/stream_guard.ts";
-import { sseResponse } from "../sse.ts";
+import { sseResponse } from "./sse.ts";
 import { api } from "./registry.ts";
 
 export interface ChatApiOptions {
