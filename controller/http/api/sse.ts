@@ -5,7 +5,7 @@
  * request ended, the StreamGuard saw access go) or the subscription is cut
  * off for falling behind; EventSource reconnects by itself.
  */
-import type { Subscription } from "../events/bus.ts";
+import type { Subscription } from "../../events/bus.ts";
 
 const encoder = new TextEncoder();
 
