@@ -7,6 +7,7 @@
  * Exits 1 when any benchmark misses a target, 0 otherwise.
  * @module
  */
+import { parseAgentsArgs, runAgents } from "./agents.ts";
 import { parseDashboardArgs, runDashboard } from "./dashboard.ts";
 import { parseFanoutArgs, runFanout } from "./fanout.ts";
 import { parseFootprintArgs, runFootprint } from "./footprint.ts";
@@ -29,6 +30,12 @@ export interface Benchmark {
 
 /** Every benchmark of bench/, in the order they run. */
 export const BENCHMARKS: Benchmark[] = [
+  {
+    name: "agents",
+    about:
+      "agents: tool-hub round trip, idle agent process RSS, time to first token added over a fake provider with concurrent chats",
+    run: (args) => runAgents(parseAgentsArgs(args, { lenient: true })),
+  },
   {
     name: "fanout",
     about:
