@@ -172,6 +172,7 @@ button.session{width:100%;display:grid;text-align:left;gap:.1rem;border-color:tr
 .media{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.4rem}.media figure{margin:0;max-width:min(100%,24rem)}.media img,.media video{display:block;max-width:100%;border-radius:6px;background:#000}.media figcaption{font-size:.8rem;color:var(--mut)}
 .composer{display:grid;gap:.4rem;padding:.75rem;background:var(--card);border:1px solid var(--bd);border-radius:8px}.composer label{font-size:.85rem;font-weight:600}
 .choose{margin:0;padding:0;list-style:none;display:grid;gap:.5rem}.choose li{display:flex;gap:.6rem;align-items:center}.check-result{overflow-wrap:anywhere}
+h4.mono{overflow-wrap:anywhere}
 /* Phones and touch screens: 40 px touch targets. Last, so it wins over the rules above. */
 @media (max-width:700px),(pointer:coarse){button,a.button,span.button,select,input:not([type=checkbox]):not([type=radio]){min-height:40px}button,a.button{min-width:40px}a.button,span.button{display:inline-flex;align-items:center}.nav a{display:flex;align-items:center;min-height:40px}main{padding:.75rem}}
 `.trim().replaceAll("\n", "");

@@ -86,6 +86,19 @@ Deno.test({
         assert.equal(res.status, 201, await res.clone().text());
         ids.push((await res.json()).id);
       }
+      // An agent (not started) for its chat page, a page with a parameter.
+      const agent = await s.api("/api/agents", {
+        method: "POST",
+        json: {
+          name: "UX agent",
+          slug: "ux-agent",
+          provider: "openai_compatible",
+          model: "m",
+          base_url: "http://127.0.0.1:9/v1",
+        },
+      });
+      assert.equal(agent.status, 201, await agent.clone().text());
+      const agentId = (await agent.json()).id;
       const base = s.url;
 
       const context = async (opts: BrowserContextOptions, who: string) => {
@@ -105,6 +118,7 @@ Deno.test({
       const pages = [
         { name: "grid", path: "/" },
         { name: "camera", path: `/cameras/${ids[0]}` },
+        { name: "agent-chat", path: `/agents/${agentId}/chat` },
         ...manifest.routes
           .filter((r) => !r.pattern.includes(":") && r.pattern !== "/")
           .filter((r) => r.module.access !== "public")
