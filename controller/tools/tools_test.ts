@@ -566,7 +566,7 @@ Deno.test({
         assert.match(info.result.text, /^Falcon-Eye test; Deno \d/);
         assert.match(
           info.result.text,
-          /controller: up \d+ s .*memory RSS [\d.]+ MB/,
+          /controller: up \d+ s .*memory RSS [\d.]+ [KMG]B/,
         );
         assert.match(
           info.result.text,

@@ -58,7 +58,10 @@ Deno.test({
         "a value the API refuses shows under its field",
         async () => {
           await page.fill("#setting-segment_seconds", "1");
-          await page.getByRole("button", { name: "Save" }).click();
+          await page.getByRole("region", { name: "Settings" }).getByRole(
+            "button",
+            { name: "Save" },
+          ).click();
           const err = page.locator("#setting-segment_seconds-err");
           await err.waitFor({ timeout: 5000 });
           assert.match(
@@ -83,7 +86,10 @@ Deno.test({
           await page.fill("#setting-segment_seconds", "30");
           await page.fill("#setting-min_free_percent", "7.5");
           await page.selectOption("#setting-default_node", "web-node");
-          await page.getByRole("button", { name: "Save" }).click();
+          await page.getByRole("region", { name: "Settings" }).getByRole(
+            "button",
+            { name: "Save" },
+          ).click();
           await page.getByText("Saved 3 settings; in effect now.").waitFor({
             timeout: 5000,
           });

@@ -62,6 +62,9 @@ const ADMIN_PAGES = new Set([
   "GET /nodes",
   "GET /cameras/scan",
   "GET /settings",
+  "GET /agents",
+  "GET /agents/:id/chat",
+  "GET /agents/ask",
 ]);
 /** /api routes a viewer may use (besides the public ones). */
 const VIEWER = new Set([

@@ -398,6 +398,16 @@ Deno.test({
             name: [NODE],
             node: [NODE],
             file: [...new Set(assets), "x.js"],
+            agent_id: [
+              ...((await (await stack.api("/api/agents")).json()).agents as {
+                id: string;
+              }[]).map((a) => a.id),
+              "00000000-0000-4000-8000-000000000000",
+            ],
+            session_id: ["00000000-0000-4000-8000-000000000000"],
+            turn_id: ["00000000-0000-4000-8000-000000000000"],
+            provider: ["openai", "anthropic", "openai_compatible"],
+            path: ["agents/none.jpg"],
           };
           const callers: [string, Record<string, string>][] = [
             ["admin token", stack.auth],
