@@ -426,7 +426,13 @@ Deno.test({
               const vs = values[p];
               assert.ok(vs, `${key(r)}: no values for :${p}; add them above`);
               paths = paths.flatMap((path) =>
-                vs.map((v) => fillPath(path, { [p]: v }).replace(/%2F/g, "/"))
+                vs.map((v) =>
+                  // One parameter at a time: the others stay for the next round.
+                  path.replace(
+                    new RegExp(`:${p}(\\{[^}]*\\})?`),
+                    encodeURIComponent(v).replace(/%2F/g, "/"),
+                  )
+                )
               );
             }
             for (const path of paths) {
