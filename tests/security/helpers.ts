@@ -68,11 +68,19 @@ export function registeredRoutes(stack: Stack): Route[] {
 
 export const key = (r: Route): string => `${r.method} ${r.path}`;
 
-/** Replaces `:param` segments; unknown parameters fail loudly. */
-export function fillPath(path: string, params: Record<string, string>): string {
-  return path.replace(/:([A-Za-z_]+)/g, (_m, name: string) => {
+/**
+ * Replaces `:param` segments (with Hono's `:param{regex}` too); unknown
+ * parameters fail loudly, or stay for a later call with `partial`.
+ */
+export function fillPath(
+  path: string,
+  params: Record<string, string>,
+  opts: { partial?: boolean } = {},
+): string {
+  return path.replace(/:([A-Za-z_]+)(\{[^}]*\})?/g, (m, name: string) => {
     const v = params[name];
     if (v === undefined) {
+      if (opts.partial) return m;
       throw new Error(
         `route ${path} has parameter :${name} the test cannot fill; add it`,
       );

@@ -428,9 +428,9 @@ Deno.test({
               paths = paths.flatMap((path) =>
                 vs.map((v) =>
                   // One parameter at a time: the others stay for the next round.
-                  path.replace(
-                    new RegExp(`:${p}(\\{[^}]*\\})?`),
-                    encodeURIComponent(v).replace(/%2F/g, "/"),
+                  fillPath(path, { [p]: v }, { partial: true }).replace(
+                    /%2F/g,
+                    "/",
                   )
                 )
               );
